@@ -1,0 +1,1 @@
+# src/assign: see Makefile.am

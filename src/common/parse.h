@@ -1,0 +1,21 @@
+/* Strict number and size parsing: the whole string or an error, never a silent 0. */
+#ifndef PT_COMMON_PARSE_H
+#define PT_COMMON_PARSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Decimal (or 0x hex) unsigned integer in [min, max]. -EINVAL or -ERANGE. */
+int pt_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
+
+/*
+ * A size with a binary unit: "512M", "2G", "64K", "1T", "2GiB", "512MiB".
+ * The unit is required (a bare number is ambiguous). Returns bytes; -EINVAL for
+ * a malformed size or unknown unit, -ERANGE on overflow.
+ */
+int pt_parse_size(const char *s, uint64_t *ret);
+
+/* "yes"/"no"/"true"/"false"/"on"/"off"/"1"/"0". -EINVAL otherwise. */
+int pt_parse_bool(const char *s, bool *ret);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * A VM definition: one INI file per VM (man/passthru.ini.5), validated completely
+ * before anything uses it. Nothing is half-loaded: a definition is returned whole
+ * or not at all.
+ */
+#ifndef PT_CONFIG_VM_DEF_H
+#define PT_CONFIG_VM_DEF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/bdf.h"
+
+enum pt_irqchip {
+	PT_IRQCHIP_KERNEL, /* in-kernel PIC, IOAPIC and LAPIC */
+	PT_IRQCHIP_SPLIT,  /* in-kernel LAPIC only; no IRQCHIP routes */
+};
+
+enum pt_console_kind {
+	PT_CONSOLE_STDIO, /* the VMM's stdin/stdout */
+	PT_CONSOLE_PTY,   /* a pseudo-terminal; its path is reported by status */
+	PT_CONSOLE_FILE,  /* output appended to a file, no input */
+	PT_CONSOLE_NONE,  /* output discarded */
+};
+
+enum pt_backend {
+	PT_BACKEND_AUTO,   /* VFIO when available, else legacy when the kernel has it */
+	PT_BACKEND_VFIO,
+	PT_BACKEND_LEGACY, /* KVM_ASSIGN_*, removed from Linux in 4.12 */
+};
+
+enum pt_interrupts {
+	PT_INTR_AUTO, /* MSI-X, else MSI, else INTx: what the device offers */
+	PT_INTR_MSIX,
+	PT_INTR_MSI,
+	PT_INTR_INTX,
+};
+
+enum pt_rom_mode {
+	PT_ROM_AUTO, /* expose the device's own ROM BAR if it has one */
+	PT_ROM_OFF,  /* hide the ROM BAR */
+	PT_ROM_FILE, /* expose rom_file instead of the device's ROM */
+};
+
+enum pt_hotplug {
+	PT_HOTPLUG_MANUAL, /* a hotplugged device waits for passthru-ctl attach */
+	PT_HOTPLUG_ATTACH, /* the udev hook attaches it to this VM when it appears */
+};
+
+struct pt_dev_def {
+	struct pt_bdf bdf;
+	enum pt_backend backend;
+	enum pt_interrupts interrupts;
+	enum pt_rom_mode rom;
+	char *rom_file;       /* PT_ROM_FILE only */
+	enum pt_hotplug hotplug;
+	int guest_slot;       /* guest PCI device number 1-31, or -1 for the next free */
+	unsigned line;        /* the [device ...] header's line, for messages */
+};
+
+struct pt_vm_def {
+	char *path;           /* the file it was read from */
+	char *name;           /* [vm] name: letters, digits, '-', '_', '.'; matches the file name */
+	uint64_t memory;      /* bytes, a multiple of 2 MiB */
+	unsigned vcpus;       /* 1-255 */
+	char *kernel;         /* absolute path; NULL: no guest kernel configured */
+	char *initrd;         /* absolute path or NULL */
+	char *cmdline;        /* kernel command line or NULL */
+	enum pt_irqchip irqchip;
+	enum pt_console_kind console;
+	char *console_file;   /* PT_CONSOLE_FILE only */
+	bool hugepages;       /* back guest RAM with hugetlbfs pages */
+	char *socket;         /* control socket path; default RUNSTATEDIR/passthru/NAME.sock */
+	char *control_group;  /* group whose members may use the socket besides root, or NULL */
+	size_t n_devices;
+	struct pt_dev_def *devices;
+};
+
+/* One validation problem: "FILE:LINE: message" where line 0 means the whole file. */
+struct pt_config_error {
+	char *file;
+	unsigned line;
+	char *message;
+};
+
+struct pt_config_errors {
+	size_t n;
+	struct pt_config_error *items;
+};
+
+/*
+ * Reads and validates one definition. Returns 0 and a definition, or a negative
+ * errno with every problem found appended to errs (-EINVAL for invalid content,
+ * -ENOENT/-EACCES/... when the file cannot be read, with a message for that too).
+ */
+int pt_vm_def_load(const char *path, struct pt_vm_def **ret, struct pt_config_errors *errs);
+
+/* Loads NAME from the config directory: DIR/NAME.conf. -ENOENT if there is none. */
+int pt_vm_def_find(const char *config_dir, const char *name, struct pt_vm_def **ret,
+		   struct pt_config_errors *errs);
+
+/*
+ * Loads every DIR/ *.conf, sorted by name. Files that fail validation are
+ * reported in errs and left out; the return is -EINVAL if any failed.
+ */
+int pt_vm_def_load_dir(const char *config_dir, struct pt_vm_def ***ret, size_t *ret_n,
+		       struct pt_config_errors *errs);
+
+void pt_vm_def_free(struct pt_vm_def *def);
+void pt_vm_defs_free(struct pt_vm_def **defs, size_t n);
+
+/* --config-dir wins, then $PASSTHRU_CONFIG_DIR, then SYSCONFDIR/passthru/vms. */
+const char *pt_config_dir(const char *option);
+
+/* Prints each error as "FILE:LINE: message" to the stream; frees them. */
+void pt_config_errors_print(struct pt_config_errors *errs, void *stream);
+void pt_config_errors_clear(struct pt_config_errors *errs);
+
+const char *pt_backend_name(enum pt_backend b);
+const char *pt_interrupts_name(enum pt_interrupts i);
+const char *pt_irqchip_name(enum pt_irqchip c);
+
+#endif

@@ -1,0 +1,1 @@
+# src/ctl: see Makefile.am

@@ -1,0 +1,1 @@
+# src/route: see Makefile.am

@@ -1,0 +1,1 @@
+# src/vfio: see Makefile.am

@@ -1,0 +1,1 @@
+# src/vmm: see Makefile.am
