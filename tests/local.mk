@@ -6,3 +6,9 @@ tests_unit_test_common_SOURCES = tests/unit/test-common.c tests/tap.h
 tests_unit_test_common_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 tests_unit_test_common_LDADD = src/common/libcommon.a
 TESTS += tests/unit/test-common
+
+# Conventions for every test:
+# - a program or script in TESTS that prints TAP; "1..0 # SKIP reason" when it cannot run here;
+# - C tests include tests/tap.h and add -I$(top_srcdir)/tests to their CPPFLAGS;
+# - a test that needs /dev/kvm goes in TESTS and KVM_TESTS too (tests/testbed runs it there).
+TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests

@@ -1,0 +1,1 @@
+# tests for src/config (see tests/local.mk for the conventions)

@@ -1,0 +1,1 @@
+# the test guest: a freestanding Multiboot image

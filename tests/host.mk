@@ -1,0 +1,1 @@
+# tests for src/host (see tests/local.mk for the conventions)

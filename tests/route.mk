@@ -1,0 +1,1 @@
+# tests for src/route (see tests/local.mk for the conventions)

@@ -1,0 +1,1 @@
+# tests for src/vmm (see tests/local.mk for the conventions)
