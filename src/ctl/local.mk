@@ -1,1 +1,12 @@
-# src/ctl: see Makefile.am
+# src/ctl: passthru-ctl, one file per subcommand, documented in man/passthru-ctl.8.
+sbin_PROGRAMS += src/ctl/passthru-ctl
+src_ctl_passthru_ctl_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
+src_ctl_passthru_ctl_SOURCES = \
+	src/ctl/cmd_check.c \
+	src/ctl/cmd_devices.c \
+	src/ctl/ctl.h \
+	src/ctl/json_out.c src/ctl/json_out.h \
+	src/ctl/main.c \
+	src/ctl/table.c src/ctl/table.h
+src_ctl_passthru_ctl_LDADD = $(HOST_LIBS)
+dist_man_MANS += man/passthru-ctl.8

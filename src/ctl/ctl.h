@@ -1,0 +1,33 @@
+/* passthru-ctl: the options every subcommand shares, and the subcommand entry points. */
+#ifndef PT_CTL_CTL_H
+#define PT_CTL_CTL_H
+
+#include <stdbool.h>
+
+struct pt_ctl {
+	const char *sysroot;    /* --sysroot: where /sys, /proc, /dev, /run are read */
+	const char *config_dir; /* --config-dir, or NULL for the default */
+	bool json;              /* --json */
+};
+
+/*
+ * A subcommand: argv[0] is its name, the rest its arguments. The global options may
+ * also follow the subcommand name (pt_ctl_parse_options). Returns an exit status
+ * (common/exit_status.h).
+ */
+typedef int (*pt_ctl_cmd_fn)(struct pt_ctl *ctl, int argc, char **argv);
+
+/*
+ * Parses the options shared by every subcommand (--json, --sysroot, --config-dir,
+ * --help) from argv starting at argv[0] (the command or subcommand name). Returns the
+ * index of the first operand, -PT_EXIT_USAGE on a bad option (after a message), or
+ * -PT_EXIT_OK when --help or --version was handled.
+ */
+int pt_ctl_parse_options(struct pt_ctl *ctl, int argc, char **argv, bool stop_at_operand);
+
+void pt_ctl_usage(FILE *out);
+
+int pt_cmd_check(struct pt_ctl *ctl, int argc, char **argv);
+int pt_cmd_devices(struct pt_ctl *ctl, int argc, char **argv);
+
+#endif

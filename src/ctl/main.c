@@ -1,0 +1,124 @@
+/* passthru-ctl: global options, then one subcommand from the dispatch table. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/exit_status.h"
+#include "common/log.h"
+#include "ctl/ctl.h"
+#include "host/sysroot.h"
+
+static const struct {
+	const char *name;
+	pt_ctl_cmd_fn fn;
+} commands[] = {
+	{ "check", pt_cmd_check },
+	{ "devices", pt_cmd_devices },
+};
+
+/* Kept in step with man/passthru-ctl.8 (tests/host/man.sh checks both ways). */
+void pt_ctl_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage:\n"
+		" %1$s [options] <command> [<argument>...]\n"
+		"\n"
+		"Inspect this host and its PCI devices for assignment to KVM virtual machines.\n"
+		"\n"
+		"Commands:\n"
+		" check                   report whether this host can assign devices, with the\n"
+		"                           evidence for each feature\n"
+		" devices [<bdf>...]      list PCI functions and whether each can be assigned\n"
+		"\n"
+		"Options:\n"
+		"     --json              print the output as JSON\n"
+		"     --sysroot <dir>     read /sys, /proc, /dev, /run and /lib/modules under <dir>\n"
+		"                           instead of / (for tests against fixture trees)\n"
+		"     --config-dir <dir>  directory of VM definitions (default: $PASSTHRU_CONFIG_DIR,\n"
+		"                           else %2$s/passthru/vms)\n"
+		" -h, --help              display this help\n"
+		" -V, --version           display version\n"
+		"\n"
+		"A <bdf> is a PCI address, DDDD:BB:DD.F or BB:DD.F in hex (e.g. 0000:03:00.0).\n"
+		"Exit status: 0 ok, 1 failure, 2 bad usage or input, 3 host lacks support,\n"
+		"4 refused for safety, 5 not found.\n"
+		"\n"
+		"For more details see passthru-ctl(8).\n",
+		program_invocation_short_name, SYSCONFDIR);
+}
+
+int pt_ctl_parse_options(struct pt_ctl *ctl, int argc, char **argv, bool stop_at_operand)
+{
+	enum { OPT_JSON = 0x100, OPT_SYSROOT, OPT_CONFIG_DIR };
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
+		{ "config-dir", required_argument, NULL, OPT_CONFIG_DIR },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0; /* glibc: rescan from argv[1] with fresh state */
+	while ((c = getopt_long(argc, argv, stop_at_operand ? "+hV" : "hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON:
+			ctl->json = true;
+			break;
+		case OPT_SYSROOT:
+			if (!*optarg) {
+				pt_err("--sysroot needs a directory, not an empty string");
+				return -PT_EXIT_USAGE;
+			}
+			ctl->sysroot = optarg;
+			break;
+		case OPT_CONFIG_DIR:
+			if (!*optarg) {
+				pt_err("--config-dir needs a directory, not an empty string");
+				return -PT_EXIT_USAGE;
+			}
+			ctl->config_dir = optarg;
+			break;
+		case 'h':
+			pt_ctl_usage(stdout);
+			return -PT_EXIT_OK;
+		case 'V':
+			printf("%s from %s %s\n", program_invocation_short_name, PACKAGE_NAME,
+			       PACKAGE_VERSION);
+			return -PT_EXIT_OK;
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n",
+				program_invocation_short_name);
+			return -PT_EXIT_USAGE;
+		}
+	}
+	return optind;
+}
+
+int main(int argc, char **argv)
+{
+	struct pt_ctl ctl = { .sysroot = PT_SYSROOT_DEFAULT };
+	int first;
+
+	first = pt_ctl_parse_options(&ctl, argc, argv, true);
+	if (first <= 0)
+		return -first;
+	if (first >= argc) {
+		pt_err("no command given");
+		fprintf(stderr, "Try '%s --help' for more information.\n",
+			program_invocation_short_name);
+		return PT_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[first], commands[i].name))
+			return commands[i].fn(&ctl, argc - first, argv + first);
+	pt_err("unknown command '%s'", argv[first]);
+	fprintf(stderr, "Try '%s --help' for more information.\n", program_invocation_short_name);
+	return PT_EXIT_USAGE;
+}

@@ -1,0 +1,202 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "host/mounts.h"
+#include "host/sysroot.h"
+
+/* Device-mapper over md over partitions is three levels; allow some more. */
+#define MAX_STACK_DEPTH 8
+
+struct mount_list {
+	struct pt_pci_mount *items;
+	size_t n, cap;
+};
+
+void pt_mountinfo_unescape(char *s)
+{
+	char *out = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 4;
+		} else {
+			*out++ = *s++;
+		}
+	}
+	*out = '\0';
+}
+
+void pt_pci_mounts_free(struct pt_pci_mount *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(m[i].mountpoint);
+		free(m[i].blockdev);
+	}
+	free(m);
+}
+
+static int list_add(struct mount_list *l, const struct pt_bdf *bdf, const char *mountpoint,
+		    const char *blockdev)
+{
+	struct pt_pci_mount *m;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (pt_bdf_equal(&l->items[i].bdf, bdf) &&
+		    !strcmp(l->items[i].mountpoint, mountpoint))
+			return 0; /* the same disk reached twice through a stack */
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+
+		m = reallocarray(l->items, cap, sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		l->items = m;
+		l->cap = cap;
+	}
+	m = &l->items[l->n];
+	m->bdf = *bdf;
+	m->mountpoint = strdup(mountpoint);
+	m->blockdev = strdup(blockdev);
+	if (!m->mountpoint || !m->blockdev) {
+		free(m->mountpoint);
+		free(m->blockdev);
+		return -ENOMEM;
+	}
+	l->n++;
+	return 0;
+}
+
+/*
+ * devdir is a resolved sysfs block device directory. Adds the PCI function(s) below it.
+ */
+static int add_backing_pci(const char *sysroot, const char *devdir, int depth,
+			   const char *mountpoint, const char *blockdev, struct mount_list *l)
+{
+	_cleanup_free_ char *slaves = NULL;
+	_cleanup_free_ char *walk = NULL;
+	DIR *d;
+	int r = 0;
+	bool stacked = false;
+
+	if (depth > MAX_STACK_DEPTH)
+		return 0;
+	if (asprintf(&slaves, "%s/slaves", devdir) < 0) {
+		slaves = NULL;
+		return -ENOMEM;
+	}
+	d = opendir(slaves);
+	if (d) {
+		struct dirent *e;
+
+		while ((e = readdir(d)) && r >= 0) {
+			_cleanup_free_ char *link = NULL;
+			char below[PATH_MAX];
+
+			if (e->d_name[0] == '.')
+				continue;
+			stacked = true;
+			if (asprintf(&link, "%s/%s", slaves, e->d_name) < 0) {
+				link = NULL;
+				r = -ENOMEM;
+				break;
+			}
+			if (!realpath(link, below))
+				continue;
+			r = add_backing_pci(sysroot, below, depth + 1, mountpoint, blockdev, l);
+		}
+		closedir(d);
+		if (r < 0 || stacked)
+			return r;
+	}
+
+	/* Walk up from the block device to the nearest PCI function. */
+	walk = strdup(devdir);
+	if (!walk)
+		return -ENOMEM;
+	for (;;) {
+		char *slash = strrchr(walk, '/');
+		const char *base;
+		struct pt_bdf bdf;
+
+		if (!slash || slash == walk)
+			return 0;
+		base = slash + 1;
+		if (!strcmp(base, "devices"))
+			return 0;
+		if (pt_bdf_is_canonical(base) && pt_bdf_parse(base, &bdf, NULL) == 0) {
+			_cleanup_free_ char *bus = NULL;
+
+			r = pt_host_path(sysroot, &bus, "/sys/bus/pci/devices/%s", base);
+			if (r < 0)
+				return r;
+			if (pt_path_exists(bus))
+				return list_add(l, &bdf, mountpoint, blockdev);
+		}
+		*slash = '\0';
+	}
+}
+
+static int handle_line(const char *sysroot, char *line, struct mount_list *l)
+{
+	_cleanup_free_ char *link = NULL;
+	char resolved[PATH_MAX];
+	unsigned major, minor;
+	char *fields[5], *save = NULL, *p = line;
+	const char *base;
+	int r;
+
+	for (int i = 0; i < 5; i++) {
+		fields[i] = strtok_r(p, " ", &save);
+		p = NULL;
+		if (!fields[i])
+			return 0; /* malformed line: nothing to learn from it */
+	}
+	if (sscanf(fields[2], "%u:%u", &major, &minor) != 2 || major == 0)
+		return 0;
+	pt_mountinfo_unescape(fields[4]);
+	r = pt_host_path(sysroot, &link, "/sys/dev/block/%u:%u", major, minor);
+	if (r < 0)
+		return r;
+	if (!realpath(link, resolved))
+		return 0; /* not a block device sysfs knows */
+	base = strrchr(resolved, '/');
+	base = base ? base + 1 : resolved;
+	return add_backing_pci(sysroot, resolved, 0, fields[4], base, l);
+}
+
+int pt_mounts_on_pci(const char *sysroot, struct pt_pci_mount **ret, size_t *ret_n)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *line = NULL;
+	struct mount_list l = { 0 };
+	size_t cap = 0;
+	int r;
+
+	r = pt_host_path(sysroot, &path, "/proc/self/mountinfo");
+	if (r < 0)
+		return r;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		r = handle_line(sysroot, line, &l);
+		if (r < 0) {
+			pt_pci_mounts_free(l.items, l.n);
+			return r;
+		}
+	}
+	*ret = l.items;
+	*ret_n = l.n;
+	return 0;
+}

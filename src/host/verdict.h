@@ -1,0 +1,13 @@
+/* The assignable verdict: every reason a function cannot be given to a VM. */
+#ifndef PT_HOST_VERDICT_H
+#define PT_HOST_VERDICT_H
+
+#include "host/inventory.h"
+
+/*
+ * Fills d->assigned_vm (from the state record), d->assignable and d->reasons from
+ * what the inventory found. Returns 0 or -ENOMEM.
+ */
+int pt_verdict_compute(const char *sysroot, struct pt_pci_dev *d);
+
+#endif
