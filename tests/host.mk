@@ -1,1 +1,23 @@
-# tests for src/host (see tests/local.mk for the conventions)
+# tests for src/host and passthru-ctl (see tests/local.mk for the conventions)
+
+check_PROGRAMS += tests/unit/test-host
+tests_unit_test_host_SOURCES = tests/unit/test-host.c tests/tap.h
+tests_unit_test_host_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_host_LDADD = $(HOST_LIBS)
+TESTS += tests/unit/test-host
+
+# Scripts run the built passthru-ctl; the fixtures put passthru's state records
+# where the program looks for them, under the configured runstatedir.
+HOST_SH_TESTS = \
+	tests/host/bdf-args.sh \
+	tests/host/check-real.sh \
+	tests/host/check-testbed.sh \
+	tests/host/devices-real.sh \
+	tests/host/fixture-check.sh \
+	tests/host/fixture-devices.sh \
+	tests/host/man.sh
+TESTS += $(HOST_SH_TESTS)
+# Needs /dev/kvm: skips here, runs for real inside the testbed.
+KVM_TESTS += tests/host/check-testbed.sh
+EXTRA_DIST += $(HOST_SH_TESTS) tests/host/tap.sh tests/fixtures/mksysroot.py
+AM_TESTS_ENVIRONMENT += runstatedir='$(runstatedir)'; export runstatedir;
