@@ -12,7 +12,9 @@ src_config_libconfig_a_SOURCES = \
 	src/config/vm_def.c \
 	src/config/vm_dir.c
 src_config_libconfig_a_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
-# Programs linking libconfig.a also need: src/common/libcommon.a $(INIH_LIBS)
 
-# What a program that reads VM definitions links with.
+# What a program that reads VM definitions links with (in this order).
 PT_CONFIG_LIBS = src/config/libconfig.a src/common/libcommon.a $(INIH_LIBS)
+
+dist_man_MANS += man/passthru.ini.5
+EXTRA_DIST += etc/passthru/vms/example.conf.sample
