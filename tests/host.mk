@@ -15,7 +15,8 @@ HOST_SH_TESTS = \
 	tests/host/devices-real.sh \
 	tests/host/fixture-check.sh \
 	tests/host/fixture-devices.sh \
-	tests/host/man.sh
+	tests/host/man.sh \
+	tests/host/validate-list.sh
 TESTS += $(HOST_SH_TESTS)
 # Needs /dev/kvm: skips here, runs for real inside the testbed.
 KVM_TESTS += tests/host/check-testbed.sh

@@ -29,5 +29,7 @@ void pt_ctl_usage(FILE *out);
 
 int pt_cmd_check(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_devices(struct pt_ctl *ctl, int argc, char **argv);
+int pt_cmd_list(struct pt_ctl *ctl, int argc, char **argv);
+int pt_cmd_validate(struct pt_ctl *ctl, int argc, char **argv);
 
 #endif

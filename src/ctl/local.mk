@@ -4,9 +4,11 @@ src_ctl_passthru_ctl_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
 src_ctl_passthru_ctl_SOURCES = \
 	src/ctl/cmd_check.c \
 	src/ctl/cmd_devices.c \
+	src/ctl/cmd_list.c \
+	src/ctl/cmd_validate.c \
 	src/ctl/ctl.h \
 	src/ctl/json_out.c src/ctl/json_out.h \
 	src/ctl/main.c \
 	src/ctl/table.c src/ctl/table.h
-src_ctl_passthru_ctl_LDADD = $(HOST_LIBS)
+src_ctl_passthru_ctl_LDADD = src/config/libconfig.a $(HOST_LIBS) $(INIH_LIBS)
 dist_man_MANS += man/passthru-ctl.8

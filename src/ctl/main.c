@@ -19,6 +19,8 @@ static const struct {
 } commands[] = {
 	{ "check", pt_cmd_check },
 	{ "devices", pt_cmd_devices },
+	{ "list", pt_cmd_list },
+	{ "validate", pt_cmd_validate },
 };
 
 /* Kept in step with man/passthru-ctl.8 (tests/host/man.sh checks both ways). */
@@ -34,6 +36,8 @@ void pt_ctl_usage(FILE *out)
 		" check                   report whether this host can assign devices, with the\n"
 		"                           evidence for each feature\n"
 		" devices [<bdf>...]      list PCI functions and whether each can be assigned\n"
+		" list                    list the defined VMs and their devices\n"
+		" validate <file>...      check VM definition files and report every problem\n"
 		"\n"
 		"Options:\n"
 		"     --json              print the output as JSON\n"

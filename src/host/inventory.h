@@ -29,7 +29,7 @@ struct pt_group_member {
 /* A mounted filesystem that lives on a block device below this function. */
 struct pt_mount_use {
 	char *mountpoint;
-	char *blockdev; /* kernel name of the block device: "sda1", "nvme0n1p2", "dm-0" */
+	char *blockdev; /* the block device: "sda1", "dm-0"; for a virtio share "9p tag TAG" */
 };
 
 /* Why a function cannot be assigned; the codes are stable (JSON "code"). */

@@ -145,12 +145,54 @@ static int add_backing_pci(const char *sysroot, const char *devdir, int depth,
 	}
 }
 
+/*
+ * A virtio filesystem share (9p, virtiofs) has no block device: its mount source is the
+ * share's tag, which the transport device exposes in sysfs. Finds that device's directory.
+ */
+static int virtio_share_dir(const char *sysroot, const char *fstype, const char *tag,
+			    char resolved[PATH_MAX])
+{
+	_cleanup_free_ char *dir = NULL;
+	bool is_9p = !strcmp(fstype, "9p");
+	struct dirent *e;
+	DIR *d;
+	int r;
+
+	/* 9p: the virtio device's mount_tag; virtiofs: /sys/fs/virtiofs/N/{tag,device}. */
+	r = pt_host_path(sysroot, &dir, is_9p ? "/sys/bus/virtio/devices" : "/sys/fs/virtiofs");
+	if (r < 0)
+		return r;
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	r = 0;
+	while ((e = readdir(d))) {
+		_cleanup_free_ char *attr = NULL, *text = NULL, *dev = NULL;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (asprintf(&attr, "%s/%s/%s", dir, e->d_name, is_9p ? "mount_tag" : "tag") < 0 ||
+		    asprintf(&dev, "%s/%s%s", dir, e->d_name, is_9p ? "" : "/device") < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		/* mount_tag is NUL-terminated in sysfs: strcmp stops there. */
+		if (pt_read_text(attr, &text) < 0 || strcmp(text, tag))
+			continue;
+		if (realpath(dev, resolved))
+			r = 1;
+		break;
+	}
+	closedir(d);
+	return r;
+}
+
 static int handle_line(const char *sysroot, char *line, struct mount_list *l)
 {
 	_cleanup_free_ char *link = NULL;
 	char resolved[PATH_MAX];
 	unsigned major, minor;
-	char *fields[5], *save = NULL, *p = line;
+	char *fields[5], *save = NULL, *p = line, *fstype = NULL, *source = NULL, *tok;
 	const char *base;
 	int r;
 
@@ -160,9 +202,31 @@ static int handle_line(const char *sysroot, char *line, struct mount_list *l)
 		if (!fields[i])
 			return 0; /* malformed line: nothing to learn from it */
 	}
-	if (sscanf(fields[2], "%u:%u", &major, &minor) != 2 || major == 0)
+	/* Optional fields end with "-", then the filesystem type and the source. */
+	while ((tok = strtok_r(NULL, " ", &save)))
+		if (!strcmp(tok, "-")) {
+			fstype = strtok_r(NULL, " ", &save);
+			source = fstype ? strtok_r(NULL, " ", &save) : NULL;
+			break;
+		}
+	if (sscanf(fields[2], "%u:%u", &major, &minor) != 2)
 		return 0;
 	pt_mountinfo_unescape(fields[4]);
+	if (major == 0) {
+		_cleanup_free_ char *name = NULL;
+
+		if (!fstype || !source || (strcmp(fstype, "9p") && strcmp(fstype, "virtiofs")))
+			return 0;
+		pt_mountinfo_unescape(source);
+		r = virtio_share_dir(sysroot, fstype, source, resolved);
+		if (r <= 0)
+			return r;
+		if (asprintf(&name, "%s tag %s", fstype, source) < 0) {
+			name = NULL;
+			return -ENOMEM;
+		}
+		return add_backing_pci(sysroot, resolved, 0, fields[4], name, l);
+	}
 	r = pt_host_path(sysroot, &link, "/sys/dev/block/%u:%u", major, minor);
 	if (r < 0)
 		return r;

@@ -3,6 +3,8 @@
  * mount's block device number, /sys/dev/block/MAJ:MIN leads to the device's sysfs
  * directory, and the nearest PCI ancestor is the function that backs it. Stacked
  * devices (device-mapper, md) are followed through their slaves/ to every disk below.
+ * Virtio filesystem shares (9p, virtiofs) have no block device: their tag leads to the
+ * virtio device, and from there to its PCI function.
  */
 #ifndef PT_HOST_MOUNTS_H
 #define PT_HOST_MOUNTS_H
@@ -14,12 +16,12 @@
 struct pt_pci_mount {
 	struct pt_bdf bdf; /* the PCI function under the filesystem */
 	char *mountpoint;  /* unescaped */
-	char *blockdev;    /* the mounted block device's kernel name */
+	char *blockdev;    /* the mounted block device's kernel name, or "9p tag TAG" */
 };
 
 /*
- * Every (function, mount) pair, in mountinfo order. Mounts of non-block filesystems
- * (major 0), and block devices with no PCI function below them, are left out.
+ * Every (function, mount) pair, in mountinfo order. Mounts of other non-block
+ * filesystems (major 0), and devices with no PCI function below them, are left out.
  * Returns 0 or -errno (the mountinfo file cannot be read).
  */
 int pt_mounts_on_pci(const char *sysroot, struct pt_pci_mount **ret, size_t *ret_n);

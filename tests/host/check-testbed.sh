@@ -3,7 +3,11 @@
 # passthrough host: nested KVM, an emulated Intel IOMMU with interrupt remapping,
 # vfio-pci loaded. There every verdict must be yes. Elsewhere it skips: the
 # build machines lack the IOMMU, and check-real.sh covers them.
-. "${top_srcdir:?}/tests/host/tap.sh"
+# tests/testbed/kvm-suite.sh runs it from the build directory without make's
+# environment: find the sources from this script's own path then.
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$(pwd)}"
+. "$top_srcdir/tests/host/tap.sh"
 
 [ -c /dev/kvm ] || tap_skip_all "no /dev/kvm on this machine (the testbed suite runs this test)"
 [ "${PASSTHRU_TESTBED:-}" = 1 ] ||
@@ -59,6 +63,23 @@ import json, sys
 print(" ".join(d["bdf"] for d in json.load(open(sys.argv[1]))["devices"]
                if d["iommu_group"] is None or any(r["code"] == "no_iommu" for r in d["reasons"])))
 ' "$tap_tmp/devices.json")" "" "every function has an IOMMU group"
+# The testbed's root is the 9p share "hostroot": its virtio device's PCI function,
+# found here from mount_tag, must be the one that backs /.
+share=
+for v in /sys/bus/virtio/devices/*; do
+	[ "$(tr -d '\0' < "$v/mount_tag" 2>/dev/null)" = hostroot ] &&
+		share=$(basename "$(dirname "$(readlink -f "$v")")")
+done
+if [ -n "$share" ]; then
+	tap_is "$(python3 -c '
+import json, sys
+print(" ".join("%s: %s" % (d["bdf"], r["message"]) for d in json.load(open(sys.argv[1]))["devices"]
+               for r in d["reasons"] if r["code"] == "root_filesystem"))
+' "$tap_tmp/devices.json")" "$share: backs the root filesystem (9p tag hostroot)" \
+		"the 9p device under / ($share) backs the root filesystem"
+else
+	tap_diag "no 9p share named hostroot here"
+fi
 edu=$(python3 -c '
 import json, sys
 for d in json.load(open(sys.argv[1]))["devices"]:

@@ -47,7 +47,7 @@ tap_is "$(field "$s" irq_routing)" "irq_routing|skipped|None|not probed: needs /
 tap_is "$(field "$s" iommu)" \
 	"iommu|yes|2|2 units in $ws/sys/class/iommu: dmar0, dmar1 (Intel VT-d)" \
 	"workstation: two VT-d units"
-tap_is "$(field "$s" iommu_groups)" "iommu_groups|yes|10|10 groups in $ws/sys/kernel/iommu_groups" \
+tap_is "$(field "$s" iommu_groups)" "iommu_groups|yes|12|12 groups in $ws/sys/kernel/iommu_groups" \
 	"workstation: groups counted"
 tap_is "$(field "$s" vfio_pci)" "vfio_pci|yes|None|loaded: $ws/sys/bus/pci/drivers/vfio-pci exists" \
 	"workstation: vfio-pci loaded"

@@ -49,6 +49,8 @@ expected=$(cat <<END
 0000:09:00.0|no|vfio-pci|10|endpoint|sf||assigned|already assigned to VM web
 0000:0a:00.0|no|vfio-pci|11|endpoint|sf||state_unreadable|state record $record cannot be read: not valid JSON
 0000:0b:00.0|yes|-|1|endpoint|sf|0000:00:1c.0=pcieport||
+0000:0c:00.0|no|virtio-pci|12|endpoint|sf||mounted_filesystem|backs mounted filesystem /srv/share (9p tag share0)
+0000:0d:00.0|no|virtio-pci|13|endpoint|sf||mounted_filesystem|backs mounted filesystem /data (virtiofs tag fsshare)
 END
 )
 tap_is "$(printf '%s\n' "$summary" | cut -d'|' -f1 | tr '\n' ' ')" \
@@ -89,7 +91,7 @@ tap_like "$text" "0000:05:00.0|yes|" "05:00.0 on vfio-pci is assignable"
 tap_like "$text" "0000:08:00.0|note|not assignable: backs the root filesystem (nvme0n1p1); backs mounted filesystem /mnt/my data (nvme0n1p2)" \
 	"the NVMe backs / and a mount point with an escaped space"
 tap_like "$text" "0000:09:00.0|note|not assignable: already assigned to VM web" "09:00.0 is assigned to web"
-tap_is "$(grep -c '^0000:' "$tap_tmp/out.txt")" 14 "one row per function"
+tap_is "$(grep -c '^0000:' "$tap_tmp/out.txt")" 16 "one row per function"
 tap_is "$(cat "$tap_tmp/err")" "" "nothing on stderr"
 
 # --- named functions: the order given, and a missing one -----------------------
@@ -97,9 +99,9 @@ tap_is "$(cat "$tap_tmp/err")" "" "nothing on stderr"
 tap_is "$?" 0 "devices BDF BDF exits 0"
 tap_is "$(python3 -c 'import json,sys; print(" ".join(d["bdf"] for d in json.load(open(sys.argv[1]))["devices"]))' "$tap_tmp/two.json")" \
 	"0000:06:00.1 0000:06:00.0" "named functions come in the order given, short form accepted"
-"$ctl" --sysroot "$root" devices 0000:0c:00.0 0000:05:00.0 > "$tap_tmp/miss.txt" 2> "$tap_tmp/miss.err"
+"$ctl" --sysroot "$root" devices 0000:0e:00.0 0000:05:00.0 > "$tap_tmp/miss.txt" 2> "$tap_tmp/miss.err"
 tap_is "$?" 5 "a well-formed address that is not there: exit 5"
-tap_like "$(cat "$tap_tmp/miss.err")" "no PCI function 0000:0c:00.0" "the missing function is named"
+tap_like "$(cat "$tap_tmp/miss.err")" "no PCI function 0000:0e:00.0" "the missing function is named"
 tap_is "$(grep -c '^0000:05:00.0' "$tap_tmp/miss.txt")" 1 "the other function is still listed"
 
 tap_done

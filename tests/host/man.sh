@@ -20,7 +20,7 @@ help_cmds=$(printf '%s\n' "$help" |
 	awk '/^Commands:/ { on = 1; next } on && /^$/ { on = 0 } on && /^ [a-z]/ { print $1 }' | sorted)
 # Top-level .TP items only: the lists inside .RS/.RE are not commands.
 man_cmds=$(section COMMANDS | awk '/^\.RS/ { depth++ } /^\.RE/ { depth-- }
-	!depth && prev == ".TP" && /^\.BR? / { print $2 } { prev = $0 }' | sorted)
+	!depth && prev == ".TP" && /^\.B[RI]? / { print $2 } { prev = $0 }' | sorted)
 tap_ok "$([ -n "$help_cmds" ]; echo $?)" "--help lists commands ($help_cmds)"
 tap_is "$man_cmds" "$help_cmds" "the COMMANDS section documents exactly the commands --help lists"
 for c in $help_cmds; do
