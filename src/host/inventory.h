@@ -46,7 +46,8 @@ enum pt_reason_code {
 
 struct pt_reason {
 	enum pt_reason_code code;
-	char *message; /* "group 5 is shared with 0000:01:00.1 which is bound to host driver snd_hda_intel" */
+	/* For people: "group 5 is shared with 0000:01:00.1 which is bound to host driver e1000e" */
+	char *message;
 };
 
 struct pt_pci_dev {
