@@ -19,13 +19,13 @@ static const char *const scenario_names[TG_SC_COUNT] = {
 enum key {
 	K_SCENARIO, K_SMP, K_TABLES, K_PRINT, K_IPI_VECTORS, K_VECTORS, K_IOAPIC_PIN, K_WAIT_MS,
 	K_EXPECT, K_EXPECT_TOTAL, K_SETTLE_MS, K_MAX, K_STOP_VECTOR, K_ACK_PORT, K_STRICT, K_PORT,
-	K_ADDR, K_ACCESS, K_SIZE, K_VALUE, K_CODE, K_COUNT
+	K_ADDR, K_ACCESS, K_SIZE, K_VALUE, K_CODE, K_POKE, K_IRQ_ACK, K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
 	"scenario", "smp", "tables", "print", "ipi_vectors", "vectors", "ioapic_pin", "wait_ms",
 	"expect", "expect_total", "settle_ms", "max", "stop_vector", "ack_port", "strict", "port",
-	"addr", "access", "size", "value", "code",
+	"addr", "access", "size", "value", "code", "poke", "irq_ack",
 };
 
 struct span {
@@ -143,6 +143,35 @@ static bool parse_pins(struct span v, struct tg_opts *o)
 			else if (!tg_streq_n(f[4].s, f[4].len, "high"))
 				return false;
 		}
+	}
+	return true;
+}
+
+/* [VEC:]ADDR:VALUE[,...]: 32-bit MMIO writes below 4 GiB, with a vector for irq_ack. */
+static bool parse_writes(struct span v, bool with_vector, struct tg_mmio_write *w, unsigned *n)
+{
+	bool more = true;
+
+	if (!v.len)
+		return false;
+	while (more) {
+		struct span item = split(&v, ',', &more), f[3];
+		unsigned nf = 0, want = with_vector ? 3 : 2;
+		bool sep = true;
+		uint64_t addr, value;
+
+		while (sep && nf < 3)
+			f[nf++] = split(&item, ':', &sep);
+		if (sep || nf != want || *n == TG_MAX_WRITES)
+			return false;
+		if (with_vector && !vector_of(f[0], &w[*n].vector))
+			return false;
+		if (!num_in(f[want - 2], 0, 0xfffffffcu, &addr) || (addr & 3) ||
+		    !num_in(f[want - 1], 0, 0xffffffffu, &value))
+			return false;
+		w[*n].addr = (uint32_t)addr;
+		w[*n].value = (uint32_t)value;
+		(*n)++;
 	}
 	return true;
 }
@@ -272,6 +301,10 @@ static bool set_key(struct tg_opts *o, enum key k, struct span v)
 			return false;
 		o->code = (unsigned)x;
 		return true;
+	case K_POKE:
+		return parse_writes(v, false, o->pokes, &o->npokes);
+	case K_IRQ_ACK:
+		return parse_writes(v, true, o->acks, &o->nacks);
 	case K_COUNT:
 		break;
 	}

@@ -98,7 +98,7 @@ uint32_t tg_irq_total(unsigned vec)
 {
 	uint32_t n = 0;
 
-	for (unsigned c = 0; c < TG_MAX_CPUS; c++)
+	for (unsigned c = 0; c < tg_online; c++)
 		n += tg_irq_count[c][vec];
 	return n;
 }
@@ -114,7 +114,8 @@ int tg_guarded(void (*fn)(void *), void *arg, unsigned *ret_vec)
 
 void tg_finish(bool pass, unsigned code)
 {
-	tg_line("done status=%s code=%u", pass ? "PASS" : "FAIL", code);
+	tg_line("done status=%s code=%u elapsed_ms=%u", pass ? "PASS" : "FAIL", code,
+		tg_ms_since(tg_boot_tsc));
 	outb(EXIT_PORT, (uint8_t)code);
 	cpu_stop();
 }
@@ -155,6 +156,10 @@ static void interrupt(unsigned vec)
 	} else if (policy.print_each) {
 		tg_line("irq vec=0x%02x cpu=%u count=%u", vec, cpu, n);
 	}
+	/* Quiet the device before the EOI, as a driver would: else a level line fires again. */
+	for (unsigned i = 0; i < policy.nacks; i++)
+		if (policy.acks[i].vector == vec)
+			mmio_write32(policy.acks[i].addr, policy.acks[i].value);
 	lapic_eoi();
 	if (policy.ack_port >= 0)
 		outb((uint16_t)policy.ack_port, (uint8_t)vec);

@@ -157,6 +157,7 @@ void time_init(void);
 uint64_t tg_deadline_ms(uint32_t ms);
 bool tg_passed(uint64_t deadline);
 uint32_t tg_ms_since(uint64_t tsc_start);
+extern uint64_t tg_boot_tsc;	/* the TSC when tg_main started */
 void tg_udelay(uint32_t us);
 
 /* ---- cpu.c: IDT, exceptions, interrupt counters, recovery ---- */
@@ -167,12 +168,22 @@ struct tg_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
+/* A 32-bit MMIO write: irq-wait's poke= (after TG ready) and irq_ack= (in the handler). */
+struct tg_mmio_write {
+	uint8_t vector;		/* irq_ack only */
+	uint32_t addr, value;
+};
+
+#define TG_MAX_WRITES 8
+
 /* How the interrupt handler behaves in the current scenario. */
 struct tg_irq_policy {
 	bool print_each;
 	int ack_port;		/* -1: none */
 	uint32_t max;		/* 0: no storm limit */
 	int stop_vector;	/* -1: none */
+	const struct tg_mmio_write *acks;
+	unsigned nacks;
 };
 
 extern volatile uint32_t tg_irq_count[TG_MAX_CPUS][256];
@@ -271,6 +282,8 @@ struct tg_opts {
 	uint8_t vectors[32];
 	struct tg_pin_cfg pins[TG_MAX_PINS];
 	unsigned npins;
+	struct tg_mmio_write pokes[TG_MAX_WRITES], acks[TG_MAX_WRITES];
+	unsigned npokes, nacks;
 	uint32_t wait_ms, expect, expect_total, settle_ms, max;
 	int stop_vector, ack_port;
 	bool strict;

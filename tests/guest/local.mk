@@ -42,6 +42,19 @@ tests/guest/guest.elf: tests/guest/guest64.elf
 noinst_DATA += tests/guest/guest.elf
 CLEANFILES += tests/guest/guest.elf tests/guest/guest64.elf
 
-TESTS += tests/guest/test-guest-qemu.sh
+# The same checks on a real in-kernel irqchip: QEMU with -accel kvm, in the
+# testbed's nested KVM (it skips where /dev/kvm is missing). KVM_TESTS run
+# from the build tree, so this wrapper is generated there.
+tests/guest/test-guest-qemu-kvm: Makefile
+	@$(MKDIR_P) tests/guest
+	$(AM_V_GEN){ echo '#!/bin/sh'; \
+	  echo 'ACCEL=kvm; export ACCEL'; \
+	  echo "exec /bin/sh '$(abs_top_srcdir)/tests/guest/test-guest-qemu.sh' \"\$$@\""; \
+	} >$@.tmp && chmod +x $@.tmp && mv $@.tmp $@
+
+check_DATA += tests/guest/test-guest-qemu-kvm
+CLEANFILES += tests/guest/test-guest-qemu-kvm
+TESTS += tests/guest/test-guest-qemu.sh tests/guest/test-guest-qemu-kvm
+KVM_TESTS += tests/guest/test-guest-qemu-kvm
 EXTRA_DIST += $(GUEST_SRCS) tests/guest/guest.h tests/guest/guest.ld \
 	tests/guest/PROTOCOL.md tests/guest/test-guest-qemu.sh

@@ -9,6 +9,7 @@
 #define CMDLINE_MAX 1023
 
 struct tg_boot tg_boot;
+uint64_t tg_boot_tsc;
 /* boot.S: EAX and EBX at entry */
 extern uint32_t tg_entry_magic, tg_entry_mbi;
 
@@ -80,6 +81,7 @@ void tg_main(void)
 	char err[160], mbi[16] = "none";
 	bool pass = true;
 
+	tg_boot_tsc = rdtsc();
 	serial_init();
 	tg_boot.magic = tg_entry_magic;
 	if (tg_boot.magic == MB_BOOT_MAGIC) {

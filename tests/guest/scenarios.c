@@ -127,7 +127,7 @@ static bool sc_irq_wait(const struct tg_opts *o, char *detail)
 {
 	struct tg_irq_policy p = {
 		.print_each = o->print_each, .ack_port = o->ack_port, .max = o->max,
-		.stop_vector = o->stop_vector,
+		.stop_vector = o->stop_vector, .acks = o->acks, .nacks = o->nacks,
 	};
 	bool has_expectation = o->expect || o->expect_total, met = false, pass = true;
 	uint8_t expected[32];
@@ -164,6 +164,8 @@ static bool sc_irq_wait(const struct tg_opts *o, char *detail)
 	tg_line("ready scenario=irq-wait");
 	start = rdtsc();
 	deadline = tg_deadline_ms(o->wait_ms);
+	for (unsigned i = 0; i < o->npokes; i++)
+		mmio_write32(o->pokes[i].addr, o->pokes[i].value);
 	for (;;) {
 		if (tg_irq_stop_seen) {
 			ended = "stop";
@@ -340,7 +342,7 @@ static bool sc_bad_mmio(const struct tg_opts *o, char *detail)
 	else if (acc == TG_ACC_READ)
 		tg_snprintf(detail, DETAIL_MAX, "read 0x%lx", m.result);
 	else
-		tg_snprintf(detail, DETAIL_MAX, acc == TG_ACC_EXEC ? "returned" : "written");
+		tg_snprintf(detail, DETAIL_MAX, "%s", acc == TG_ACC_EXEC ? "returned" : "written");
 	return true;
 }
 
@@ -382,6 +384,8 @@ bool scenario_run(enum tg_scenario sc, const struct tg_opts *o)
 	bool pass = false;
 
 	tg_current_scenario = tg_scenario_name(sc);
+	tg_irq_reset(&(struct tg_irq_policy){ .print_each = o->print_each, .ack_port = -1,
+					      .stop_vector = -1 });
 	switch (sc) {
 	case TG_SC_INFO:
 		pass = sc_info(o, detail);

@@ -426,9 +426,7 @@ void tables_print_info(void)
 {
 	for (unsigned i = 0; i < nacpi_tables; i++) {
 		const struct acpi_table *t = &acpi_tables[i];
-		char oem[7];
-
-		char sig[5];
+		char oem[7], sig[5];
 
 		memcpy(oem, t->oem, sizeof(oem));
 		for (unsigned j = 0; j < 6 && oem[j]; j++)
@@ -437,8 +435,8 @@ void tables_print_info(void)
 		for (unsigned j = 0; j < 4; j++)
 			sig[j] = t->sig[j] > 0x20 && t->sig[j] < 0x7f && t->sig[j] != '"' ? t->sig[j] : '_';
 		sig[4] = '\0';
-		tg_line("acpi-table sig=%s addr=0x%x len=%u rev=%u oem=\"%s\"", sig, t->addr, t->len,
-			t->rev, oem);
+		tg_line("acpi-table sig=%s addr=0x%x len=0x%x rev=0x%02x oem=\"%s\"", sig, t->addr,
+			t->len, t->rev, oem);
 	}
 	for (unsigned i = 0; i < nbuses; i++)
 		tg_line("mp-bus id=%u type=%s", buses[i].id, buses[i].type[0] ? buses[i].type : "none");

@@ -1,6 +1,7 @@
 /*
  * Time: every timeout is a TSC deadline. The TSC rate is measured once
- * against a 20 ms one-shot of PIT channel 2 (gate and output on port 0x61).
+ * against a 20 ms one-shot of PIT channel 2 (gate and output on port 0x61),
+ * else of channel 0, else taken from CPUID.
  */
 #include "guest.h"
 
@@ -23,15 +24,62 @@ static uint64_t calibrate_pit(void)
 	outb(0x43, 0xb0);		/* channel 2, lobyte/hibyte, mode 0, binary */
 	outb(0x42, count & 0xff);
 	outb(0x42, (count >> 8) & 0xff);
+	/*
+	 * Bounded twice: by iterations, and by 4e8 TSC ticks (20 ms even at
+	 * 20 GHz, at most 4 s at 100 MHz) in case port 0x61 is not emulated.
+	 */
 	t0 = rdtsc();
-	for (i = 0; i < 5000000; i++)
-		if (inb(0x61) & PORT61_OUT2)
+	for (i = 0; i < 5000000; i++) {
+		t1 = rdtsc();
+		if (t1 - t0 > 400000000u)
 			break;
-	t1 = rdtsc();
+		if (inb(0x61) & PORT61_OUT2) {
+			t1 = rdtsc();
+			outb(0x61, p61 & ~PORT61_GATE2);
+			return (t1 - t0) / CAL_MS;
+		}
+	}
 	outb(0x61, p61 & ~PORT61_GATE2);
-	if (i == 5000000)
-		return 0;
-	return (t1 - t0) / CAL_MS;
+	return 0;
+}
+
+static uint16_t pit0_read(void)
+{
+	uint8_t lo, hi;
+
+	outb(0x43, 0x00);		/* latch channel 0 */
+	lo = inb(0x40);
+	hi = inb(0x40);
+	return (uint16_t)(hi << 8 | lo);
+}
+
+/*
+ * Without port 0x61 (QEMU's microvm has none): a 20 ms one-shot on channel 0,
+ * read back through the latch until it passes zero and wraps. Its interrupt
+ * goes nowhere (the PICs and the IOAPIC pins are masked), and channel 0 is
+ * left stopped, which is why this is only the fallback: firmware may have
+ * had it running.
+ */
+static uint64_t calibrate_pit0(void)
+{
+	uint32_t count = PIT_HZ * CAL_MS / 1000;
+	uint16_t prev = (uint16_t)count, cur;
+	uint64_t t0, t1;
+
+	outb(0x43, 0x30);		/* channel 0, lobyte/hibyte, mode 0, binary */
+	outb(0x40, count & 0xff);
+	outb(0x40, (count >> 8) & 0xff);
+	t0 = rdtsc();
+	for (unsigned i = 0; i < 5000000; i++) {
+		t1 = rdtsc();
+		if (t1 - t0 > 400000000u)
+			break;
+		cur = pit0_read();
+		if (cur > prev)
+			return (rdtsc() - t0) / CAL_MS;
+		prev = cur;
+	}
+	return 0;
 }
 
 static uint64_t from_cpuid(void)
@@ -65,13 +113,17 @@ void time_init(void)
 	const char *source = "pit";
 
 	if (!plausible(khz)) {
-		tg_line("warn msg=\"PIT channel 2 calibration failed (%u kHz)\"", (unsigned)khz);
+		khz = calibrate_pit0();
+		source = "pit0";
+	}
+	if (!plausible(khz)) {
 		khz = from_cpuid();
 		source = "cpuid";
-		if (!plausible(khz)) {
-			khz = 1000000;
-			source = "default";
-		}
+	}
+	if (!plausible(khz)) {
+		tg_line("warn msg=\"the PIT does not count and CPUID has no TSC rate: assuming 1 GHz\"");
+		khz = 1000000;
+		source = "default";
 	}
 	tsc_khz = khz;
 	tg_line("tsc khz=%lu source=%s", khz, source);
