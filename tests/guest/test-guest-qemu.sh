@@ -46,17 +46,16 @@ if [ ! -f "$guest" ]; then
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-guest-qemu.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
 
 n=0
-failed=0
 ok() {
 	n=$((n + 1))
 	if [ "$1" -eq 0 ]; then
 		echo "ok $n - $2"
 	else
 		echo "not ok $n - $2"
-		failed=$((failed + 1))
 	fi
 }
 
