@@ -1,0 +1,190 @@
+/* PCI bus 0 through configuration mechanism #1 (ports 0xcf8/0xcfc). */
+#include "guest.h"
+
+#define PCI_ADDR 0xcf8
+#define PCI_DATA 0xcfc
+
+#define PCI_COMMAND 0x04
+#define PCI_STATUS_CAPS (1u << 4)
+#define PCI_CMD_DECODE 0x3	/* I/O and memory space */
+
+struct bdf {
+	unsigned bus, dev, fn;
+	char name[12];
+};
+
+static void select_reg(const struct bdf *d, unsigned off)
+{
+	outl(PCI_ADDR, 0x80000000u | d->bus << 16 | d->dev << 11 | d->fn << 8 | (off & 0xfc));
+}
+
+static uint32_t cfg_read32(const struct bdf *d, unsigned off)
+{
+	select_reg(d, off);
+	return inl(PCI_DATA);
+}
+
+static uint16_t cfg_read16(const struct bdf *d, unsigned off)
+{
+	select_reg(d, off);
+	return inw((uint16_t)(PCI_DATA + (off & 2)));
+}
+
+static uint8_t cfg_read8(const struct bdf *d, unsigned off)
+{
+	select_reg(d, off);
+	return inb((uint16_t)(PCI_DATA + (off & 3)));
+}
+
+static void cfg_write32(const struct bdf *d, unsigned off, uint32_t v)
+{
+	select_reg(d, off);
+	outl(PCI_DATA, v);
+}
+
+static void cfg_write16(const struct bdf *d, unsigned off, uint16_t v)
+{
+	select_reg(d, off);
+	outw((uint16_t)(PCI_DATA + (off & 2)), v);
+}
+
+uint32_t pci_read32(unsigned bus, unsigned dev, unsigned fn, unsigned off)
+{
+	struct bdf d = { bus, dev, fn, "" };
+
+	return cfg_read32(&d, off);
+}
+
+/* Sizes a BAR by writing all-ones (decoding off meanwhile); returns how many BAR slots it takes. */
+static unsigned report_bar(const struct bdf *d, unsigned bar)
+{
+	unsigned off = 0x10 + 4 * bar;
+	uint16_t cmd = cfg_read16(d, PCI_COMMAND);
+	uint32_t orig = cfg_read32(d, off), orig_hi = 0, mask, mask_hi = 0;
+	bool io = orig & 1, is64 = !io && ((orig >> 1) & 3) == 2;
+	uint64_t addr, size;
+
+	cfg_write16(d, PCI_COMMAND, cmd & ~PCI_CMD_DECODE);
+	cfg_write32(d, off, 0xffffffffu);
+	mask = cfg_read32(d, off);
+	cfg_write32(d, off, orig);
+	if (is64) {
+		orig_hi = cfg_read32(d, off + 4);
+		cfg_write32(d, off + 4, 0xffffffffu);
+		mask_hi = cfg_read32(d, off + 4);
+		cfg_write32(d, off + 4, orig_hi);
+	}
+	cfg_write16(d, PCI_COMMAND, cmd);
+
+	if (io) {
+		mask &= 0xfffffffcu;
+		addr = orig & 0xfffffffcu;
+		if (mask && !(mask & 0xffff0000u))	/* a 16-bit I/O decoder */
+			mask |= 0xffff0000u;
+		size = mask ? (uint32_t)(~mask + 1) : 0;
+	} else {
+		uint64_t m = ((uint64_t)mask_hi << 32) | (mask & 0xfffffff0u);
+
+		if (!is64)
+			m |= 0xffffffff00000000ull;
+		addr = ((uint64_t)orig_hi << 32) | (orig & 0xfffffff0u);
+		size = (mask & 0xfffffff0u) || mask_hi ? ~m + 1 : 0;
+	}
+	if (size)
+		tg_line("pci-bar bdf=%s bar=%u kind=%s%s addr=0x%lx size=0x%lx", d->name, bar,
+			io ? "io" : is64 ? "mem64" : "mem32",
+			io ? "" : (orig & 8) ? " prefetch=1" : " prefetch=0", addr, size);
+	return is64 ? 2 : 1;
+}
+
+static const char *cap_name(uint8_t id)
+{
+	static const char *const names[] = {
+		[0x01] = "pm", [0x02] = "agp", [0x03] = "vpd", [0x04] = "slotid", [0x05] = "msi",
+		[0x06] = "hotswap", [0x07] = "pcix", [0x08] = "ht", [0x09] = "vendor",
+		[0x0a] = "debug", [0x0b] = "crc", [0x0c] = "hotplug", [0x0d] = "ssvid",
+		[0x0e] = "agp8", [0x0f] = "secure", [0x10] = "pcie", [0x11] = "msix",
+		[0x12] = "sata", [0x13] = "af",
+	};
+
+	return id < ARRAY_SIZE(names) && names[id] ? names[id] : "other";
+}
+
+static void report_caps(const struct bdf *d)
+{
+	uint8_t off = cfg_read8(d, 0x34) & 0xfc;
+
+	/* 48 capabilities at most fit in config space: a longer chain is a loop. */
+	for (unsigned n = 0; off >= 0x40 && n < 48; n++) {
+		uint32_t hdr = cfg_read32(d, off);
+		uint8_t id = hdr & 0xff;
+		uint16_t ctl = (uint16_t)(hdr >> 16);
+		char extra[160] = "";
+
+		if (id == 0x05) {
+			tg_snprintf(extra, sizeof(extra), " enabled=%u vectors=%u addr64=%u maskable=%u",
+				    ctl & 1, 1u << ((ctl >> 1) & 7), (ctl >> 7) & 1, (ctl >> 8) & 1);
+		} else if (id == 0x11) {
+			uint32_t table = cfg_read32(d, off + 4u), pba = cfg_read32(d, off + 8u);
+
+			tg_snprintf(extra, sizeof(extra),
+				    " enabled=%u masked=%u table_size=%u table_bar=%u table_offset=0x%x"
+				    " pba_bar=%u pba_offset=0x%x",
+				    (ctl >> 15) & 1, (ctl >> 14) & 1, (ctl & 0x7ff) + 1, table & 7,
+				    table & ~7u, pba & 7, pba & ~7u);
+		}
+		tg_line("pci-cap bdf=%s offset=0x%x id=0x%02x name=%s%s", d->name, off, id,
+			cap_name(id), extra);
+		off = (uint8_t)(hdr >> 8) & 0xfc;
+	}
+}
+
+static void report_function(const struct bdf *d)
+{
+	uint32_t id = cfg_read32(d, 0x00), class = cfg_read32(d, 0x08);
+	uint8_t header = cfg_read8(d, 0x0e), type = header & 0x7f;
+	uint32_t irq = cfg_read32(d, 0x3c);
+	char extra[64] = "";
+	unsigned nbars = type == 0 ? 6 : type == 1 ? 2 : 0;
+
+	if (type == 0) {
+		uint32_t sub = cfg_read32(d, 0x2c);
+
+		tg_snprintf(extra, sizeof(extra), " subvendor=0x%04x subdevice=0x%04x", sub & 0xffff,
+			    sub >> 16);
+	} else if (type == 1) {
+		tg_snprintf(extra, sizeof(extra), " secondary=%u", (cfg_read32(d, 0x18) >> 8) & 0xff);
+	}
+	tg_line("pci bdf=%s vendor=0x%04x device=0x%04x class=0x%06x rev=0x%02x header=0x%02x"
+		" irq_line=%u irq_pin=%u%s",
+		d->name, id & 0xffff, id >> 16, class >> 8, class & 0xff, header, irq & 0xff,
+		(irq >> 8) & 0xff, extra);
+	for (unsigned bar = 0; bar < nbars;)
+		bar += report_bar(d, bar);
+	if (cfg_read16(d, 0x06) & PCI_STATUS_CAPS)
+		report_caps(d);
+}
+
+/* Prints every function on bus 0; returns how many there are. */
+unsigned pci_print_bus0(void)
+{
+	unsigned found = 0;
+
+	for (unsigned dev = 0; dev < 32; dev++) {
+		unsigned nfn = 1;
+
+		for (unsigned fn = 0; fn < nfn; fn++) {
+			struct bdf d = { 0, dev, fn, "" };
+			uint16_t vendor = (uint16_t)cfg_read32(&d, 0x00);
+
+			if (vendor == 0xffff || vendor == 0x0000)
+				continue;
+			if (fn == 0 && (cfg_read8(&d, 0x0e) & 0x80))
+				nfn = 8;
+			tg_snprintf(d.name, sizeof(d.name), "%02x:%02x.%x", d.bus, d.dev, d.fn);
+			report_function(&d);
+			found++;
+		}
+	}
+	return found;
+}
