@@ -1,1 +1,19 @@
-# src/vmm: see Makefile.am
+# src/vmm: the embedded VMM (libvmm.a, used in-process by tests) and passthru-vmm.
+noinst_LIBRARIES += src/vmm/libvmm.a
+src_vmm_libvmm_a_SOURCES = \
+	src/vmm/layout.h \
+	src/vmm/e820.c src/vmm/e820.h \
+	src/vmm/mptable.c src/vmm/mptable.h \
+	src/vmm/uart.c src/vmm/uart.h \
+	src/vmm/iobus.c src/vmm/iobus.h \
+	src/vmm/pci.c src/vmm/pci.h \
+	src/vmm/exit_names.c src/vmm/exit_names.h \
+	src/vmm/multiboot.c src/vmm/multiboot.h \
+	src/vmm/bzimage.c src/vmm/bzimage.h \
+	src/vmm/vm.c src/vmm/vm.h src/vmm/vm_internal.h \
+	src/vmm/vcpu.c src/vmm/vm_exit.c src/vmm/devices.c src/vmm/vm_load.c \
+	src/vmm/routes.c src/vmm/routes.h
+src_vmm_libvmm_a_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
+
+# What a program linking libvmm.a needs after it.
+VMM_LIBS = src/vmm/libvmm.a src/common/libcommon.a $(JANSSON_LIBS) -lpthread
