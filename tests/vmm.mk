@@ -1,1 +1,23 @@
 # tests for src/vmm (see tests/local.mk for the conventions)
+VMM_TEST_LIBS = $(VMM_LIBS)
+VMM_TEST_CPPFLAGS = $(TEST_CPPFLAGS) $(JANSSON_CFLAGS)
+
+check_PROGRAMS += tests/vmm/test-uart tests/vmm/test-pci tests/vmm/test-tables \
+	tests/vmm/test-exit-names tests/vmm/test-control
+tests_vmm_test_uart_SOURCES = tests/vmm/test-uart.c
+tests_vmm_test_uart_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_uart_LDADD = $(VMM_TEST_LIBS)
+tests_vmm_test_pci_SOURCES = tests/vmm/test-pci.c
+tests_vmm_test_pci_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_pci_LDADD = $(VMM_TEST_LIBS)
+tests_vmm_test_tables_SOURCES = tests/vmm/test-tables.c
+tests_vmm_test_tables_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_tables_LDADD = $(VMM_TEST_LIBS)
+tests_vmm_test_exit_names_SOURCES = tests/vmm/test-exit-names.c
+tests_vmm_test_exit_names_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_exit_names_LDADD = $(VMM_TEST_LIBS)
+tests_vmm_test_control_SOURCES = tests/vmm/test-control.c
+tests_vmm_test_control_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_control_LDADD = $(VMM_TEST_LIBS)
+TESTS += tests/vmm/test-uart tests/vmm/test-pci tests/vmm/test-tables \
+	tests/vmm/test-exit-names tests/vmm/test-control

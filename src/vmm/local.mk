@@ -12,7 +12,11 @@ src_vmm_libvmm_a_SOURCES = \
 	src/vmm/bzimage.c src/vmm/bzimage.h \
 	src/vmm/vm.c src/vmm/vm.h src/vmm/vm_internal.h \
 	src/vmm/vcpu.c src/vmm/vm_exit.c src/vmm/devices.c src/vmm/vm_load.c \
-	src/vmm/routes.c src/vmm/routes.h
+	src/vmm/routes.c src/vmm/routes.h \
+	src/vmm/console.c src/vmm/console.h \
+	src/vmm/control_proto.c src/vmm/control_proto.h \
+	src/vmm/control.c src/vmm/control.h \
+	src/vmm/vm_control.c src/vmm/vm_control.h
 src_vmm_libvmm_a_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
 
 # What a program linking libvmm.a needs after it.
