@@ -21,3 +21,22 @@ tests_vmm_test_control_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
 tests_vmm_test_control_LDADD = $(VMM_TEST_LIBS)
 TESTS += tests/vmm/test-uart tests/vmm/test-pci tests/vmm/test-tables \
 	tests/vmm/test-exit-names tests/vmm/test-control
+
+# Needs /dev/kvm: skips here, runs in the testbed. The mini guest is 32-bit assembly.
+MINIGUEST = tests/vmm/miniguest.elf
+check_DATA += $(MINIGUEST)
+CLEANFILES += $(MINIGUEST)
+EXTRA_DIST += tests/vmm/miniguest.S tests/vmm/kvm-common.h
+$(MINIGUEST): tests/vmm/miniguest.S
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm && \
+	$(CC) -m32 -nostdlib -static -ffreestanding -Wl,-N -Wl,-Ttext=0x100000 \
+		-Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
+		-o $@ $(srcdir)/tests/vmm/miniguest.S
+
+check_PROGRAMS += tests/vmm/test-vm-kvm
+tests_vmm_test_vm_kvm_SOURCES = tests/vmm/test-vm-kvm.c tests/vmm/kvm-common.h
+tests_vmm_test_vm_kvm_CPPFLAGS = $(VMM_TEST_CPPFLAGS) \
+	-DMINIGUEST='"$(abs_top_builddir)/$(MINIGUEST)"'
+tests_vmm_test_vm_kvm_LDADD = $(VMM_TEST_LIBS)
+TESTS += tests/vmm/test-vm-kvm
+KVM_TESTS += tests/vmm/test-vm-kvm

@@ -207,8 +207,8 @@ bool pt_vcpu_handle_exit(struct pt_vcpu *v)
 		return false;
 	case KVM_EXIT_SHUTDOWN:
 		pt_vm_finish(vm, PT_VM_EXIT_TRIPLE_FAULT, 0,
-			     "vcpu %u: KVM_EXIT_SHUTDOWN: triple fault (rip 0x%" PRIx64 ")", v->id,
-			     vcpu_rip(v));
+			     "vcpu %u: KVM_EXIT_SHUTDOWN: triple fault (the guest met an exception it "
+			     "could not deliver; KVM has reset the vCPU's registers by now)", v->id);
 		return true;
 	case KVM_EXIT_SYSTEM_EVENT:
 		return handle_system_event(v);

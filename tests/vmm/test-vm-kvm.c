@@ -1,0 +1,288 @@
+/*
+ * The VM library in-process on real KVM, with the mini guest: boot, Multiboot
+ * info, MP table, PCI host bridge, the debug exit, every way a guest can stop,
+ * unknown ports and MMIO reported by name, stop while spinning and halted, and
+ * the control socket on a running VM.
+ */
+#include "config.h"
+
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "kvm-common.h"
+#include "vmm/console.h"
+#include "vmm/vm.h"
+#include "vmm/vm_control.h"
+
+struct run {
+	struct pt_vm *vm;
+	struct pt_console_lines con;
+	struct pt_vm_exit exit;
+};
+
+static int start(struct tap *t, struct run *r, const char *scenario, unsigned vcpus,
+		 enum pt_irqchip chip)
+{
+	struct pt_vm_opts o = {
+		.name = scenario, .memory = 64ULL << 20, .vcpus = vcpus, .irqchip = chip,
+		.console_out = pt_console_lines_out, .console_ctx = &r->con,
+	};
+	int e;
+
+	pt_console_lines_init(&r->con, -1);
+	r->vm = NULL;
+	e = pt_vm_create(&o, &r->vm);
+	if (e < 0) {
+		tap_ok(t, 0, "%s: pt_vm_create: %s", scenario, strerror(-e));
+		return e;
+	}
+	e = pt_vm_load_multiboot(r->vm, MINIGUEST, scenario);
+	if (!e)
+		e = pt_vm_start(r->vm);
+	if (e < 0)
+		tap_ok(t, 0, "%s: load and start: %s", scenario, strerror(-e));
+	return e;
+}
+
+static int finish(struct tap *t, struct run *r, const char *scenario)
+{
+	int e = pt_vm_wait(r->vm, KVM_TEST_TIMEOUT_MS, &r->exit);
+
+	if (e < 0) {
+		tap_ok(t, 0, "%s: the VM stopped within %d s", scenario, KVM_TEST_TIMEOUT_MS / 1000);
+		pt_vm_stop(r->vm);
+		pt_vm_wait(r->vm, -1, &r->exit);
+	} else {
+		tap_diag("%s: %s: %s", scenario, pt_vm_exit_kind_name(r->exit.kind), r->exit.detail);
+	}
+	return e;
+}
+
+static void cleanup(struct run *r)
+{
+	pt_vm_destroy(r->vm);
+	pt_console_lines_destroy(&r->con);
+}
+
+/* Runs a scenario to its end; returns 0 if it ended by itself. */
+static int run_to_end(struct tap *t, struct run *r, const char *scenario, unsigned vcpus)
+{
+	int e = start(t, r, scenario, vcpus, PT_IRQCHIP_KERNEL);
+
+	if (e < 0) {
+		cleanup(r);
+		memset(&r->exit, 0, sizeof(r->exit));
+		return e;
+	}
+	return finish(t, r, scenario);
+}
+
+static void expect_debug(struct tap *t, const char *scenario, unsigned vcpus, uint32_t code,
+			 const char *what)
+{
+	struct run r;
+
+	if (run_to_end(t, &r, scenario, vcpus) == 0)
+		tap_ok(t, r.exit.kind == PT_VM_EXIT_DEBUG && r.exit.code == code,
+		       "%s: got %s 0x%x, want debug exit 0x%x", what,
+		       pt_vm_exit_kind_name(r.exit.kind), r.exit.code, code);
+	if (r.vm)
+		cleanup(&r);
+}
+
+static void expect_kind(struct tap *t, const char *scenario, enum pt_vm_exit_kind kind,
+			const char *needle, const char *what)
+{
+	struct run r;
+
+	if (run_to_end(t, &r, scenario, 1) == 0) {
+		tap_ok(t, r.exit.kind == kind, "%s: ends as %s (got %s)", what,
+		       pt_vm_exit_kind_name(kind), pt_vm_exit_kind_name(r.exit.kind));
+		tap_ok(t, strstr(r.exit.detail, needle) != NULL, "%s: the report says \"%s\"", what,
+		       needle);
+	}
+	if (r.vm)
+		cleanup(&r);
+}
+
+static void test_hello(struct tap *t)
+{
+	struct run r;
+	char *line;
+
+	if (start(t, &r, "h", 1, PT_IRQCHIP_KERNEL) < 0) {
+		cleanup(&r);
+		return;
+	}
+	line = pt_console_lines_wait(&r.con, "TG hello", NULL, KVM_TEST_TIMEOUT_MS);
+	tap_ok(t, line != NULL, "the guest's serial output arrives as a line");
+	free(line);
+	if (finish(t, &r, "h") == 0) {
+		tap_ok(t, r.exit.kind == PT_VM_EXIT_DEBUG && r.exit.code == 0,
+		       "it ends with debug exit 0");
+		tap_is_int(t, pt_vm_exit_status(&r.exit), 0, "which is exit status 0");
+	}
+	cleanup(&r);
+}
+
+/* Stop works while the guest spins and while it is halted (and APs wait for SIPI). */
+static void test_stop(struct tap *t, const char *scenario, const char *line_prefix,
+		      unsigned vcpus, enum pt_irqchip chip, const char *what)
+{
+	struct run r;
+	char *line;
+
+	if (start(t, &r, scenario, vcpus, chip) < 0) {
+		cleanup(&r);
+		return;
+	}
+	line = pt_console_lines_wait(&r.con, line_prefix, NULL, KVM_TEST_TIMEOUT_MS);
+	tap_ok(t, line != NULL, "%s: the guest got there", what);
+	free(line);
+	usleep(200000);
+	tap_is_str(t, pt_vm_state(r.vm), "running", "%s: still running", what);
+	pt_vm_stop(r.vm);
+	if (pt_vm_wait(r.vm, 10000, &r.exit) == 0)
+		tap_ok(t, r.exit.kind == PT_VM_EXIT_STOPPED, "%s: stop ended it (%s)", what,
+		       pt_vm_exit_kind_name(r.exit.kind));
+	else
+		tap_ok(t, 0, "%s: stop ended it within 10 s", what);
+	cleanup(&r);
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static json_t *request(int fd, const char *req)
+{
+	char buf[8192];
+	size_t n = 0;
+
+	if (write(fd, req, strlen(req)) < 0)
+		return NULL;
+	while (n + 1 < sizeof(buf)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 10000) <= 0 || read(fd, buf + n, 1) != 1)
+			return NULL;
+		if (buf[n] == '\n')
+			break;
+		n++;
+	}
+	return json_loadb(buf, n, 0, NULL);
+}
+
+static void test_control(struct tap *t)
+{
+	struct pt_control_server *srv = NULL;
+	char path[] = "/tmp/pt-vmkvm-XXXXXX/vm.sock";
+	struct run r;
+	json_t *rep;
+	char *line;
+	int fd;
+
+	memcpy(path, "/tmp/pt-vmkvm-XXXXXX", 20);
+	path[20] = 0;
+	if (!mkdtemp(path)) {
+		tap_ok(t, 0, "mkdtemp");
+		return;
+	}
+	strcat(path, "/vm.sock");
+	if (start(t, &r, "s", 2, PT_IRQCHIP_KERNEL) < 0) {
+		cleanup(&r);
+		return;
+	}
+	tap_is_int(t, pt_vm_control_start(r.vm, path, NULL, &srv), 0, "control socket on a running VM");
+	line = pt_console_lines_wait(&r.con, "TG spinning", NULL, KVM_TEST_TIMEOUT_MS);
+	free(line);
+	fd = connect_to(path);
+	rep = request(fd, "{\"execute\":\"status\",\"id\":\"a\"}\n");
+	tap_ok(t, rep && !strcmp(json_string_value(json_object_get(json_object_get(rep, "return"),
+		   "state")) ?: "", "running"), "status says running");
+	tap_ok(t, rep && json_integer_value(json_object_get(json_object_get(rep, "return"),
+		   "vcpus")) == 2, "status says 2 vcpus");
+	json_decref(rep);
+	rep = request(fd, "{\"execute\":\"routes\"}\n");
+	tap_ok(t, rep && json_is_array(json_object_get(rep, "return")), "routes is a list");
+	json_decref(rep);
+	rep = request(fd, "{\"execute\":\"devices\"}\n");
+	tap_ok(t, rep && json_array_size(json_object_get(rep, "return")) == 0, "no devices yet");
+	json_decref(rep);
+	rep = request(fd, "{\"execute\":\"stop\"}\n");
+	tap_ok(t, rep && json_is_object(json_object_get(rep, "return")), "stop is acknowledged");
+	json_decref(rep);
+	if (pt_vm_wait(r.vm, 10000, &r.exit) == 0)
+		tap_ok(t, r.exit.kind == PT_VM_EXIT_STOPPED, "the VM stopped on the socket's word");
+	else
+		tap_ok(t, 0, "the VM stopped within 10 s of \"stop\"");
+	rep = request(fd, "{\"execute\":\"status\"}\n");
+	tap_ok(t, rep && json_object_get(json_object_get(rep, "return"), "exit"),
+	       "status after the stop reports how it ended");
+	json_decref(rep);
+	close(fd);
+	pt_control_server_stop(srv);
+	cleanup(&r);
+	*strrchr(path, '/') = 0;
+	rmdir(path);
+}
+
+static void test_echo(struct tap *t)
+{
+	struct run r;
+	char *line;
+
+	if (start(t, &r, "e", 1, PT_IRQCHIP_KERNEL) < 0) {
+		cleanup(&r);
+		return;
+	}
+	line = pt_console_lines_wait(&r.con, "TG echo ready", NULL, KVM_TEST_TIMEOUT_MS);
+	free(line);
+	tap_is_int(t, pt_vm_console_input(r.vm, (const uint8_t *)"abc\n", 4), 4, "console input taken");
+	line = pt_console_lines_wait(&r.con, "abc", NULL, KVM_TEST_TIMEOUT_MS);
+	tap_ok(t, line != NULL, "the guest read it from the UART and echoed it");
+	free(line);
+	pt_vm_console_input(r.vm, (const uint8_t *)"q", 1);
+	if (finish(t, &r, "e") == 0)
+		tap_ok(t, r.exit.kind == PT_VM_EXIT_DEBUG && r.exit.code == 5,
+		       "it counted 5 bytes of input (got %u)", r.exit.code);
+	cleanup(&r);
+}
+
+int main(void)
+{
+	struct tap t = { 0 };
+
+	kvm_test_require();
+	test_hello(&t);
+	expect_debug(&t, "m", 1, 63 * 1024, "Multiboot info: mem_upper is 63 MiB in KiB");
+	expect_debug(&t, "p", 1, 0x12378086, "PCI 00:00.0 through 0xCF8/0xCFC: the host bridge");
+	expect_debug(&t, "P", 1, 0xffffffff, "PCI 00:01.0: nothing there");
+	expect_debug(&t, "M", 2, 2 + 2 + 1 + 15 + 31 * 4 + 2, "MP table found at 0xF0000 with all its entries (2 CPUs)");
+	expect_debug(&t, "M", 4, 4 + 2 + 1 + 15 + 31 * 4 + 2, "MP table with 4 CPUs");
+	expect_kind(&t, "u", PT_VM_EXIT_UNHANDLED, "unknown I/O port 0x1234: out, size 1, value 0x41",
+		    "unknown I/O port");
+	expect_kind(&t, "w", PT_VM_EXIT_UNHANDLED, "KVM_EXIT_MMIO: write of 4 bytes (0x12345678) to 0xd0000000",
+		    "MMIO write to nothing");
+	expect_kind(&t, "i", PT_VM_EXIT_UNHANDLED, "KVM_EXIT_INTERNAL_ERROR", "executing from MMIO");
+	expect_kind(&t, "d", PT_VM_EXIT_TRIPLE_FAULT, "KVM_EXIT_SHUTDOWN", "ud2 without an IDT");
+	expect_kind(&t, "r", PT_VM_EXIT_RESET, "0x64", "reset through the keyboard controller");
+	test_echo(&t);
+	test_stop(&t, "s", "TG spinning", 1, PT_IRQCHIP_KERNEL, "stop while spinning");
+	test_stop(&t, "l", "TG halting", 1, PT_IRQCHIP_KERNEL, "stop while halted");
+	test_stop(&t, "l", "TG halting", 4, PT_IRQCHIP_KERNEL, "stop with 4 vCPUs, 3 waiting for SIPI");
+	test_stop(&t, "s", "TG spinning", 2, PT_IRQCHIP_SPLIT, "split irqchip: runs and stops");
+	test_control(&t);
+	return tap_done(&t);
+}
