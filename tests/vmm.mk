@@ -40,3 +40,12 @@ tests_vmm_test_vm_kvm_CPPFLAGS = $(VMM_TEST_CPPFLAGS) \
 tests_vmm_test_vm_kvm_LDADD = $(VMM_TEST_LIBS)
 TESTS += tests/vmm/test-vm-kvm
 KVM_TESTS += tests/vmm/test-vm-kvm
+
+check_PROGRAMS += tests/vmm/test-vmm-cli
+tests_vmm_test_vmm_cli_SOURCES = tests/vmm/test-vmm-cli.c tests/vmm/kvm-common.h
+tests_vmm_test_vmm_cli_CPPFLAGS = $(VMM_TEST_CPPFLAGS) \
+	-DMINIGUEST='"$(abs_top_builddir)/$(MINIGUEST)"' \
+	-DPASSTHRU_VMM='"$(abs_top_builddir)/src/vmm/passthru-vmm"'
+tests_vmm_test_vmm_cli_LDADD = $(VMM_TEST_LIBS)
+TESTS += tests/vmm/test-vmm-cli
+KVM_TESTS += tests/vmm/test-vmm-cli
