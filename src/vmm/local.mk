@@ -26,3 +26,15 @@ sbin_PROGRAMS += src/vmm/passthru-vmm
 src_vmm_passthru_vmm_SOURCES = src/vmm/main.c
 src_vmm_passthru_vmm_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
 src_vmm_passthru_vmm_LDADD = src/vmm/libvmm.a $(PT_CONFIG_LIBS) $(JANSSON_LIBS) -lpthread
+
+dist_man_MANS += man/passthru-vmm.8
+
+# The systemd template unit, with the install paths filled in.
+systemdunitdir = $(prefix)/lib/systemd/system
+systemdunit_DATA = etc/systemd/passthru@.service
+EXTRA_DIST += etc/systemd/passthru@.service.in
+CLEANFILES += etc/systemd/passthru@.service
+etc/systemd/passthru@.service: etc/systemd/passthru@.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) etc/systemd && \
+	$(SED) -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+		$(srcdir)/etc/systemd/passthru@.service.in > $@.tmp && mv $@.tmp $@
