@@ -135,6 +135,8 @@ static const struct {
 } absent[] = {
 	{ 0x0000, 0x10, "DMA controller 1" },
 	{ 0x0080, 0x10, "POST and DMA page registers" },
+	{ 0x002e, 0x02, "Super I/O configuration" },
+	{ 0x004e, 0x02, "Super I/O configuration (alternate)" },
 	{ 0x0092, 0x01, "system control port A" },
 	{ 0x00c0, 0x20, "DMA controller 2" },
 	{ 0x00ed, 0x01, "I/O delay port" },

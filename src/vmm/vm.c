@@ -118,7 +118,12 @@ static int setup_irqchip(struct pt_vm *vm)
 	if (check_cap(vm, KVM_CAP_PIT2, "KVM_CAP_PIT2") < 0)
 		return -EOPNOTSUPP;
 	{
-		struct kvm_pit_config pit = { .flags = 0 };
+		/*
+		 * KVM_PIT_SPEAKER_DUMMY makes KVM serve port 0x61 too (channel 2's gate
+		 * and output, which guests use to calibrate their TSC); without it the
+		 * port exits to userspace, which cannot see channel 2's state.
+		 */
+		struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 
 		if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
 			pt_err("KVM_CREATE_PIT2: %m");
