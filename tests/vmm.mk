@@ -42,10 +42,20 @@ TESTS += tests/vmm/test-vm-kvm
 KVM_TESTS += tests/vmm/test-vm-kvm
 
 check_PROGRAMS += tests/vmm/test-vmm-cli
-tests_vmm_test_vmm_cli_SOURCES = tests/vmm/test-vmm-cli.c tests/vmm/kvm-common.h
+tests_vmm_test_vmm_cli_SOURCES = tests/vmm/test-vmm-cli.c tests/vmm/kvm-common.h tests/vmm/vmm-proc.h
 tests_vmm_test_vmm_cli_CPPFLAGS = $(VMM_TEST_CPPFLAGS) \
 	-DMINIGUEST='"$(abs_top_builddir)/$(MINIGUEST)"' \
 	-DPASSTHRU_VMM='"$(abs_top_builddir)/src/vmm/passthru-vmm"'
 tests_vmm_test_vmm_cli_LDADD = $(VMM_TEST_LIBS)
 TESTS += tests/vmm/test-vmm-cli
 KVM_TESTS += tests/vmm/test-vmm-cli
+
+check_PROGRAMS += tests/vmm/test-linux-kvm
+tests_vmm_test_linux_kvm_SOURCES = tests/vmm/test-linux-kvm.c tests/vmm/kvm-common.h \
+	tests/vmm/vmm-proc.h
+tests_vmm_test_linux_kvm_CPPFLAGS = $(VMM_TEST_CPPFLAGS) \
+	-DMINIGUEST='"$(abs_top_builddir)/$(MINIGUEST)"' \
+	-DPASSTHRU_VMM='"$(abs_top_builddir)/src/vmm/passthru-vmm"'
+tests_vmm_test_linux_kvm_LDADD = $(VMM_TEST_LIBS)
+TESTS += tests/vmm/test-linux-kvm
+KVM_TESTS += tests/vmm/test-linux-kvm

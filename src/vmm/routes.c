@@ -1,12 +1,24 @@
 /*
  * The route layer's hook points in the VM (src/route fills them in): the VM
- * owns `vm->routes` (pt_vm_routes()), frees it here, and the control socket's
- * "routes" verb asks pt_vm_routes_json() for the current GSI table.
+ * owns `vm->routes` (pt_vm_routes()), sets it up in pt_vm_routes_init, frees
+ * it in pt_vm_routes_free, and the control socket's "routes" verb asks
+ * pt_vm_routes_json() for the current GSI table.
  */
 #include "config.h"
 
 #include "vmm/routes.h"
 #include "vmm/vm_internal.h"
+
+int pt_vm_routes_init(struct pt_vm *vm)
+{
+	/*
+	 * Called by pt_vm_create once the irqchip exists and before any vCPU runs:
+	 * the route layer creates vm->routes here (KVM's default IRQCHIP entries
+	 * for PIC pins 0-15 and IOAPIC pins 0-23, or none with a split irqchip).
+	 */
+	(void)vm;
+	return 0;
+}
 
 void pt_vm_routes_free(struct pt_vm *vm)
 {

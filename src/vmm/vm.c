@@ -336,6 +336,9 @@ int pt_vm_create(const struct pt_vm_opts *opts, struct pt_vm **ret)
 	r = setup_irqchip(vm);
 	if (r < 0)
 		goto fail;
+	r = pt_vm_routes_init(vm);
+	if (r < 0)
+		goto fail;
 	r = setup_memory(vm, opts->hugepages);
 	if (r < 0)
 		goto fail;

@@ -85,6 +85,7 @@ bool pt_vcpu_handle_exit(struct pt_vcpu *vcpu);
 int pt_vm_devices_init(struct pt_vm *vm);
 
 /* routes.c: the route layer's hook points. */
+int pt_vm_routes_init(struct pt_vm *vm);
 void pt_vm_routes_free(struct pt_vm *vm);
 
 #endif
