@@ -59,3 +59,10 @@ tests_vmm_test_linux_kvm_CPPFLAGS = $(VMM_TEST_CPPFLAGS) \
 tests_vmm_test_linux_kvm_LDADD = $(VMM_TEST_LIBS)
 TESTS += tests/vmm/test-linux-kvm
 KVM_TESTS += tests/vmm/test-linux-kvm
+
+# make bench: passthru-vmm against QEMU microvm on the mini guest (in the testbed without KVM).
+check_PROGRAMS += tests/vmm/bench-first-byte
+tests_vmm_bench_first_byte_SOURCES = tests/vmm/bench-first-byte.c
+tests_vmm_bench_first_byte_CPPFLAGS = $(TEST_CPPFLAGS)
+BENCHES += bench/vmm-vs-qemu.sh
+EXTRA_DIST += bench/vmm-vs-qemu.sh
