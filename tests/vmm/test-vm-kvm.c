@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -260,6 +261,54 @@ static void test_echo(struct tap *t)
 	cleanup(&r);
 }
 
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* Guest RAM on 2 MiB hugepages: reserved here only inside the disposable testbed. */
+static void test_hugepages(struct tap *t)
+{
+	const char *nr = "/proc/sys/vm/nr_hugepages";
+	const char *free_path = "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages";
+	struct pt_vm_opts o = { .name = "huge", .memory = 64ULL << 20, .vcpus = 1, .hugepages = true };
+	struct pt_vm *vm = NULL;
+	struct pt_vm_exit ex;
+
+	if (read_long(free_path) < 32 && getenv("PASSTHRU_TESTBED")) {
+		FILE *f = fopen(nr, "w");
+
+		if (f) {
+			fprintf(f, "%ld\n", read_long(nr) + 32);
+			fclose(f);
+		}
+	}
+	if (read_long(free_path) < 32) {
+		tap_skip(t, "hugepages: fewer than 32 free 2 MiB pages (reserve them in %s)", nr);
+		return;
+	}
+	if (pt_vm_create(&o, &vm) < 0) {
+		tap_ok(t, 0, "hugepages: a 64 MiB VM on hugepages is created");
+		return;
+	}
+	tap_ok(t, read_long(free_path) >= 0, "hugepages: a 64 MiB VM on hugepages is created");
+	if (pt_vm_load_multiboot(vm, MINIGUEST, "m") == 0 && pt_vm_start(vm) == 0 &&
+	    pt_vm_wait(vm, KVM_TEST_TIMEOUT_MS, &ex) == 0)
+		tap_ok(t, ex.kind == PT_VM_EXIT_DEBUG && ex.code == 63 * 1024,
+		       "hugepages: the guest runs and sees its memory");
+	else
+		tap_ok(t, 0, "hugepages: the guest runs and sees its memory");
+	pt_vm_destroy(vm);
+}
+
 int main(void)
 {
 	struct tap t = { 0 };
@@ -284,5 +333,6 @@ int main(void)
 	test_stop(&t, "l", "TG halting", 4, PT_IRQCHIP_KERNEL, "stop with 4 vCPUs, 3 waiting for SIPI");
 	test_stop(&t, "s", "TG spinning", 2, PT_IRQCHIP_SPLIT, "split irqchip: runs and stops");
 	test_control(&t);
+	test_hugepages(&t);
 	return tap_done(&t);
 }
