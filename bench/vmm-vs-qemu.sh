@@ -20,8 +20,8 @@ if [ ! -e /dev/kvm ] && [ -z "${PASSTHRU_TESTBED:-}" ]; then
 fi
 command -v qemu-system-x86_64 >/dev/null || { echo "vmm_vs_qemu: skipped (no qemu-system-x86_64)"; exit 0; }
 
-v=$("$helper" "$runs" 64 "$vmm" --kernel "$guest" --append s --memory 64M --console stdio) || exit 1
-q=$("$helper" "$runs" 64 qemu-system-x86_64 -M microvm -accel kvm -nodefaults -no-user-config \
+v=$("$helper" "$runs" 64 T "$vmm" --kernel "$guest" --append s --memory 64M --console stdio) || exit 1
+q=$("$helper" "$runs" 64 T qemu-system-x86_64 -M microvm -accel kvm -nodefaults -no-user-config \
 	-display none -m 64 -serial stdio -kernel "$guest" -append s) || exit 1
 vt=$(echo "$v" | sed -n 's/^first_byte_ms: //p'); vr=$(echo "$v" | sed -n 's/^rss_minus_guest_kib: //p')
 qt=$(echo "$q" | sed -n 's/^first_byte_ms: //p'); qr=$(echo "$q" | sed -n 's/^rss_minus_guest_kib: //p')

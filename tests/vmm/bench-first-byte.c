@@ -5,7 +5,9 @@
  * the guest RAM), and kills it. Prints the medians of RUNS runs:
  *   first_byte_ms: X
  *   rss_minus_guest_kib: Y
- * Usage: bench-first-byte RUNS GUEST_MIB COMMAND [ARG]...
+ * The first byte must be FIRST (the guest's first character), so that nothing the
+ * VMM itself prints is taken for the guest's output.
+ * Usage: bench-first-byte RUNS GUEST_MIB FIRST COMMAND [ARG]...
  */
 #include "config.h"
 
@@ -71,8 +73,8 @@ int main(int argc, char **argv)
 	int runs, guest_mib;
 	double *ms, *rss;
 
-	if (argc < 4) {
-		fprintf(stderr, "usage: %s RUNS GUEST_MIB COMMAND [ARG]...\n", argv[0]);
+	if (argc < 5 || strlen(argv[3]) != 1) {
+		fprintf(stderr, "usage: %s RUNS GUEST_MIB FIRST COMMAND [ARG]...\n", argv[0]);
 		return 2;
 	}
 	runs = atoi(argv[1]);
@@ -95,18 +97,25 @@ int main(int argc, char **argv)
 		if (pid == 0) {
 			dup2(out[1], 1);
 			close(out[0]);
-			execvp(argv[3], argv + 3);
+			execvp(argv[4], argv + 4);
 			_exit(127);
 		}
 		close(out[1]);
 		p = (struct pollfd){ out[0], POLLIN, 0 };
 		if (poll(&p, 1, 30000) <= 0 || read(out[0], &c, 1) != 1) {
-			fprintf(stderr, "%s: no output within 30 s\n", argv[3]);
+			fprintf(stderr, "%s: no output within 30 s\n", argv[4]);
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			return 1;
 		}
 		ms[i] = now_ms() - t0;
+		if (c != argv[3][0]) {
+			fprintf(stderr, "%s: the first byte is 0x%02x, not the guest's '%c'\n", argv[4],
+				(unsigned char)c, argv[3][0]);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return 1;
+		}
 		usleep(300000); /* let it settle: RSS as it runs, not mid-start */
 		rss[i] = (double)rss_minus_guest(pid, (unsigned long)guest_mib * 1024);
 		kill(pid, SIGKILL);
