@@ -12,6 +12,7 @@ src_vmm_libvmm_a_SOURCES = \
 	src/vmm/bzimage.c src/vmm/bzimage.h \
 	src/vmm/vm.c src/vmm/vm.h src/vmm/vm_internal.h \
 	src/vmm/vcpu.c src/vmm/vm_exit.c src/vmm/devices.c src/vmm/vm_load.c \
+	src/vmm/vm_devices.c \
 	src/vmm/routes.c src/vmm/routes.h \
 	src/vmm/console.c src/vmm/console.h \
 	src/vmm/control_proto.c src/vmm/control_proto.h \

@@ -293,6 +293,7 @@ int pt_vm_create(const struct pt_vm_opts *opts, struct pt_vm **ret)
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 	pthread_mutex_init(&vm->serial_lock, NULL);
+	pthread_mutex_init(&vm->slots_lock, NULL);
 	pt_iobus_init(&vm->pio);
 	pt_iobus_init(&vm->mmio);
 	vm->name = strdup(opts->name ? opts->name : "vm");
@@ -387,6 +388,10 @@ void pt_vm_destroy(struct pt_vm *vm)
 		close(vm->kvm_fd);
 	if (vm->exit_efd >= 0)
 		close(vm->exit_efd);
+	free(vm->slot_used);
+	free(vm->slot_gpa);
+	free(vm->slot_size);
+	pthread_mutex_destroy(&vm->slots_lock);
 	pthread_mutex_destroy(&vm->serial_lock);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->lock);

@@ -111,6 +111,25 @@ size_t pt_vm_console_input(struct pt_vm *vm, const uint8_t *buf, size_t n);
 /* KVM_IRQ_LINE on a GSI (needs the in-kernel irqchip). */
 int pt_vm_irq_line(struct pt_vm *vm, unsigned gsi, bool level);
 
+/*
+ * Device hooks for the layers built on the VM (device assignment): trapped
+ * port I/O and MMIO ranges, served on the vCPU threads (handlers must be
+ * thread-safe and must not add or remove ranges themselves), and host memory
+ * mapped straight into the guest (a BAR VFIO lets us mmap). Any thread.
+ * -EEXIST for an overlap, -ENOSPC when KVM has no free memory slot.
+ */
+typedef void (*pt_vm_io_fn)(void *ctx, uint64_t addr, unsigned size, bool write, uint64_t *val);
+int pt_vm_pio_add(struct pt_vm *vm, uint16_t base, uint16_t len, pt_vm_io_fn fn, void *ctx,
+		  const char *name);
+int pt_vm_pio_del(struct pt_vm *vm, uint16_t base);
+int pt_vm_mmio_add(struct pt_vm *vm, uint64_t base, uint64_t len, pt_vm_io_fn fn, void *ctx,
+		   const char *name);
+int pt_vm_mmio_del(struct pt_vm *vm, uint64_t base);
+/* Maps [hva, hva+size) at gpa (page aligned, outside RAM); returns the slot for unmapping. */
+int pt_vm_map_memory(struct pt_vm *vm, uint64_t gpa, uint64_t size, void *hva, bool readonly,
+		     unsigned *ret_slot);
+int pt_vm_unmap_memory(struct pt_vm *vm, unsigned slot);
+
 /* Accessors for the layers built on the VM (routing, device assignment). */
 int pt_vm_fd(const struct pt_vm *vm);
 int pt_vm_kvm_fd(const struct pt_vm *vm);

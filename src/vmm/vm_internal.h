@@ -2,6 +2,8 @@
 #ifndef PT_VMM_VM_INTERNAL_H
 #define PT_VMM_VM_INTERNAL_H
 
+#define PT_RAM_SLOTS 2 /* slot 0: RAM below the PCI hole; slot 1: RAM above 4 GiB */
+
 #include <linux/kvm.h>
 #include <pthread.h>
 #include <signal.h>
@@ -66,6 +68,11 @@ struct pt_vm {
 	int exit_efd;
 
 	struct pt_route_table *routes;
+
+	pthread_mutex_t slots_lock;
+	unsigned max_slots;       /* KVM_CAP_NR_MEMSLOTS */
+	uint8_t *slot_used;       /* 0 and 1 are RAM */
+	uint64_t *slot_gpa, *slot_size;
 };
 
 /* Records why the VM stops (the first reason wins), logs it and kicks every vCPU. */

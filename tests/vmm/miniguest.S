@@ -48,6 +48,10 @@ _start:
 	je echo
 	cmpb $'w', %al
 	je mmio_write
+	cmpb $'R', %al
+	je read_d0000000
+	cmpb $'D', %al
+	je read_d0001000
 fail:
 	movl $0xbad, %eax
 	jmp exit
@@ -113,6 +117,15 @@ unknown_port:
 exec_mmio:
 	movl $0xd0000000, %eax		/* in the PCI hole: no memory to fetch from */
 	jmp *%eax
+
+/* Reads what the VMM put at 0xd0000000 (a memory slot) or 0xd0001000 (a trapped MMIO range). */
+read_d0000000:
+	movl 0xd0000000, %eax
+	jmp exit
+
+read_d0001000:
+	movl 0xd0001000, %eax
+	jmp exit
 
 mmio_write:
 	movl $0xd0000000, %ebx

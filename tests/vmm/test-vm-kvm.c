@@ -261,6 +261,99 @@ static void test_echo(struct tap *t)
 	cleanup(&r);
 }
 
+struct hook {
+	int calls;
+	uint64_t addr, val;
+	unsigned size;
+	bool write;
+};
+
+static void hook_fn(void *ctx, uint64_t addr, unsigned size, bool write, uint64_t *val)
+{
+	struct hook *h = ctx;
+
+	h->calls++;
+	h->addr = addr;
+	h->size = size;
+	h->write = write;
+	if (write)
+		h->val = *val;
+	else
+		*val = 0xcafe1234;
+}
+
+/* What device assignment builds on: memory slots, trapped MMIO and port ranges. */
+static void test_device_hooks(struct tap *t)
+{
+	struct pt_vm_opts o = { .name = "hooks", .memory = 64ULL << 20, .vcpus = 1 };
+	struct pt_vm *vm = NULL;
+	struct pt_vm_exit ex;
+	struct hook h = { 0 };
+	uint32_t *page = aligned_alloc(4096, 4096);
+	unsigned slot = 0;
+
+	page[0] = 0x5eedf00d;
+	/* A memory slot in the PCI hole. */
+	if (pt_vm_create(&o, &vm) == 0) {
+		tap_is_int(t, pt_vm_map_memory(vm, 0xd0000000, 4096, page, false, &slot), 0,
+			   "a page mapped at 0xd0000000");
+		tap_is_int(t, pt_vm_map_memory(vm, 0x100000, 4096, page, false, &slot), -EEXIST,
+			   "mapping over RAM is refused");
+		if (pt_vm_load_multiboot(vm, MINIGUEST, "R") == 0 && pt_vm_start(vm) == 0 &&
+		    pt_vm_wait(vm, KVM_TEST_TIMEOUT_MS, &ex) == 0)
+			tap_ok(t, ex.kind == PT_VM_EXIT_DEBUG && ex.code == 0x5eedf00d,
+			       "the guest reads the mapped page (0x%x)", ex.code);
+		else
+			tap_ok(t, 0, "the guest reads the mapped page");
+		pt_vm_destroy(vm);
+	}
+	/* Unmapped again: the same read is MMIO to nothing. */
+	vm = NULL;
+	if (pt_vm_create(&o, &vm) == 0) {
+		pt_vm_map_memory(vm, 0xd0000000, 4096, page, false, &slot);
+		tap_is_int(t, pt_vm_unmap_memory(vm, slot), 0, "unmapped");
+		tap_is_int(t, pt_vm_unmap_memory(vm, slot), -ENOENT, "unmapping twice");
+		if (pt_vm_load_multiboot(vm, MINIGUEST, "R") == 0 && pt_vm_start(vm) == 0 &&
+		    pt_vm_wait(vm, KVM_TEST_TIMEOUT_MS, &ex) == 0)
+			tap_ok(t, ex.kind == PT_VM_EXIT_UNHANDLED && strstr(ex.detail, "KVM_EXIT_MMIO: read"),
+			       "after unmapping, the read is reported as MMIO to nothing");
+		else
+			tap_ok(t, 0, "after unmapping, the read ends the VM");
+		pt_vm_destroy(vm);
+	}
+	/* A trapped MMIO range. */
+	vm = NULL;
+	if (pt_vm_create(&o, &vm) == 0) {
+		tap_is_int(t, pt_vm_mmio_add(vm, 0xd0001000, 0x1000, hook_fn, &h, "test"), 0,
+			   "an MMIO range at 0xd0001000");
+		if (pt_vm_load_multiboot(vm, MINIGUEST, "D") == 0 && pt_vm_start(vm) == 0 &&
+		    pt_vm_wait(vm, KVM_TEST_TIMEOUT_MS, &ex) == 0)
+			tap_ok(t, ex.kind == PT_VM_EXIT_DEBUG && ex.code == 0xcafe1234 && h.calls == 1 &&
+			       h.addr == 0xd0001000 && h.size == 4 && !h.write,
+			       "the guest's 4-byte read reached the handler and got its value");
+		else
+			tap_ok(t, 0, "the guest's read reached the handler");
+		pt_vm_destroy(vm);
+	}
+	/* A trapped port. */
+	vm = NULL;
+	memset(&h, 0, sizeof(h));
+	if (pt_vm_create(&o, &vm) == 0) {
+		tap_is_int(t, pt_vm_pio_add(vm, 0x1234, 1, hook_fn, &h, "test"), 0, "a port at 0x1234");
+		tap_is_int(t, pt_vm_pio_add(vm, 0x3fa, 1, hook_fn, &h, "test"), -EEXIST,
+			   "a port inside COM1 is refused");
+		if (pt_vm_load_multiboot(vm, MINIGUEST, "u") == 0 && pt_vm_start(vm) == 0 &&
+		    pt_vm_wait(vm, KVM_TEST_TIMEOUT_MS, &ex) == 0)
+			tap_ok(t, h.calls == 1 && h.write && h.val == 0x41 && h.size == 1 &&
+			       ex.kind == PT_VM_EXIT_DEBUG && ex.code == 0xbad,
+			       "the guest's write to 0x1234 reached the handler, and the guest went on");
+		else
+			tap_ok(t, 0, "the guest's write reached the handler");
+		pt_vm_destroy(vm);
+	}
+	free(page);
+}
+
 static long read_long(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -334,5 +427,6 @@ int main(void)
 	test_stop(&t, "s", "TG spinning", 2, PT_IRQCHIP_SPLIT, "split irqchip: runs and stops");
 	test_control(&t);
 	test_hugepages(&t);
+	test_device_hooks(&t);
 	return tap_done(&t);
 }
