@@ -126,6 +126,29 @@ static void check_kvm(struct tap *t, const char *dir)
 	run_vmm(big, NULL, NULL, NULL, &r);
 	tap_is_int(t, r.status, 127, "a debug-exit value above 63: status 127");
 
+	{
+		char file[300], arg[310], buf[256] = "";
+		char *const tofile[] = { "passthru-vmm", "--kernel", MINIGUEST, "--append", "h",
+					 "--console", arg, NULL };
+		char *const topty[] = { "passthru-vmm", "--kernel", MINIGUEST, "--append", "h",
+					"--console", "pty", NULL };
+		FILE *cf;
+
+		snprintf(file, sizeof(file), "%s/console.log", dir);
+		snprintf(arg, sizeof(arg), "file:%s", file);
+		run_vmm(tofile, NULL, NULL, NULL, &r);
+		cf = fopen(file, "r");
+		if (cf) {
+			if (!fgets(buf, sizeof(buf), cf))
+				buf[0] = 0;
+			fclose(cf);
+		}
+		tap_ok(t, r.status == 0 && !strcmp(buf, "TG hello from the mini guest\n") && !r.out[0],
+		       "--console file: the guest's output goes to the file, not stdout");
+		run_vmm(topty, NULL, NULL, NULL, &r);
+		tap_ok(t, r.status == 0 && strstr(r.err, "console on /dev/pts/") && !r.out[0],
+		       "--console pty: the pseudo-terminal is named on stderr");
+	}
 	run_vmm(spin, NULL, sock, talk_status_stop, &r);
 	tap_is_int(t, r.status, 0, "stopped through the control socket: status 0");
 	tap_ok(t, strstr(talk_reply[0], "\"state\":\"running\"") && strstr(talk_reply[0], "\"vcpus\":2") &&
