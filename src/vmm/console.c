@@ -28,7 +28,15 @@ void pt_console_lines_init(struct pt_console_lines *c, int tee_fd)
 {
 	memset(c, 0, sizeof(*c));
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->cond, NULL);
+	{
+		pthread_condattr_t a;
+
+		/* Timeouts on the monotonic clock: a wall-clock step must not stretch them. */
+		pthread_condattr_init(&a);
+		pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+		pthread_cond_init(&c->cond, &a);
+		pthread_condattr_destroy(&a);
+	}
 	c->tee_fd = tee_fd;
 }
 
@@ -88,7 +96,7 @@ char *pt_console_lines_wait(struct pt_console_lines *c, const char *prefix, size
 	size_t plen = strlen(prefix), i = from ? *from : 0;
 	char *found = NULL;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += timeout_ms / 1000;
 	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
 	if (deadline.tv_nsec >= 1000000000L) {

@@ -291,7 +291,15 @@ int pt_vm_create(const struct pt_vm_opts *opts, struct pt_vm **ret)
 		return -ENOMEM;
 	vm->kvm_fd = vm->vm_fd = vm->exit_efd = -1;
 	pthread_mutex_init(&vm->lock, NULL);
-	pthread_cond_init(&vm->cond, NULL);
+	{
+		pthread_condattr_t a;
+
+		/* pt_vm_wait's timeout is on the monotonic clock. */
+		pthread_condattr_init(&a);
+		pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+		pthread_cond_init(&vm->cond, &a);
+		pthread_condattr_destroy(&a);
+	}
 	pthread_mutex_init(&vm->serial_lock, NULL);
 	pthread_mutex_init(&vm->slots_lock, NULL);
 	pt_iobus_init(&vm->pio);
@@ -499,7 +507,7 @@ int pt_vm_wait(struct pt_vm *vm, int timeout_ms, struct pt_vm_exit *ret)
 	if (!vm->started)
 		return -EINVAL;
 	if (timeout_ms >= 0) {
-		clock_gettime(CLOCK_REALTIME, &deadline);
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
 		deadline.tv_sec += timeout_ms / 1000;
 		deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
 		if (deadline.tv_nsec >= 1000000000L) {

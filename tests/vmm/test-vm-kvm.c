@@ -135,10 +135,14 @@ static void test_stop(struct tap *t, const char *scenario, const char *line_pref
 	struct run r;
 	char *line;
 
+	tap_diag("%s: starting", what);
+	fflush(stdout);
 	if (start(t, &r, scenario, vcpus, chip) < 0) {
 		cleanup(&r);
 		return;
 	}
+	tap_diag("%s: started", what);
+	fflush(stdout);
 	line = pt_console_lines_wait(&r.con, line_prefix, NULL, KVM_TEST_TIMEOUT_MS);
 	tap_ok(t, line != NULL, "%s: the guest got there", what);
 	free(line);
