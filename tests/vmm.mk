@@ -1,1 +1,68 @@
 # tests for src/vmm (see tests/local.mk for the conventions)
+VMM_TEST_LIBS = $(VMM_LIBS)
+VMM_TEST_CPPFLAGS = $(TEST_CPPFLAGS) $(JANSSON_CFLAGS)
+
+check_PROGRAMS += tests/vmm/test-uart tests/vmm/test-pci tests/vmm/test-tables \
+	tests/vmm/test-exit-names tests/vmm/test-control
+tests_vmm_test_uart_SOURCES = tests/vmm/test-uart.c
+tests_vmm_test_uart_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_uart_LDADD = $(VMM_TEST_LIBS)
+tests_vmm_test_pci_SOURCES = tests/vmm/test-pci.c
+tests_vmm_test_pci_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_pci_LDADD = $(VMM_TEST_LIBS)
+tests_vmm_test_tables_SOURCES = tests/vmm/test-tables.c
+tests_vmm_test_tables_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_tables_LDADD = $(VMM_TEST_LIBS)
+tests_vmm_test_exit_names_SOURCES = tests/vmm/test-exit-names.c
+tests_vmm_test_exit_names_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_exit_names_LDADD = $(VMM_TEST_LIBS)
+tests_vmm_test_control_SOURCES = tests/vmm/test-control.c
+tests_vmm_test_control_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_control_LDADD = $(VMM_TEST_LIBS)
+TESTS += tests/vmm/test-uart tests/vmm/test-pci tests/vmm/test-tables \
+	tests/vmm/test-exit-names tests/vmm/test-control
+
+# Needs /dev/kvm: skips here, runs in the testbed. The mini guest is 32-bit assembly.
+MINIGUEST = tests/vmm/miniguest.elf
+check_DATA += $(MINIGUEST)
+CLEANFILES += $(MINIGUEST)
+EXTRA_DIST += tests/vmm/miniguest.S tests/vmm/kvm-common.h
+$(MINIGUEST): tests/vmm/miniguest.S
+	$(AM_V_GEN)$(MKDIR_P) tests/vmm && \
+	$(CC) -m32 -nostdlib -static -ffreestanding -Wl,-N -Wl,-Ttext=0x100000 \
+		-Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
+		-o $@ $(srcdir)/tests/vmm/miniguest.S
+
+check_PROGRAMS += tests/vmm/test-vm-kvm
+tests_vmm_test_vm_kvm_SOURCES = tests/vmm/test-vm-kvm.c tests/vmm/kvm-common.h
+tests_vmm_test_vm_kvm_CPPFLAGS = $(VMM_TEST_CPPFLAGS) \
+	-DMINIGUEST='"$(abs_top_builddir)/$(MINIGUEST)"'
+tests_vmm_test_vm_kvm_LDADD = $(VMM_TEST_LIBS)
+TESTS += tests/vmm/test-vm-kvm
+KVM_TESTS += tests/vmm/test-vm-kvm
+
+check_PROGRAMS += tests/vmm/test-vmm-cli
+tests_vmm_test_vmm_cli_SOURCES = tests/vmm/test-vmm-cli.c tests/vmm/kvm-common.h tests/vmm/vmm-proc.h
+tests_vmm_test_vmm_cli_CPPFLAGS = $(VMM_TEST_CPPFLAGS) \
+	-DMINIGUEST='"$(abs_top_builddir)/$(MINIGUEST)"' \
+	-DPASSTHRU_VMM='"$(abs_top_builddir)/src/vmm/passthru-vmm"'
+tests_vmm_test_vmm_cli_LDADD = $(VMM_TEST_LIBS)
+TESTS += tests/vmm/test-vmm-cli
+KVM_TESTS += tests/vmm/test-vmm-cli
+
+check_PROGRAMS += tests/vmm/test-linux-kvm
+tests_vmm_test_linux_kvm_SOURCES = tests/vmm/test-linux-kvm.c tests/vmm/kvm-common.h \
+	tests/vmm/vmm-proc.h
+tests_vmm_test_linux_kvm_CPPFLAGS = $(VMM_TEST_CPPFLAGS) \
+	-DMINIGUEST='"$(abs_top_builddir)/$(MINIGUEST)"' \
+	-DPASSTHRU_VMM='"$(abs_top_builddir)/src/vmm/passthru-vmm"'
+tests_vmm_test_linux_kvm_LDADD = $(VMM_TEST_LIBS)
+TESTS += tests/vmm/test-linux-kvm
+KVM_TESTS += tests/vmm/test-linux-kvm
+
+# make bench: passthru-vmm against QEMU microvm on the mini guest (in the testbed without KVM).
+check_PROGRAMS += tests/vmm/bench-first-byte
+tests_vmm_bench_first_byte_SOURCES = tests/vmm/bench-first-byte.c
+tests_vmm_bench_first_byte_CPPFLAGS = $(TEST_CPPFLAGS)
+BENCHES += bench/vmm-vs-qemu.sh
+EXTRA_DIST += bench/vmm-vs-qemu.sh

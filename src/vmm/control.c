@@ -1,0 +1,371 @@
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "vmm/control.h"
+
+struct client {
+	int fd;
+	size_t len;
+	char buf[PT_CONTROL_MAX_LINE + 1];
+};
+
+struct pt_control_server {
+	char *path;
+	int listen_fd, wake_fd;
+	bool have_group;
+	gid_t gid;
+	const struct pt_control_verb *verbs;
+	void *ctx;
+	pthread_t thread;
+	struct client *clients[PT_CONTROL_MAX_CLIENTS];
+};
+
+static int mkdir_parents(const char *path)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	char *p;
+
+	if (!dir)
+		return -ENOMEM;
+	p = strrchr(dir, '/');
+	if (!p || p == dir)
+		return 0;
+	*p = 0;
+	for (p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* True if a process (on SO_PEERCRED's word) may use the socket. */
+static bool peer_allowed(const struct pt_control_server *s, const struct ucred *c)
+{
+	struct group *gr;
+	struct passwd *pw;
+
+	if (c->uid == 0 || c->uid == geteuid())
+		return true;
+	if (!s->have_group)
+		return false;
+	if (c->gid == s->gid)
+		return true;
+	/* Supplementary membership, as the group database lists it. */
+	pw = getpwuid(c->uid);
+	gr = getgrgid(s->gid);
+	if (!pw || !gr)
+		return false;
+	if (pw->pw_gid == s->gid)
+		return true;
+	for (char **m = gr->gr_mem; m && *m; m++)
+		if (!strcmp(*m, pw->pw_name))
+			return true;
+	return false;
+}
+
+static bool send_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/*
+ * Writes a whole reply line without blocking; false if the client cannot take
+ * it (a client that does not read its replies is dropped).
+ */
+static bool send_line(int fd, const char *line)
+{
+	return send_all(fd, line, strlen(line)) && send_all(fd, "\n", 1);
+}
+
+static void drop_client(struct pt_control_server *s, unsigned i)
+{
+	close(s->clients[i]->fd);
+	free(s->clients[i]);
+	s->clients[i] = NULL;
+}
+
+static void reject(int fd, const char *cls, const char *desc)
+{
+	_cleanup_free_ char *line = pt_control_error_line(cls, desc, NULL);
+
+	if (line)
+		send_line(fd, line);
+	close(fd);
+}
+
+static void accept_client(struct pt_control_server *s)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	unsigned i;
+
+	if (fd < 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || !peer_allowed(s, &cred)) {
+		pt_warn("control socket %s: refused a client (uid %u, gid %u): only root, uid %u%s "
+			"may connect", s->path, (unsigned)cred.uid, (unsigned)cred.gid,
+			(unsigned)geteuid(), s->have_group ? " and the control group" : "");
+		reject(fd, PT_CTL_ERR_DENIED, "only root, the VMM's user or the control group may "
+		       "use this socket");
+		return;
+	}
+	for (i = 0; i < PT_CONTROL_MAX_CLIENTS && s->clients[i]; i++)
+		;
+	if (i == PT_CONTROL_MAX_CLIENTS) {
+		reject(fd, PT_CTL_ERR_BUSY, "too many clients (16); try again later");
+		return;
+	}
+	s->clients[i] = malloc(sizeof(struct client));
+	if (!s->clients[i]) {
+		close(fd);
+		return;
+	}
+	s->clients[i]->fd = fd;
+	s->clients[i]->len = 0;
+}
+
+/* Reads what the client sent and answers each complete line. */
+static void serve_client(struct pt_control_server *s, unsigned i)
+{
+	struct client *c = s->clients[i];
+	ssize_t n;
+	char *nl;
+
+	n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		drop_client(s, i);
+		return;
+	}
+	c->len += (size_t)n;
+	while ((nl = memchr(c->buf, '\n', c->len))) {
+		size_t line_len = (size_t)(nl - c->buf);
+		_cleanup_free_ char *reply = NULL;
+
+		if (line_len && c->buf[line_len - 1] == '\r')
+			line_len--;
+		if (line_len) {
+			reply = pt_control_handle_line(s->verbs, s->ctx, c->buf, line_len);
+			if (!reply || !send_line(c->fd, reply)) {
+				drop_client(s, i);
+				return;
+			}
+		}
+		c->len -= (size_t)(nl + 1 - c->buf);
+		memmove(c->buf, nl + 1, c->len);
+	}
+	if (c->len == sizeof(c->buf)) {
+		/* No newline within the limit: answer once and hang up (no way to resync). */
+		_cleanup_free_ char *reply = pt_control_error_line(
+			PT_CTL_ERR_TOO_LARGE, "request longer than 65536 bytes without a newline", NULL);
+
+		if (reply)
+			send_line(c->fd, reply);
+		drop_client(s, i);
+	}
+}
+
+static void *server_thread(void *arg)
+{
+	struct pt_control_server *s = arg;
+
+	for (;;) {
+		struct pollfd pfd[2 + PT_CONTROL_MAX_CLIENTS];
+		unsigned idx[PT_CONTROL_MAX_CLIENTS];
+		nfds_t n = 2;
+
+		pfd[0] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
+		for (unsigned i = 0; i < PT_CONTROL_MAX_CLIENTS; i++) {
+			if (!s->clients[i])
+				continue;
+			idx[n - 2] = i;
+			pfd[n++] = (struct pollfd){ .fd = s->clients[i]->fd, .events = POLLIN };
+		}
+		if (poll(pfd, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pt_err("control socket %s: poll: %m", s->path);
+			break;
+		}
+		if (pfd[0].revents)
+			break;
+		for (nfds_t k = 2; k < n; k++)
+			if (pfd[k].revents)
+				serve_client(s, idx[k - 2]);
+		if (pfd[1].revents & POLLIN)
+			accept_client(s);
+	}
+	return NULL;
+}
+
+/* A socket file left behind: stale if nobody answers on it. */
+static int clear_stale(const char *path, const struct sockaddr_un *addr)
+{
+	struct stat st;
+	_cleanup_close_ int fd = -1;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		pt_err("control socket %s: the path exists and is not a socket", path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0) {
+		pt_err("control socket %s: another VMM is serving it (is this VM already running?)",
+		       path);
+		return -EADDRINUSE;
+	}
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int bind_socket(struct pt_control_server *s)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int r;
+
+	if (strlen(s->path) >= sizeof(addr.sun_path)) {
+		pt_err("control socket %s: path longer than %zu bytes", s->path,
+		       sizeof(addr.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	strcpy(addr.sun_path, s->path);
+	r = mkdir_parents(s->path);
+	if (r < 0) {
+		pt_err("control socket %s: cannot create its directory: %s", s->path, strerror(-r));
+		return r;
+	}
+	r = clear_stale(s->path, &addr);
+	if (r < 0)
+		return r;
+	s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->listen_fd < 0)
+		return -errno;
+	if (bind(s->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		r = -errno;
+		pt_err("control socket %s: bind: %m", s->path);
+		return r;
+	}
+	if (chmod(s->path, 0660) < 0 || (s->have_group && chown(s->path, (uid_t)-1, s->gid) < 0)) {
+		r = -errno;
+		pt_err("control socket %s: setting mode 0660 and its group: %m", s->path);
+		unlink(s->path);
+		return r;
+	}
+	if (listen(s->listen_fd, 8) < 0) {
+		r = -errno;
+		unlink(s->path);
+		return r;
+	}
+	return 0;
+}
+
+int pt_control_server_start(const struct pt_control_server_opts *opts,
+			    struct pt_control_server **ret)
+{
+	struct pt_control_server *s = calloc(1, sizeof(*s));
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	s->listen_fd = s->wake_fd = -1;
+	s->verbs = opts->verbs;
+	s->ctx = opts->ctx;
+	s->path = strdup(opts->path);
+	if (!s->path) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (opts->group) {
+		struct group *gr = getgrnam(opts->group);
+
+		if (!gr) {
+			pt_err("control socket %s: control_group \"%s\" does not exist", s->path,
+			       opts->group);
+			r = -ENOENT;
+			goto fail;
+		}
+		s->have_group = true;
+		s->gid = gr->gr_gid;
+	}
+	s->wake_fd = eventfd(0, EFD_CLOEXEC);
+	if (s->wake_fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	r = bind_socket(s);
+	if (r < 0)
+		goto fail;
+	r = -pthread_create(&s->thread, NULL, server_thread, s);
+	if (r < 0) {
+		unlink(s->path);
+		goto fail;
+	}
+	*ret = s;
+	return 0;
+fail:
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	if (s->wake_fd >= 0)
+		close(s->wake_fd);
+	free(s->path);
+	free(s);
+	return r;
+}
+
+void pt_control_server_stop(struct pt_control_server *s)
+{
+	uint64_t one = 1;
+
+	if (!s)
+		return;
+	if (write(s->wake_fd, &one, sizeof(one)) < 0)
+		pt_warn("control socket %s: waking its thread: %m", s->path);
+	pthread_join(s->thread, NULL);
+	for (unsigned i = 0; i < PT_CONTROL_MAX_CLIENTS; i++)
+		if (s->clients[i])
+			drop_client(s, i);
+	unlink(s->path);
+	close(s->listen_fd);
+	close(s->wake_fd);
+	free(s->path);
+	free(s);
+}

@@ -1,0 +1,437 @@
+/*
+ * passthru-vmm: runs one VM in the foreground (passthru-vmm(8)).
+ *   passthru-vmm [--config-dir DIR] VM
+ *   passthru-vmm --kernel IMAGE [--initrd FILE] [--append CMDLINE] [--memory SIZE] ...
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "common/exit_status.h"
+#include "common/log.h"
+#include "common/parse.h"
+#include "config/vm_def.h"
+#include "vmm/console.h"
+#include "vmm/vm.h"
+#include "vmm/vm_control.h"
+
+struct args {
+	const char *config_dir;
+	const char *vm_name;
+	const char *kernel, *initrd, *append, *socket, *name, *console;
+	uint64_t memory;
+	unsigned vcpus;
+	enum pt_irqchip irqchip;
+	bool hugepages;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %1$s [--config-dir DIR] VM\n"
+		"       %1$s --kernel IMAGE [--initrd FILE] [--append CMDLINE] [--memory SIZE]\n"
+		"            [--vcpus N] [--irqchip kernel|split] [--hugepages] [--socket PATH]\n"
+		"            [--name NAME] [--console stdio|none|file:PATH|pty]\n"
+		"Run one KVM virtual machine in the foreground.\n\n"
+		"  -c, --config-dir DIR  where VM definitions are (default: $PASSTHRU_CONFIG_DIR,\n"
+		"                        then " SYSCONFDIR "/passthru/vms)\n"
+		"  -k, --kernel IMAGE    run IMAGE (Multiboot or Linux bzImage) without a definition\n"
+		"  -i, --initrd FILE     initial ramdisk for a Linux kernel\n"
+		"  -a, --append CMDLINE  kernel command line\n"
+		"  -m, --memory SIZE     guest RAM, e.g. 64M, 1G (default 256M)\n"
+		"  -n, --vcpus N         vCPUs, 1-254 (default 1)\n"
+		"      --irqchip MODE    kernel (default) or split\n"
+		"      --hugepages       back guest RAM with 2 MiB hugepages\n"
+		"  -s, --socket PATH     serve the control socket at PATH (default: none)\n"
+		"      --name NAME       the VM's name in messages and status (default: vm)\n"
+		"      --console KIND    where the serial console goes (default: stdio)\n"
+		"  -v, --verbose         log informational messages too\n"
+		"  -h, --help            show this help\n"
+		"  -V, --version         show the version\n\n"
+		"Exit status: 0 guest powered off, stopped, or wrote 0 to port 0x501; 1 failure;\n"
+		"2 usage or bad input; 3 no usable KVM; 5 no such VM; 10 guest reset; 11 triple\n"
+		"fault; 12 guest crash; 13 an exit the VMM does not handle; 64+N the guest wrote\n"
+		"N (1-63, larger values give 127) to port 0x501. See passthru-vmm(8).\n",
+		program_invocation_short_name);
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	enum { OPT_IRQCHIP = 256, OPT_HUGEPAGES, OPT_NAME, OPT_CONSOLE };
+	static const struct option opts[] = {
+		{ "config-dir", required_argument, NULL, 'c' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "vcpus", required_argument, NULL, 'n' },
+		{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
+		{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
+		{ "socket", required_argument, NULL, 's' },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "console", required_argument, NULL, OPT_CONSOLE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool direct_opt = false;
+	uint64_t n;
+	int c;
+
+	a->memory = 256ULL << 20;
+	a->vcpus = 1;
+	while ((c = getopt_long(argc, argv, "c:k:i:a:m:n:s:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			a->config_dir = optarg;
+			break;
+		case 'k':
+			a->kernel = optarg;
+			break;
+		case 'i':
+			a->initrd = optarg;
+			direct_opt = true;
+			break;
+		case 'a':
+			a->append = optarg;
+			direct_opt = true;
+			break;
+		case 'm':
+			if (pt_parse_size(optarg, &a->memory) < 0) {
+				pt_err("--memory %s: expected a size with a unit, e.g. 64M or 2G", optarg);
+				return -EINVAL;
+			}
+			direct_opt = true;
+			break;
+		case 'n':
+			if (pt_parse_u64(optarg, 1, 254, &n) < 0) {
+				pt_err("--vcpus %s: expected a number from 1 to 254", optarg);
+				return -EINVAL;
+			}
+			a->vcpus = (unsigned)n;
+			direct_opt = true;
+			break;
+		case OPT_IRQCHIP:
+			if (!strcmp(optarg, "kernel"))
+				a->irqchip = PT_IRQCHIP_KERNEL;
+			else if (!strcmp(optarg, "split"))
+				a->irqchip = PT_IRQCHIP_SPLIT;
+			else {
+				pt_err("--irqchip %s: expected kernel or split", optarg);
+				return -EINVAL;
+			}
+			direct_opt = true;
+			break;
+		case OPT_HUGEPAGES:
+			a->hugepages = true;
+			direct_opt = true;
+			break;
+		case 's':
+			a->socket = optarg;
+			direct_opt = true;
+			break;
+		case OPT_NAME:
+			a->name = optarg;
+			direct_opt = true;
+			break;
+		case OPT_CONSOLE:
+			a->console = optarg;
+			direct_opt = true;
+			break;
+		case 'v':
+			setenv("PASSTHRU_LOG", "info", 1);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(PT_EXIT_OK);
+		case 'V':
+			printf("passthru-vmm " PACKAGE_VERSION "\n");
+			exit(PT_EXIT_OK);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (a->kernel) {
+		if (optind != argc) {
+			pt_err("--kernel runs without a definition: unexpected argument \"%s\"",
+			       argv[optind]);
+			return -EINVAL;
+		}
+		if (a->config_dir) {
+			pt_err("--config-dir and --kernel exclude each other");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (direct_opt) {
+		pt_err("--initrd, --append, --memory, --vcpus, --irqchip, --hugepages, --socket, "
+		       "--name and --console go with --kernel; a VM definition sets them itself");
+		return -EINVAL;
+	}
+	if (optind + 1 != argc) {
+		pt_err(optind == argc ? "no VM named (or --kernel IMAGE)" :
+					"one VM at a time: unexpected argument \"%s\"", argv[optind + 1]);
+		usage(stderr);
+		return -EINVAL;
+	}
+	a->vm_name = argv[optind];
+	return 0;
+}
+
+/* A definition built from --kernel and friends, so that both modes run the same way. */
+static int def_from_args(const struct args *a, struct pt_vm_def *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->name = (char *)(a->name ? a->name : "vm");
+	d->memory = a->memory;
+	d->vcpus = a->vcpus;
+	d->kernel = (char *)a->kernel;
+	d->initrd = (char *)a->initrd;
+	d->cmdline = (char *)a->append;
+	d->irqchip = a->irqchip;
+	d->hugepages = a->hugepages;
+	d->socket = (char *)a->socket;
+	d->console = PT_CONSOLE_STDIO;
+	if (!a->console || !strcmp(a->console, "stdio"))
+		return 0;
+	if (!strcmp(a->console, "none"))
+		d->console = PT_CONSOLE_NONE;
+	else if (!strcmp(a->console, "pty"))
+		d->console = PT_CONSOLE_PTY;
+	else if (!strncmp(a->console, "file:", 5) && a->console[5]) {
+		d->console = PT_CONSOLE_FILE;
+		d->console_file = (char *)a->console + 5;
+	} else {
+		pt_err("--console %s: expected stdio, none, pty or file:PATH", a->console);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct console {
+	int out_fd, in_fd;
+	bool close_out, close_in;
+};
+
+static int console_open(const struct pt_vm_def *d, struct console *c)
+{
+	*c = (struct console){ .out_fd = -1, .in_fd = -1 };
+	switch (d->console) {
+	case PT_CONSOLE_STDIO:
+		c->out_fd = STDOUT_FILENO;
+		c->in_fd = STDIN_FILENO;
+		break;
+	case PT_CONSOLE_FILE:
+		c->out_fd = open(d->console_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		if (c->out_fd < 0) {
+			pt_err("console file %s: %m", d->console_file);
+			return -errno;
+		}
+		c->close_out = true;
+		break;
+	case PT_CONSOLE_PTY: {
+		int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+		const char *name;
+
+		if (fd < 0 || grantpt(fd) < 0 || unlockpt(fd) < 0 || !(name = ptsname(fd))) {
+			pt_err("cannot create a pseudo-terminal for the console: %m");
+			if (fd >= 0)
+				close(fd);
+			return -EIO;
+		}
+		/* Said on stderr whatever the log level: it is how one reaches the console. */
+		fprintf(stderr, "%s: %s: console on %s\n", program_invocation_short_name, d->name, name);
+		c->out_fd = c->in_fd = fd;
+		c->close_out = true;
+		break;
+	}
+	case PT_CONSOLE_NONE:
+		break;
+	}
+	return 0;
+}
+
+static void console_close(struct console *c)
+{
+	if (c->close_out && c->out_fd >= 0)
+		close(c->out_fd);
+}
+
+static int exit_for_create_error(int r)
+{
+	switch (r) {
+	case -ENOENT:
+	case -EACCES:
+	case -EPERM:
+	case -EOPNOTSUPP:
+		return PT_EXIT_UNSUPPORTED;
+	case -EINVAL:
+		return PT_EXIT_USAGE;
+	default:
+		return PT_EXIT_FAILURE;
+	}
+}
+
+/* Serves signals, console input and the VM's end until it has stopped. */
+static void main_loop(struct pt_vm *vm, int sfd, struct console *con)
+{
+	bool input = con->in_fd >= 0;
+
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = pt_vm_exit_fd(vm), .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = input ? con->in_fd : -1, .events = POLLIN },
+		};
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pt_err("poll: %m");
+			pt_vm_stop(vm);
+			return;
+		}
+		if (p[0].revents)
+			return;
+		if (p[1].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				pt_info("%s: signal %u: stopping the VM", pt_vm_name(vm), si.ssi_signo);
+				pt_vm_stop(vm);
+			}
+		}
+		if (p[2].revents) {
+			uint8_t buf[256];
+			ssize_t n = read(con->in_fd, buf, sizeof(buf));
+
+			if (n > 0)
+				pt_vm_console_input(vm, buf, (size_t)n);
+			else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+				input = false; /* end of input: the guest keeps running */
+		}
+	}
+}
+
+static int run(const struct pt_vm_def *d)
+{
+	struct pt_vm_opts o = {
+		.name = d->name, .memory = d->memory, .vcpus = d->vcpus, .irqchip = d->irqchip,
+		.hugepages = d->hugepages, .console_out = pt_console_fd_out,
+	};
+	struct pt_control_server *srv = NULL;
+	struct pt_vm *vm = NULL;
+	struct pt_vm_exit ex;
+	struct console con;
+	char *sock = NULL;
+	sigset_t sigs;
+	int r, sfd, status;
+
+	if (!d->kernel) {
+		pt_err("%s: no kernel configured (kernel = /path in the [vm] section)", d->path ? d->path : d->name);
+		return PT_EXIT_USAGE;
+	}
+	if (d->n_devices) {
+		pt_err("%s: %zu [device] sections, but this passthru-vmm cannot assign devices yet",
+		       d->path ? d->path : d->name, d->n_devices);
+		return PT_EXIT_UNSUPPORTED;
+	}
+	r = console_open(d, &con);
+	if (r < 0)
+		return PT_EXIT_FAILURE;
+	o.console_ctx = &con.out_fd;
+	if (con.out_fd < 0)
+		o.console_out = NULL;
+
+	/* Signals arrive through a signalfd; threads created from here on inherit the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	if (sfd < 0) {
+		pt_err("signalfd: %m");
+		status = PT_EXIT_FAILURE;
+		goto out_console;
+	}
+
+	r = pt_vm_create(&o, &vm);
+	if (r < 0) {
+		status = exit_for_create_error(r);
+		goto out_sfd;
+	}
+	r = pt_vm_load_kernel(vm, d->kernel, d->initrd, d->cmdline);
+	if (r < 0) {
+		status = r == -ENOMEM ? PT_EXIT_FAILURE : PT_EXIT_USAGE;
+		goto out_vm;
+	}
+	if (d->socket)
+		sock = strdup(d->socket);
+	else if (d->path && asprintf(&sock, "%s/passthru/%s.sock", RUNSTATEDIR, d->name) < 0)
+		sock = NULL;
+	if (sock) {
+		r = pt_vm_control_start(vm, sock, d->control_group, &srv);
+		if (r < 0) {
+			status = PT_EXIT_FAILURE;
+			goto out_vm;
+		}
+	}
+	r = pt_vm_start(vm);
+	if (r < 0) {
+		status = PT_EXIT_FAILURE;
+		goto out_srv;
+	}
+	pt_info("%s: running: %u vCPUs, %llu MiB%s%s", d->name, d->vcpus,
+		(unsigned long long)(d->memory >> 20), sock ? ", control socket " : "", sock ? sock : "");
+	main_loop(vm, sfd, &con);
+	pt_vm_wait(vm, -1, &ex);
+	status = pt_vm_exit_status(&ex);
+	pt_info("%s: stopped (%s): exit status %d", d->name, pt_vm_exit_kind_name(ex.kind), status);
+out_srv:
+	pt_control_server_stop(srv);
+out_vm:
+	pt_vm_destroy(vm);
+out_sfd:
+	close(sfd);
+out_console:
+	console_close(&con);
+	free(sock);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct pt_vm_def direct, *def = NULL;
+	struct pt_config_errors errs = { 0 };
+	int r, status;
+
+	if (parse_args(argc, argv, &a) < 0)
+		return PT_EXIT_USAGE;
+	if (a.kernel) {
+		if (def_from_args(&a, &direct) < 0)
+			return PT_EXIT_USAGE;
+		return run(&direct);
+	}
+	r = pt_vm_def_find(pt_config_dir(a.config_dir), a.vm_name, &def, &errs);
+	if (r < 0) {
+		pt_config_errors_print(&errs, stderr);
+		return r == -ENOENT ? PT_EXIT_NOT_FOUND : r == -ENOMEM ? PT_EXIT_FAILURE : PT_EXIT_USAGE;
+	}
+	status = run(def);
+	pt_vm_def_free(def);
+	return status;
+}

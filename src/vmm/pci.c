@@ -1,0 +1,363 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/layout.h"
+#include "vmm/pci.h"
+
+#define CFG_VENDOR 0x00
+#define CFG_DEVICE 0x02
+#define CFG_COMMAND 0x04
+#define CFG_STATUS 0x06
+#define CFG_REVISION 0x08
+#define CFG_CLASS 0x09
+#define CFG_CACHE_LINE 0x0c
+#define CFG_LATENCY 0x0d
+#define CFG_HEADER_TYPE 0x0e
+#define CFG_BAR0 0x10
+#define CFG_SUBSYS_VENDOR 0x2c
+#define CFG_SUBSYS 0x2e
+#define CFG_INT_LINE 0x3c
+#define CFG_INT_PIN 0x3d
+
+#define CMD_IO 0x0001
+#define CMD_MEM 0x0002
+#define CMD_WMASK 0x0547 /* I/O, memory, master, parity, SERR, INTx disable */
+#define STATUS_W1C 0xf900 /* parity and abort bits */
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
+static uint32_t get32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+
+int pt_pci_swizzle_gsi(void *ctx, unsigned slot, unsigned pin)
+{
+	return PT_PCI_GSI_BASE + (int)((slot + pin - 1) % 8);
+}
+
+static bool bar_desc_valid(const struct pt_pci_bar_desc *b, unsigned i,
+			   const struct pt_pci_bar_desc *all)
+{
+	uint64_t min = b->type == PT_PCI_BAR_IO ? 4 : 16;
+
+	if (b->type == PT_PCI_BAR_NONE)
+		return true;
+	if (b->size < min || (b->size & (b->size - 1)))
+		return false;
+	if (b->type == PT_PCI_BAR_IO && b->size > 256)
+		return false;
+	if (b->type == PT_PCI_BAR_MEM32 && b->size > (1ULL << 31))
+		return false;
+	if (b->type == PT_PCI_BAR_MEM64 && (i == PT_PCI_NUM_BARS - 1 || all[i + 1].type != PT_PCI_BAR_NONE))
+		return false;
+	return true;
+}
+
+/* Recomputes what each BAR decodes and tells the device what changed. */
+static void update_bars(struct pt_pci_function *f)
+{
+	uint16_t cmd = (uint16_t)(f->cfg[CFG_COMMAND] | f->cfg[CFG_COMMAND + 1] << 8);
+
+	for (unsigned i = 0; i < PT_PCI_NUM_BARS; i++) {
+		const struct pt_pci_bar_desc *b = &f->bars[i];
+		uint64_t addr;
+		bool en;
+
+		if (b->type == PT_PCI_BAR_NONE)
+			continue;
+		addr = get32(&f->cfg[CFG_BAR0 + 4 * i]);
+		if (b->type == PT_PCI_BAR_IO) {
+			addr &= ~3ULL;
+			en = (cmd & CMD_IO) && addr + b->size <= PT_PCI_IO_END;
+		} else {
+			addr &= ~15ULL;
+			if (b->type == PT_PCI_BAR_MEM64)
+				addr |= (uint64_t)get32(&f->cfg[CFG_BAR0 + 4 * (i + 1)]) << 32;
+			/* All ones while the guest sizes the BAR: nothing sensible to decode. */
+			en = (cmd & CMD_MEM) && addr != 0 && addr + b->size > addr &&
+			     addr != (~(b->size - 1) & (b->type == PT_PCI_BAR_MEM64 ? ~0ULL : 0xffffffffULL));
+		}
+		if (en == f->bar_enabled[i] && (!en || addr == f->bar_addr[i]))
+			continue;
+		if (f->bar_enabled[i] && f->ops && f->ops->bar_update)
+			f->ops->bar_update(f->ctx, f, i, f->bar_addr[i], b->size, false);
+		f->bar_enabled[i] = en;
+		f->bar_addr[i] = addr;
+		if (en && f->ops && f->ops->bar_update)
+			f->ops->bar_update(f->ctx, f, i, addr, b->size, true);
+	}
+}
+
+static void init_header(struct pt_pci_function *f, const struct pt_pci_function_desc *d)
+{
+	put16(&f->cfg[CFG_VENDOR], d->vendor);
+	put16(&f->cfg[CFG_DEVICE], d->device);
+	f->cfg[CFG_REVISION] = d->revision;
+	f->cfg[CFG_CLASS] = (uint8_t)d->class_code;
+	f->cfg[CFG_CLASS + 1] = (uint8_t)(d->class_code >> 8);
+	f->cfg[CFG_CLASS + 2] = (uint8_t)(d->class_code >> 16);
+	put16(&f->cfg[CFG_SUBSYS_VENDOR], d->subsystem_vendor);
+	put16(&f->cfg[CFG_SUBSYS], d->subsystem);
+	put16(&f->wmask[CFG_COMMAND], CMD_WMASK);
+	put16(&f->w1cmask[CFG_STATUS], STATUS_W1C);
+	f->wmask[CFG_CACHE_LINE] = 0xff;
+	f->wmask[CFG_LATENCY] = 0xff;
+	f->wmask[CFG_INT_LINE] = 0xff;
+	f->cfg[CFG_INT_PIN] = d->int_pin;
+	f->cfg[CFG_INT_LINE] = f->gsi >= 0 ? (uint8_t)f->gsi : 0xff;
+}
+
+/* Natural alignment (at least a page for memory BARs, so they can be mapped). */
+static int alloc_bar(struct pt_pci_bus *bus, const struct pt_pci_bar_desc *b, uint64_t *ret)
+{
+	if (b->type == PT_PCI_BAR_IO) {
+		uint64_t a = ((uint64_t)bus->io_next + b->size - 1) & ~(b->size - 1);
+
+		if (a + b->size > bus->io_end)
+			return -ENOSPC;
+		bus->io_next = (uint32_t)(a + b->size);
+		*ret = a;
+	} else {
+		uint64_t align = b->size < 4096 ? 4096 : b->size;
+		uint64_t a = (bus->mmio_next + align - 1) & ~(align - 1);
+
+		if (a + b->size > bus->mmio_end || a + b->size < a)
+			return -ENOSPC;
+		bus->mmio_next = a + b->size;
+		*ret = a;
+	}
+	return 0;
+}
+
+static int add_function(struct pt_pci_bus *bus, unsigned slot, const struct pt_pci_function_desc *d,
+			struct pt_pci_function **ret)
+{
+	struct pt_pci_function *f;
+	uint64_t save_mmio = bus->mmio_next;
+	uint32_t save_io = bus->io_next;
+	bool any_io = false, any_mem = false;
+
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->dev = (uint8_t)slot;
+	f->ops = d->ops;
+	f->ctx = d->ctx;
+	f->gsi = d->int_pin ? bus->intx_gsi(bus->intx_ctx, slot, d->int_pin) : -1;
+	memcpy(f->bars, d->bars, sizeof(f->bars));
+	init_header(f, d);
+	for (unsigned i = 0; i < PT_PCI_NUM_BARS; i++) {
+		const struct pt_pci_bar_desc *b = &d->bars[i];
+		uint64_t addr, mask = ~(b->size - 1);
+		uint32_t flags;
+
+		if (b->type == PT_PCI_BAR_NONE)
+			continue;
+		if (alloc_bar(bus, b, &addr) < 0) {
+			bus->mmio_next = save_mmio;
+			bus->io_next = save_io;
+			free(f);
+			return -ENOSPC;
+		}
+		if (b->type == PT_PCI_BAR_IO) {
+			flags = 1;
+			any_io = true;
+			put32(&f->wmask[CFG_BAR0 + 4 * i], (uint32_t)mask & ~3u);
+		} else {
+			flags = (b->type == PT_PCI_BAR_MEM64 ? 4 : 0) | (b->prefetchable ? 8 : 0);
+			any_mem = true;
+			put32(&f->wmask[CFG_BAR0 + 4 * i], (uint32_t)mask & ~15u);
+			if (b->type == PT_PCI_BAR_MEM64)
+				put32(&f->wmask[CFG_BAR0 + 4 * (i + 1)], (uint32_t)(mask >> 32));
+		}
+		put32(&f->cfg[CFG_BAR0 + 4 * i], (uint32_t)addr | flags);
+		if (b->type == PT_PCI_BAR_MEM64) {
+			put32(&f->cfg[CFG_BAR0 + 4 * (i + 1)], (uint32_t)(addr >> 32));
+			i++;
+		}
+	}
+	put16(&f->cfg[CFG_COMMAND], (any_io ? CMD_IO : 0) | (any_mem ? CMD_MEM : 0));
+	bus->slots[slot] = f;
+	update_bars(f);
+	if (ret)
+		*ret = f;
+	return 0;
+}
+
+int pt_pci_bus_init(struct pt_pci_bus *bus, uint64_t mmio_start, uint64_t mmio_end,
+		    uint32_t io_start, uint32_t io_end, pt_pci_intx_gsi_fn intx_gsi, void *ctx)
+{
+	struct pt_pci_function_desc host = {
+		.vendor = PT_PCI_HOST_VENDOR, .device = PT_PCI_HOST_DEVICE,
+		.class_code = 0x060000, /* bridge, host bridge */
+		.slot = 0,
+	};
+
+	memset(bus, 0, sizeof(*bus));
+	pthread_mutex_init(&bus->lock, NULL);
+	bus->mmio_next = mmio_start;
+	bus->mmio_end = mmio_end;
+	bus->io_next = io_start;
+	bus->io_end = io_end;
+	bus->intx_gsi = intx_gsi ? intx_gsi : pt_pci_swizzle_gsi;
+	bus->intx_ctx = ctx;
+	return add_function(bus, 0, &host, NULL);
+}
+
+void pt_pci_bus_destroy(struct pt_pci_bus *bus)
+{
+	for (unsigned i = 0; i < PT_PCI_SLOTS; i++) {
+		free(bus->slots[i]);
+		bus->slots[i] = NULL;
+	}
+	pthread_mutex_destroy(&bus->lock);
+}
+
+int pt_pci_register_function(struct pt_pci_bus *bus, const struct pt_pci_function_desc *d,
+			     struct pt_pci_function **ret)
+{
+	int r, slot = d->slot;
+
+	if (d->int_pin > 4 || slot == 0 || slot >= PT_PCI_SLOTS || slot < -1)
+		return -EINVAL;
+	for (unsigned i = 0; i < PT_PCI_NUM_BARS; i++) {
+		if (!bar_desc_valid(&d->bars[i], i, d->bars))
+			return -EINVAL;
+		if (d->bars[i].type == PT_PCI_BAR_MEM64)
+			i++;
+	}
+	pthread_mutex_lock(&bus->lock);
+	if (slot < 0) {
+		for (slot = 1; slot < PT_PCI_SLOTS && bus->slots[slot]; slot++)
+			;
+		if (slot == PT_PCI_SLOTS) {
+			r = -ENOSPC;
+			goto out;
+		}
+	} else if (bus->slots[slot]) {
+		r = -EBUSY;
+		goto out;
+	}
+	r = add_function(bus, (unsigned)slot, d, ret);
+out:
+	pthread_mutex_unlock(&bus->lock);
+	return r;
+}
+
+int pt_pci_unregister_function(struct pt_pci_bus *bus, struct pt_pci_function *f)
+{
+	if (!f || f->dev == 0 || f->dev >= PT_PCI_SLOTS)
+		return -EINVAL;
+	pthread_mutex_lock(&bus->lock);
+	if (bus->slots[f->dev] != f) {
+		pthread_mutex_unlock(&bus->lock);
+		return -ENOENT;
+	}
+	/* Turn decoding off so the device unmaps its BARs. */
+	f->cfg[CFG_COMMAND] &= (uint8_t)~(CMD_IO | CMD_MEM);
+	update_bars(f);
+	bus->slots[f->dev] = NULL;
+	pthread_mutex_unlock(&bus->lock);
+	free(f);
+	return 0;
+}
+
+static bool access_ok(unsigned off, unsigned size)
+{
+	return (size == 1 || size == 2 || size == 4) && off + size <= PT_PCI_CFG_SIZE &&
+	       (off & (size - 1)) == 0;
+}
+
+static uint32_t cfg_read_locked(struct pt_pci_bus *bus, unsigned dev, unsigned fn, unsigned off,
+				unsigned size)
+{
+	struct pt_pci_function *f = dev < PT_PCI_SLOTS && fn == 0 ? bus->slots[dev] : NULL;
+	uint32_t v = 0;
+
+	if (!access_ok(off, size))
+		return 0xffffffff;
+	if (!f)
+		return size == 4 ? 0xffffffff : (1u << (size * 8)) - 1;
+	for (unsigned i = 0; i < size; i++)
+		v |= (uint32_t)f->cfg[off + i] << (8 * i);
+	if (f->ops && f->ops->cfg_read)
+		f->ops->cfg_read(f->ctx, f, off, size, &v);
+	return v;
+}
+
+static void cfg_write_locked(struct pt_pci_bus *bus, unsigned dev, unsigned fn, unsigned off,
+			     unsigned size, uint32_t v)
+{
+	struct pt_pci_function *f = dev < PT_PCI_SLOTS && fn == 0 ? bus->slots[dev] : NULL;
+
+	if (!f || !access_ok(off, size))
+		return;
+	for (unsigned i = 0; i < size; i++) {
+		uint8_t b = (uint8_t)(v >> (8 * i));
+		unsigned o = off + i;
+
+		f->cfg[o] = (uint8_t)((f->cfg[o] & ~f->wmask[o]) | (b & f->wmask[o]));
+		f->cfg[o] &= (uint8_t)~(b & f->w1cmask[o]);
+	}
+	if (off < CFG_BAR0 + 4 * PT_PCI_NUM_BARS && off + size > CFG_COMMAND && off < CFG_COMMAND + 2)
+		update_bars(f);
+	else if (off < CFG_BAR0 + 4 * PT_PCI_NUM_BARS && off + size > CFG_BAR0)
+		update_bars(f);
+	if (f->ops && f->ops->cfg_write)
+		f->ops->cfg_write(f->ctx, f, off, size, v);
+}
+
+uint32_t pt_pci_cfg_read(struct pt_pci_bus *bus, unsigned dev, unsigned fn, unsigned off,
+			 unsigned size)
+{
+	uint32_t v;
+
+	pthread_mutex_lock(&bus->lock);
+	v = cfg_read_locked(bus, dev, fn, off, size);
+	pthread_mutex_unlock(&bus->lock);
+	return v;
+}
+
+void pt_pci_cfg_write(struct pt_pci_bus *bus, unsigned dev, unsigned fn, unsigned off,
+		      unsigned size, uint32_t val)
+{
+	pthread_mutex_lock(&bus->lock);
+	cfg_write_locked(bus, dev, fn, off, size, val);
+	pthread_mutex_unlock(&bus->lock);
+}
+
+void pt_pci_config_port(void *ctx, uint64_t port, unsigned size, bool write, uint64_t *val)
+{
+	struct pt_pci_bus *bus = ctx;
+	unsigned off = (unsigned)(port - 0xcf8);
+
+	pthread_mutex_lock(&bus->lock);
+	if (off < 4) {
+		/* The address latch; byte and word accesses touch its bytes (Linux probes 0xCFB). */
+		uint32_t mask = (size >= 4 ? 0xffffffffu : (1u << (size * 8)) - 1) << (8 * off);
+
+		if (off + size > 4) {
+			if (!write)
+				*val = ~0ULL;
+		} else if (write) {
+			bus->cf8 = (bus->cf8 & ~mask) | (((uint32_t)*val << (8 * off)) & mask);
+		} else {
+			*val = (bus->cf8 & mask) >> (8 * off);
+		}
+	} else {
+		uint32_t a = bus->cf8;
+		unsigned reg = (a & 0xfc) + (off - 4);
+		bool on = (a & 0x80000000u) && ((a >> 16) & 0xff) == 0;
+		unsigned dev = (a >> 11) & 0x1f, fn = (a >> 8) & 7;
+
+		if (write) {
+			if (on)
+				cfg_write_locked(bus, dev, fn, reg, size, (uint32_t)*val);
+		} else {
+			*val = on ? cfg_read_locked(bus, dev, fn, reg, size) :
+				    (size >= 4 ? 0xffffffffu : (1u << (size * 8)) - 1);
+		}
+	}
+	pthread_mutex_unlock(&bus->lock);
+}

@@ -1,0 +1,115 @@
+/*
+ * The guest's PCI bus 0: a host bridge at 00:00.0, configuration mechanism #1
+ * on ports 0xCF8/0xCFC, and functions that devices register. The bus emulates
+ * each function's standard header (IDs, command/status, BAR sizing, interrupt
+ * line/pin) and lets the device see and override every access through its ops.
+ */
+#ifndef PT_VMM_PCI_H
+#define PT_VMM_PCI_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PT_PCI_SLOTS 32
+#define PT_PCI_NUM_BARS 6
+#define PT_PCI_CFG_SIZE 256
+
+enum pt_pci_bar_type {
+	PT_PCI_BAR_NONE = 0,
+	PT_PCI_BAR_IO,
+	PT_PCI_BAR_MEM32,
+	PT_PCI_BAR_MEM64, /* takes this BAR and the next */
+};
+
+struct pt_pci_bar_desc {
+	enum pt_pci_bar_type type;
+	uint64_t size;     /* a power of two: at least 16 (memory) or 4 (I/O) */
+	bool prefetchable;
+};
+
+struct pt_pci_function;
+
+struct pt_pci_ops {
+	/* After the bus computed *val from its emulated header; may replace it. */
+	void (*cfg_read)(void *ctx, struct pt_pci_function *fn, unsigned off, unsigned size,
+			 uint32_t *val);
+	/* After the bus applied the write to its emulated header. */
+	void (*cfg_write)(void *ctx, struct pt_pci_function *fn, unsigned off, unsigned size,
+			  uint32_t val);
+	/* A BAR's decoding changed: now at addr (when enabled) or no longer decoded. */
+	void (*bar_update)(void *ctx, struct pt_pci_function *fn, unsigned bar, uint64_t addr,
+			   uint64_t size, bool enabled);
+};
+
+struct pt_pci_function_desc {
+	uint16_t vendor, device;
+	uint16_t subsystem_vendor, subsystem;
+	uint32_t class_code; /* base class << 16 | subclass << 8 | programming interface */
+	uint8_t revision;
+	uint8_t int_pin;     /* 0: no INTx; 1-4: INTA-INTD */
+	int slot;            /* 1-31, or -1 for the lowest free slot */
+	struct pt_pci_bar_desc bars[PT_PCI_NUM_BARS];
+	const struct pt_pci_ops *ops;
+	void *ctx;
+};
+
+struct pt_pci_function {
+	uint8_t dev, fn;
+	uint8_t cfg[PT_PCI_CFG_SIZE];
+	uint8_t wmask[PT_PCI_CFG_SIZE];  /* bits the guest may write */
+	uint8_t w1cmask[PT_PCI_CFG_SIZE]; /* bits the guest clears by writing 1 */
+	struct pt_pci_bar_desc bars[PT_PCI_NUM_BARS];
+	uint64_t bar_addr[PT_PCI_NUM_BARS];   /* as decoded now */
+	bool bar_enabled[PT_PCI_NUM_BARS];
+	int gsi;                              /* IOAPIC pin of its INTx, -1 if none */
+	const struct pt_pci_ops *ops;
+	void *ctx;
+};
+
+/* Which IOAPIC input a slot's INTx pin (1-4) is wired to. */
+typedef int (*pt_pci_intx_gsi_fn)(void *ctx, unsigned slot, unsigned pin);
+
+struct pt_pci_bus {
+	pthread_mutex_t lock;
+	uint32_t cf8;
+	struct pt_pci_function *slots[PT_PCI_SLOTS];
+	uint64_t mmio_next, mmio_end;
+	uint32_t io_next, io_end;
+	pt_pci_intx_gsi_fn intx_gsi;
+	void *intx_ctx;
+};
+
+/* The default wiring: INTA-D of slot N go to pins 16 + (N + pin - 1) % 8. */
+int pt_pci_swizzle_gsi(void *ctx, unsigned slot, unsigned pin);
+
+/*
+ * Sets up the bus with its host bridge at 00:00.0. BARs are allocated from
+ * [mmio_start, mmio_end) and [io_start, io_end). intx_gsi NULL: the default swizzle.
+ */
+int pt_pci_bus_init(struct pt_pci_bus *bus, uint64_t mmio_start, uint64_t mmio_end,
+		    uint32_t io_start, uint32_t io_end, pt_pci_intx_gsi_fn intx_gsi, void *ctx);
+void pt_pci_bus_destroy(struct pt_pci_bus *bus);
+
+/*
+ * Adds a function at slot.0 with its BARs allocated and decoding enabled (as a
+ * firmware leaves them) and its interrupt line set from the wiring.
+ * -EBUSY (slot taken), -ENOSPC (no slot or no room for a BAR), -EINVAL (bad desc).
+ */
+int pt_pci_register_function(struct pt_pci_bus *bus, const struct pt_pci_function_desc *desc,
+			     struct pt_pci_function **ret);
+int pt_pci_unregister_function(struct pt_pci_bus *bus, struct pt_pci_function *fn);
+
+/* Configuration access to bus 0 (out-of-range functions read all ones). */
+uint32_t pt_pci_cfg_read(struct pt_pci_bus *bus, unsigned dev, unsigned fn, unsigned off,
+			 unsigned size);
+void pt_pci_cfg_write(struct pt_pci_bus *bus, unsigned dev, unsigned fn, unsigned off,
+		      unsigned size, uint32_t val);
+
+/* Port handler for 0xCF8-0xCFF (an iobus handler; ctx is the bus). */
+void pt_pci_config_port(void *ctx, uint64_t port, unsigned size, bool write, uint64_t *val);
+
+#define PT_PCI_HOST_VENDOR 0x8086
+#define PT_PCI_HOST_DEVICE 0x1237
+
+#endif

@@ -1,0 +1,201 @@
+/* The PCI bus: mechanism #1 ports, the host bridge, header emulation, BARs, INTx wiring. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "tap.h"
+#include "vmm/iobus.h"
+#include "vmm/layout.h"
+#include "vmm/pci.h"
+
+struct dev {
+	int updates;
+	unsigned last_bar;
+	uint64_t last_addr;
+	bool last_enabled;
+	int writes;
+};
+
+static void bar_update(void *ctx, struct pt_pci_function *fn, unsigned bar, uint64_t addr,
+		       uint64_t size, bool enabled)
+{
+	struct dev *d = ctx;
+
+	d->updates++;
+	d->last_bar = bar;
+	d->last_addr = addr;
+	d->last_enabled = enabled;
+}
+
+static void cfg_read(void *ctx, struct pt_pci_function *fn, unsigned off, unsigned size,
+		     uint32_t *val)
+{
+	if (off == 0x40 && size == 4)
+		*val = 0xfeedbeef;
+}
+
+static void cfg_write(void *ctx, struct pt_pci_function *fn, unsigned off, unsigned size,
+		      uint32_t val)
+{
+	((struct dev *)ctx)->writes++;
+}
+
+static const struct pt_pci_ops ops = { cfg_read, cfg_write, bar_update };
+
+static uint32_t port_cfg(struct pt_pci_bus *bus, unsigned dev, unsigned off, unsigned size)
+{
+	uint64_t v = 0x80000000u | dev << 11 | (off & 0xfc);
+
+	pt_pci_config_port(bus, 0xcf8, 4, true, &v);
+	pt_pci_config_port(bus, 0xcfc + (off & 3), size, false, &v);
+	return (uint32_t)v;
+}
+
+static void port_cfg_write(struct pt_pci_bus *bus, unsigned dev, unsigned off, unsigned size,
+			   uint32_t val)
+{
+	uint64_t v = 0x80000000u | dev << 11 | (off & 0xfc);
+
+	pt_pci_config_port(bus, 0xcf8, 4, true, &v);
+	v = val;
+	pt_pci_config_port(bus, 0xcfc + (off & 3), size, true, &v);
+}
+
+static void noop(void *ctx, uint64_t addr, unsigned size, bool write, uint64_t *val)
+{
+	if (!write)
+		*val = 0x5a;
+}
+
+static void test_iobus(struct tap *t)
+{
+	struct pt_iobus bus;
+	uint64_t v = 0;
+
+	pt_iobus_init(&bus);
+	tap_is_int(t, pt_iobus_add(&bus, 0x100, 8, noop, NULL, "a"), 0, "iobus add");
+	tap_is_int(t, pt_iobus_add(&bus, 0x104, 8, noop, NULL, "b"), -EEXIST,
+		   "iobus: overlapping range refused");
+	tap_is_int(t, pt_iobus_add(&bus, 0x108, 0, noop, NULL, "c"), -EINVAL,
+		   "iobus: empty range refused");
+	tap_is_int(t, pt_iobus_access(&bus, 0x200, 2, false, &v), -ENOENT, "iobus: nothing at 0x200");
+	tap_is_int(t, v, 0xffff, "iobus: a read of nothing returns all ones");
+	tap_is_int(t, pt_iobus_access(&bus, 0x107, 1, false, &v), 0, "iobus: 0x107 is in range");
+	tap_is_int(t, v, 0x5a, "iobus: the handler answered");
+	tap_is_int(t, pt_iobus_del(&bus, 0x100), 0, "iobus del");
+	tap_is_int(t, pt_iobus_del(&bus, 0x100), -ENOENT, "iobus del twice");
+	pt_iobus_destroy(&bus);
+}
+
+int main(void)
+{
+	struct tap t = { 0 };
+	struct pt_pci_bus bus;
+	struct pt_pci_function *fn = NULL, *fn2 = NULL;
+	struct dev d = { 0 };
+	struct pt_pci_function_desc desc = {
+		.vendor = 0x1234, .device = 0x11e8, .class_code = 0x00ff00, .revision = 0x10,
+		.int_pin = 1, .slot = -1, .ops = &ops, .ctx = &d,
+		.bars = {
+			[0] = { PT_PCI_BAR_MEM32, 1 << 20, false },
+			[1] = { PT_PCI_BAR_IO, 32, false },
+			[2] = { PT_PCI_BAR_MEM64, 1 << 14, true },
+		},
+	};
+	uint64_t v;
+
+	test_iobus(&t);
+	tap_is_int(&t, pt_pci_bus_init(&bus, PT_GPA_PCI_HOLE, PT_GPA_PCI_MMIO_END, PT_PCI_IO_START,
+				       PT_PCI_IO_END, NULL, NULL), 0, "bus init");
+	tap_is_int(&t, port_cfg(&bus, 0, 0, 4), PT_PCI_HOST_DEVICE << 16 | PT_PCI_HOST_VENDOR,
+		   "00:00.0 is the host bridge");
+	tap_is_int(&t, port_cfg(&bus, 0, 0x0a, 2), 0x0600, "host bridge class 06/00");
+	tap_is_int(&t, port_cfg(&bus, 1, 0, 4), 0xffffffff, "empty slot reads all ones");
+	tap_is_int(&t, port_cfg(&bus, 0, 2, 2), PT_PCI_HOST_DEVICE, "word read at offset 2");
+
+	/* The address latch: Linux's type 1 probe writes a byte to 0xCFB, then reads 0xCF8. */
+	v = 0x01;
+	pt_pci_config_port(&bus, 0xcfb, 1, true, &v);
+	v = 0x80000000;
+	pt_pci_config_port(&bus, 0xcf8, 4, true, &v);
+	pt_pci_config_port(&bus, 0xcf8, 4, false, &v);
+	tap_is_int(&t, v, 0x80000000, "0xCF8 reads back what was written");
+	v = 0x80010000; /* bus 1 */
+	pt_pci_config_port(&bus, 0xcf8, 4, true, &v);
+	pt_pci_config_port(&bus, 0xcfc, 4, false, &v);
+	tap_is_int(&t, v, 0xffffffff, "bus 1 does not exist");
+	v = 0x00000000; /* enable bit clear */
+	pt_pci_config_port(&bus, 0xcf8, 4, true, &v);
+	pt_pci_config_port(&bus, 0xcfc, 2, false, &v);
+	tap_is_int(&t, v, 0xffff, "config data with the enable bit clear reads all ones");
+
+	tap_is_int(&t, pt_pci_register_function(&bus, &desc, &fn), 0, "register a function");
+	tap_is_int(&t, fn->dev, 1, "it gets the lowest free slot, 1");
+	tap_is_int(&t, port_cfg(&bus, 1, 0, 4), 0x11e81234, "IDs through the ports");
+	tap_is_int(&t, port_cfg(&bus, 1, 0x3d, 1), 1, "interrupt pin INTA");
+	tap_is_int(&t, port_cfg(&bus, 1, 0x3c, 1), 17, "interrupt line: slot 1 INTA swizzles to GSI 17");
+	tap_is_int(&t, fn->gsi, 17, "function's gsi");
+	tap_is_int(&t, port_cfg(&bus, 1, 0x10, 4), 0xc0000000, "BAR0 allocated at the hole's start");
+	tap_is_int(&t, port_cfg(&bus, 1, 0x14, 4), PT_PCI_IO_START | 1, "BAR1 is I/O at 0xc000");
+	tap_is_int(&t, port_cfg(&bus, 1, 0x18, 4), 0xc0100000 | 0xc, "BAR2 is 64-bit prefetchable");
+	tap_is_int(&t, port_cfg(&bus, 1, 0x1c, 4), 0, "BAR2's upper half");
+	tap_is_int(&t, port_cfg(&bus, 1, 0x04, 2), 3, "firmware left I/O and memory decoding on");
+	tap_is_int(&t, d.updates, 3, "three BARs reported mapped");
+
+	/* Sizing: disable decoding, write all ones, read the mask, restore. */
+	port_cfg_write(&bus, 1, 0x04, 2, 0);
+	tap_ok(&t, d.updates == 6 && !d.last_enabled, "turning decoding off unmaps every BAR");
+	port_cfg_write(&bus, 1, 0x10, 4, 0xffffffff);
+	tap_is_int(&t, port_cfg(&bus, 1, 0x10, 4), 0xfff00000, "BAR0 sizing: 1 MiB");
+	port_cfg_write(&bus, 1, 0x14, 4, 0xffffffff);
+	tap_is_int(&t, port_cfg(&bus, 1, 0x14, 4), 0xffffffe1, "BAR1 sizing: 32 ports, I/O bit");
+	port_cfg_write(&bus, 1, 0x18, 4, 0xffffffff);
+	port_cfg_write(&bus, 1, 0x1c, 4, 0xffffffff);
+	tap_is_int(&t, port_cfg(&bus, 1, 0x18, 4), 0xffffc00c, "BAR2 sizing: 16 KiB, low half");
+	tap_is_int(&t, port_cfg(&bus, 1, 0x1c, 4), 0xffffffff, "BAR2 sizing: high half");
+	tap_is_int(&t, port_cfg(&bus, 1, 0x20, 4), 0, "an unused BAR reads 0 and sizes to 0");
+	port_cfg_write(&bus, 1, 0x10, 4, 0xd0000000);
+	port_cfg_write(&bus, 1, 0x14, 4, 0xd000);
+	port_cfg_write(&bus, 1, 0x18, 4, 0xd0200000);
+	port_cfg_write(&bus, 1, 0x1c, 4, 0);
+	tap_is_int(&t, d.updates, 6, "no mapping while decoding is off");
+	port_cfg_write(&bus, 1, 0x04, 2, 2);
+	tap_ok(&t, d.updates == 8 && d.last_enabled && d.last_addr == 0xd0200000,
+	       "memory decoding on maps the memory BARs at their new addresses");
+	port_cfg_write(&bus, 1, 0x04, 2, 0xffff);
+	tap_is_int(&t, port_cfg(&bus, 1, 0x04, 2), 0x0547, "command: only writable bits stick");
+	tap_ok(&t, d.updates == 9 && d.last_bar == 1 && d.last_addr == 0xd000, "I/O BAR mapped");
+	port_cfg_write(&bus, 1, 0x00, 4, 0);
+	tap_is_int(&t, port_cfg(&bus, 1, 0, 4), 0x11e81234, "IDs are read-only");
+	port_cfg_write(&bus, 1, 0x3d, 1, 3);
+	tap_is_int(&t, port_cfg(&bus, 1, 0x3d, 1), 1, "interrupt pin is read-only");
+	port_cfg_write(&bus, 1, 0x3c, 1, 5);
+	tap_is_int(&t, port_cfg(&bus, 1, 0x3c, 1), 5, "interrupt line is writable");
+	tap_is_int(&t, port_cfg(&bus, 1, 0x40, 4), 0xfeedbeef, "the device's cfg_read overrides");
+	tap_ok(&t, d.writes > 0, "the device sees config writes");
+	tap_is_int(&t, pt_pci_cfg_read(&bus, 1, 0, 0x3e, 4), 0xffffffff, "a misaligned read is refused");
+
+	desc.slot = 1;
+	tap_is_int(&t, pt_pci_register_function(&bus, &desc, NULL), -EBUSY, "slot 1 is taken");
+	desc.slot = 0;
+	tap_is_int(&t, pt_pci_register_function(&bus, &desc, NULL), -EINVAL, "slot 0 is the bridge's");
+	desc.slot = 9;
+	desc.int_pin = 2;
+	desc.bars[0].size = 3000;
+	tap_is_int(&t, pt_pci_register_function(&bus, &desc, NULL), -EINVAL,
+		   "a BAR size that is not a power of two is refused");
+	desc.bars[0].size = 1ULL << 40;
+	desc.bars[0].type = PT_PCI_BAR_MEM64;
+	desc.bars[1].type = PT_PCI_BAR_NONE;
+	desc.bars[2].type = PT_PCI_BAR_NONE;
+	tap_is_int(&t, pt_pci_register_function(&bus, &desc, NULL), -ENOSPC,
+		   "a BAR larger than the hole does not fit");
+	desc.bars[0].size = 4096;
+	tap_is_int(&t, pt_pci_register_function(&bus, &desc, &fn2), 0, "slot 9 INTB");
+	tap_is_int(&t, fn2->gsi, 16 + (9 + 2 - 1) % 8, "slot 9 INTB swizzles to GSI 18");
+	tap_is_int(&t, pt_pci_unregister_function(&bus, fn2), 0, "unregister");
+	tap_is_int(&t, port_cfg(&bus, 9, 0, 4), 0xffffffff, "slot 9 is empty again");
+	pt_pci_bus_destroy(&bus);
+	return tap_done(&t);
+}
