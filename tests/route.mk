@@ -1,1 +1,19 @@
 # tests for src/route (see tests/local.mk for the conventions)
+ROUTE_TEST_LIBS = src/route/libroute.a src/common/libcommon.a $(JANSSON_LIBS)
+ROUTE_TEST_CPPFLAGS = $(TEST_CPPFLAGS) $(JANSSON_CFLAGS)
+EXTRA_DIST += tests/route/fake_ops.h
+
+# Host unit tests: the model through recording ops, no KVM.
+check_PROGRAMS += tests/route/test-route-model tests/route/test-route-irqfd \
+	tests/route/test-route-describe
+TESTS += tests/route/test-route-model tests/route/test-route-irqfd \
+	tests/route/test-route-describe
+tests_route_test_route_model_SOURCES = tests/route/test-route-model.c
+tests_route_test_route_model_CPPFLAGS = $(ROUTE_TEST_CPPFLAGS)
+tests_route_test_route_model_LDADD = $(ROUTE_TEST_LIBS)
+tests_route_test_route_irqfd_SOURCES = tests/route/test-route-irqfd.c
+tests_route_test_route_irqfd_CPPFLAGS = $(ROUTE_TEST_CPPFLAGS)
+tests_route_test_route_irqfd_LDADD = $(ROUTE_TEST_LIBS)
+tests_route_test_route_describe_SOURCES = tests/route/test-route-describe.c
+tests_route_test_route_describe_CPPFLAGS = $(ROUTE_TEST_CPPFLAGS)
+tests_route_test_route_describe_LDADD = $(ROUTE_TEST_LIBS)
