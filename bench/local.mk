@@ -1,1 +1,9 @@
 # bench
+# Routing (issue 4): bench-route runs on a real KVM; route.sh goes to the testbed
+# when this host has none.
+BENCHES += bench/route.sh
+EXTRA_DIST += bench/route.sh
+check_PROGRAMS += bench/bench-route
+bench_bench_route_SOURCES = bench/bench-route.c
+bench_bench_route_CPPFLAGS = $(TEST_CPPFLAGS) -I$(top_srcdir)/tests/route $(JANSSON_CFLAGS)
+bench_bench_route_LDADD = src/route/libroute.a src/common/libcommon.a $(JANSSON_LIBS)

@@ -17,3 +17,12 @@ tests_route_test_route_irqfd_LDADD = $(ROUTE_TEST_LIBS)
 tests_route_test_route_describe_SOURCES = tests/route/test-route-describe.c
 tests_route_test_route_describe_CPPFLAGS = $(ROUTE_TEST_CPPFLAGS)
 tests_route_test_route_describe_LDADD = $(ROUTE_TEST_LIBS)
+
+# Real KVM: skips on a host without /dev/kvm; the testbed runs KVM_TESTS under nested KVM.
+check_PROGRAMS += tests/route/test-route-kvm
+TESTS += tests/route/test-route-kvm
+KVM_TESTS += tests/route/test-route-kvm
+EXTRA_DIST += tests/route/kvm_vm.h
+tests_route_test_route_kvm_SOURCES = tests/route/test-route-kvm.c
+tests_route_test_route_kvm_CPPFLAGS = $(ROUTE_TEST_CPPFLAGS)
+tests_route_test_route_kvm_LDADD = $(ROUTE_TEST_LIBS)
