@@ -9,7 +9,7 @@
 
 #include "route/table_impl.h"
 
-unsigned pt_route_default_fill(struct pt_route_slot *slots, enum pt_irqchip_mode mode)
+unsigned pt_route_default_fill(struct pt_route_slot *slots, enum pt_irqchip mode)
 {
 	unsigned n = 0;
 

@@ -54,7 +54,7 @@ int pt_route_kvm_max_entries(int vm_fd)
 	return r;
 }
 
-int pt_route_table_new_kvm(int vm_fd, enum pt_irqchip_mode mode, struct pt_route_table **ret)
+int pt_route_table_new_kvm(int vm_fd, enum pt_irqchip mode, struct pt_route_table **ret)
 {
 	struct pt_route_table *t;
 	int max, r;

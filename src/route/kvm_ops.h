@@ -12,7 +12,7 @@ int pt_route_kvm_max_entries(int vm_fd);
  * life), sized from KVM_CAP_IRQ_ROUTING. Create it after the irqchip (see
  * pt_route_table_new()).
  */
-int pt_route_table_new_kvm(int vm_fd, enum pt_irqchip_mode mode, struct pt_route_table **ret);
+int pt_route_table_new_kvm(int vm_fd, enum pt_irqchip mode, struct pt_route_table **ret);
 
 extern const struct pt_route_ops pt_route_kvm_ops; /* opaque: pointer to an int vm fd */
 

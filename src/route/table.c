@@ -10,7 +10,7 @@
 #include "route/table_impl.h"
 
 int pt_route_table_new(const struct pt_route_ops *ops, void *opaque, unsigned max_entries,
-		       enum pt_irqchip_mode mode, struct pt_route_table **ret)
+		       enum pt_irqchip mode, struct pt_route_table **ret)
 {
 	struct pt_route_table *t;
 	int r;
@@ -98,7 +98,7 @@ bool pt_route_table_dirty(const struct pt_route_table *t)
 	return t->dirty;
 }
 
-enum pt_irqchip_mode pt_route_table_mode(const struct pt_route_table *t)
+enum pt_irqchip pt_route_table_mode(const struct pt_route_table *t)
 {
 	return t->mode;
 }

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
+#include "config/vm_def.h" /* enum pt_irqchip: PT_IRQCHIP_KERNEL, PT_IRQCHIP_SPLIT */
 #include "route/msi.h"
 
 #define PT_ROUTE_IOAPIC_PINS 24 /* GSI 0-23; MSI GSIs start here */
@@ -30,11 +31,6 @@
 #define PT_ROUTE_OWNER_MAX 32   /* owner device name, NUL included */
 
 struct pt_route_table;
-
-enum pt_irqchip_mode {
-	PT_IRQCHIP_KERNEL, /* KVM_CREATE_IRQCHIP: PIC + IOAPIC in the kernel */
-	PT_IRQCHIP_SPLIT,  /* KVM_CAP_SPLIT_IRQCHIP: LAPIC only, no IRQCHIP routes */
-};
 
 enum pt_route_type { PT_ROUTE_NONE, PT_ROUTE_IRQCHIP, PT_ROUTE_MSI };
 
@@ -76,7 +72,7 @@ struct pt_route_stats {
  * KVM_CREATE_IRQCHIP / KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP).
  */
 int pt_route_table_new(const struct pt_route_ops *ops, void *opaque, unsigned max_entries,
-		       enum pt_irqchip_mode mode, struct pt_route_table **ret);
+		       enum pt_irqchip mode, struct pt_route_table **ret);
 /* Releases memory only: no ioctl (closing the VM fd drops routes and irqfds). */
 void pt_route_table_free(struct pt_route_table *t);
 
@@ -86,7 +82,7 @@ int pt_route_table_commit(struct pt_route_table *t);
 void pt_route_table_invalidate(struct pt_route_table *t);
 bool pt_route_table_dirty(const struct pt_route_table *t);
 void pt_route_table_stats(const struct pt_route_table *t, struct pt_route_stats *ret);
-enum pt_irqchip_mode pt_route_table_mode(const struct pt_route_table *t);
+enum pt_irqchip pt_route_table_mode(const struct pt_route_table *t);
 
 /*
  * Route MSI/MSI-X vector `vector` of device `dev` (a BDF or an emulated device's name,

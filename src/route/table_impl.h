@@ -28,7 +28,7 @@ struct pt_route_table {
 	const struct pt_route_ops *ops;
 	void *opaque;
 	int vm_fd; /* pt_route_table_new_kvm() only: what opaque points to */
-	enum pt_irqchip_mode mode;
+	enum pt_irqchip mode;
 	unsigned max_entries;
 	unsigned nr_entries;
 	unsigned nr_msi;
@@ -41,7 +41,7 @@ struct pt_route_table {
 };
 
 /* Fill slots 0-23 with KVM's default IRQCHIP routes; returns the entry count. */
-unsigned pt_route_default_fill(struct pt_route_slot *slots, enum pt_irqchip_mode mode);
+unsigned pt_route_default_fill(struct pt_route_slot *slots, enum pt_irqchip mode);
 
 /* Owner name check and copy: -ENAMETOOLONG / -EINVAL (logged). */
 int pt_route_owner_set(struct pt_route_slot *s, const char *dev, int vector);
