@@ -12,3 +12,7 @@ TESTS += tests/unit/test-common
 # - C tests include tests/tap.h and add -I$(top_srcdir)/tests to their CPPFLAGS;
 # - a test that needs /dev/kvm goes in TESTS and KVM_TESTS too (tests/testbed runs it there).
 TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+
+TESTS += tests/man-lint.sh
+EXTRA_DIST += tests/man-lint.sh
+AM_TESTS_ENVIRONMENT += MANPAGES='$(dist_man_MANS)'; export MANPAGES;
