@@ -12,3 +12,6 @@ src_route_libroute_a_SOURCES = \
 	src/route/kvm_ops.c src/route/kvm_ops.h \
 	src/route/msi.c src/route/msi.h \
 	src/route/table.c src/route/table.h src/route/table_impl.h
+# route/table.h includes the VM definition's enum pt_irqchip; make sure the
+# header is in the tarball whichever branch lands first (duplicates are harmless).
+EXTRA_DIST += src/config/vm_def.h
