@@ -15,3 +15,4 @@ src_route_libroute_a_SOURCES = \
 # route/table.h includes the VM definition's enum pt_irqchip; make sure the
 # header is in the tarball whichever branch lands first (duplicates are harmless).
 EXTRA_DIST += src/config/vm_def.h
+EXTRA_DIST += src/route/README.md
