@@ -1,1 +1,13 @@
 # tests for src/config (see tests/local.mk for the conventions)
+
+# Table-driven: tests/config/bad/NAME.conf gives exactly NAME.expected; good/ files and
+# the shipped example load with the values the test lists; the man page's keys are
+# the parser's.
+check_PROGRAMS += tests/config/test-config
+tests_config_test_config_SOURCES = tests/config/test-config.c tests/tap.h
+tests_config_test_config_CPPFLAGS = $(TEST_CPPFLAGS) -DPT_TOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_config_test_config_LDADD = $(PT_CONFIG_LIBS)
+TESTS += tests/config/test-config
+
+# The data directories as a whole (automake copies directories recursively).
+EXTRA_DIST += tests/config/good tests/config/bad tests/config/.gitattributes

@@ -1,1 +1,20 @@
-# src/config: see Makefile.am
+# src/config: VM definitions (INI files read with inih), see man/passthru.ini.5
+noinst_LIBRARIES += src/config/libconfig.a
+src_config_libconfig_a_SOURCES = \
+	src/config/vm_def.h \
+	src/config/parser.h \
+	src/config/errors.c \
+	src/config/keys.c \
+	src/config/names.c \
+	src/config/reader.c \
+	src/config/sections.c \
+	src/config/suggest.c \
+	src/config/vm_def.c \
+	src/config/vm_dir.c
+src_config_libconfig_a_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
+
+# What a program that reads VM definitions links with (in this order).
+PT_CONFIG_LIBS = src/config/libconfig.a src/common/libcommon.a $(INIH_LIBS)
+
+dist_man_MANS += man/passthru.ini.5
+EXTRA_DIST += etc/passthru/vms/example.conf.sample

@@ -12,6 +12,16 @@
 
 #include "common/bdf.h"
 
+/* Limits the validator enforces (man/passthru.ini.5 documents each). */
+#define PT_VM_NAME_MAX 64                  /* characters in a VM name */
+#define PT_VM_MEMORY_MIN (16ULL << 20)     /* 16 MiB */
+#define PT_VM_MEMORY_MAX (1ULL << 40)      /* 1 TiB */
+#define PT_VM_MEMORY_ALIGN (2ULL << 20)    /* guest RAM is a whole number of 2 MiB pages */
+#define PT_VM_VCPUS_MAX 255
+#define PT_GUEST_SLOT_MIN 1                /* slot 0 is the host bridge */
+#define PT_GUEST_SLOT_MAX 31
+#define PT_VM_DEVICES_MAX (PT_GUEST_SLOT_MAX - PT_GUEST_SLOT_MIN + 1)
+
 enum pt_irqchip {
 	PT_IRQCHIP_KERNEL, /* in-kernel PIC, IOAPIC and LAPIC */
 	PT_IRQCHIP_SPLIT,  /* in-kernel LAPIC only; no IRQCHIP routes */
@@ -77,7 +87,10 @@ struct pt_vm_def {
 	struct pt_dev_def *devices;
 };
 
-/* One validation problem: "FILE:LINE: message" where line 0 means the whole file. */
+/*
+ * One validation problem: "FILE:LINE: message" where line 0 means the whole file
+ * (or, for pt_vm_def_find and pt_vm_def_load_dir, FILE is the config directory).
+ */
 struct pt_config_error {
 	char *file;
 	unsigned line;
@@ -92,33 +105,67 @@ struct pt_config_errors {
 /*
  * Reads and validates one definition. Returns 0 and a definition, or a negative
  * errno with every problem found appended to errs (-EINVAL for invalid content,
- * -ENOENT/-EACCES/... when the file cannot be read, with a message for that too).
+ * -ENOENT/-EACCES/... when the file cannot be read, with a message for that too;
+ * -ENOMEM). Messages are sorted by line and name the path as given. On error
+ * *ret is not written and nothing stays allocated.
+ * The name must match the file name NAME.conf; a file not named *.conf (a draft
+ * given to passthru-ctl validate) skips that one check. Files named in the
+ * definition (kernel, initrd, rom, ...) are not opened here: their existence
+ * is checked when the VM starts.
  */
 int pt_vm_def_load(const char *path, struct pt_vm_def **ret, struct pt_config_errors *errs);
 
-/* Loads NAME from the config directory: DIR/NAME.conf. -ENOENT if there is none. */
+/*
+ * Loads NAME from the config directory: DIR/NAME.conf. A NAME that is not a
+ * valid VM name (pt_vm_name_valid: no '/', no leading '.') is refused with
+ * -EINVAL before the filesystem is touched. -ENOENT if there is no such file.
+ */
 int pt_vm_def_find(const char *config_dir, const char *name, struct pt_vm_def **ret,
 		   struct pt_config_errors *errs);
 
 /*
- * Loads every DIR/ *.conf, sorted by name. Files that fail validation are
- * reported in errs and left out; the return is -EINVAL if any failed.
+ * Loads every DIR/ *.conf (not dot files), sorted by name (byte order). Files that
+ * fail validation are reported in errs and left out; the return is -EINVAL if any
+ * failed. On 0 and on -EINVAL, *ret and *ret_n hold the valid definitions (free
+ * them with pt_vm_defs_free; *ret may be NULL when *ret_n is 0). On any other
+ * error (-ENOENT: no such directory, -ENOMEM, ...) nothing is written.
+ * One device may be defined in several VMs: that is not an error (it is attached
+ * to one running VM at a time).
  */
 int pt_vm_def_load_dir(const char *config_dir, struct pt_vm_def ***ret, size_t *ret_n,
 		       struct pt_config_errors *errs);
 
+/*
+ * 1 to PT_VM_NAME_MAX letters, digits, '-', '_' and '.', the first a letter or
+ * digit: safe as a file name, a socket name and a command-line argument.
+ */
+bool pt_vm_name_valid(const char *name);
+
 void pt_vm_def_free(struct pt_vm_def *def);
 void pt_vm_defs_free(struct pt_vm_def **defs, size_t n);
 
-/* --config-dir wins, then $PASSTHRU_CONFIG_DIR, then SYSCONFDIR/passthru/vms. */
+/*
+ * --config-dir wins, then $PASSTHRU_CONFIG_DIR, then SYSCONFDIR/passthru/vms.
+ * An empty option or variable counts as unset.
+ */
 const char *pt_config_dir(const char *option);
 
-/* Prints each error as "FILE:LINE: message" to the stream; frees them. */
+/* Prints each error as "FILE:LINE: message" to the stream (a FILE *); frees them. */
 void pt_config_errors_print(struct pt_config_errors *errs, void *stream);
 void pt_config_errors_clear(struct pt_config_errors *errs);
+
+/*
+ * Appends one error (the message is printf-formatted). Returns 0 or -ENOMEM.
+ * For callers that report problems in the same format (passthru-ctl validate).
+ */
+int pt_config_error_add(struct pt_config_errors *errs, const char *file, unsigned line,
+			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 const char *pt_backend_name(enum pt_backend b);
 const char *pt_interrupts_name(enum pt_interrupts i);
 const char *pt_irqchip_name(enum pt_irqchip c);
+const char *pt_console_kind_name(enum pt_console_kind k);
+const char *pt_rom_mode_name(enum pt_rom_mode m);
+const char *pt_hotplug_name(enum pt_hotplug h);
 
 #endif

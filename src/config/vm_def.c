@@ -1,0 +1,196 @@
+/* Loading one VM definition: read, validate as a whole, hand out whole or not at all. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "common/cleanup.h"
+#include "config/parser.h"
+
+#define CONF_SUFFIX ".conf"
+#define SOCKET_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+
+/* NAME for a path ".../NAME.conf", else NULL (the caller frees it). */
+static char *conf_stem(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t len;
+
+	base = base ? base + 1 : path;
+	len = strlen(base);
+	if (len <= strlen(CONF_SUFFIX) || strcmp(base + len - strlen(CONF_SUFFIX), CONF_SUFFIX))
+		return NULL;
+	return strndup(base, len - strlen(CONF_SUFFIX));
+}
+
+static void check_name(struct pt_config_parser *p, const char *path)
+{
+	struct pt_vm_def *def = p->def;
+	_cleanup_free_ char *stem = conf_stem(path);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+	if (!p->vm_keys[PT_VM_KEY_NAME]) {
+		if (stem && pt_vm_name_valid(stem))
+			pt_parser_error(p, p->vm_line, "[vm] has no name: add name = %s", stem);
+		else
+			pt_parser_error(p, p->vm_line, "[vm] has no name: add name = NAME "
+					"(and name the file NAME.conf)");
+		return;
+	}
+	if (def->name && stem && strcmp(def->name, stem))
+		pt_parser_error(p, p->vm_keys[PT_VM_KEY_NAME],
+				"name: '%s' does not match the file name %s: "
+				"rename the file to %s.conf or set name = %s",
+				def->name, base, def->name, stem);
+}
+
+static void default_socket(struct pt_config_parser *p)
+{
+	struct pt_vm_def *def = p->def;
+
+	if (p->vm_keys[PT_VM_KEY_SOCKET] || !def->name)
+		return;
+	if (asprintf(&def->socket, "%s/passthru/%s.sock", RUNSTATEDIR, def->name) < 0) {
+		def->socket = NULL;
+		p->err = -ENOMEM;
+		return;
+	}
+	if (strlen(def->socket) > SOCKET_PATH_MAX)
+		pt_parser_error(p, p->vm_keys[PT_VM_KEY_NAME],
+				"name: the default socket %s is longer than %zu bytes: "
+				"set socket to a shorter path", def->socket, SOCKET_PATH_MAX);
+}
+
+/* Checks that need the whole file. */
+static void finish(struct pt_config_parser *p, const char *path)
+{
+	if (!p->vm_line) {
+		pt_parser_error(p, 0, "no [vm] section: a VM definition needs [vm] "
+				"with at least name and memory");
+		return;
+	}
+	check_name(p, path);
+	if (!p->vm_keys[PT_VM_KEY_MEMORY])
+		pt_parser_error(p, p->vm_line, "[vm] has no memory: add memory = SIZE, "
+				"e.g. memory = 2G");
+	if (!p->vm_keys[PT_VM_KEY_KERNEL]) {
+		if (p->vm_keys[PT_VM_KEY_INITRD])
+			pt_parser_error(p, p->vm_keys[PT_VM_KEY_INITRD],
+					"initrd is set but kernel is not: "
+					"add kernel = /ABSOLUTE/PATH or remove initrd");
+		if (p->vm_keys[PT_VM_KEY_CMDLINE])
+			pt_parser_error(p, p->vm_keys[PT_VM_KEY_CMDLINE],
+					"cmdline is set but kernel is not: "
+					"add kernel = /ABSOLUTE/PATH or remove cmdline");
+	}
+	default_socket(p);
+}
+
+static struct pt_vm_def *def_new(const char *path)
+{
+	struct pt_vm_def *def = calloc(1, sizeof(*def));
+
+	if (!def)
+		return NULL;
+	def->path = strdup(path);
+	if (!def->path) {
+		free(def);
+		return NULL;
+	}
+	def->vcpus = 1;
+	def->irqchip = PT_IRQCHIP_KERNEL;
+	def->console = PT_CONSOLE_STDIO;
+	return def;
+}
+
+static int open_file(const char *path, FILE **ret, struct pt_config_errors *errs)
+{
+	FILE *f = fopen(path, "re");
+	struct stat st;
+	int r;
+
+	if (!f) {
+		r = -errno;
+		goto fail;
+	}
+	if (fstat(fileno(f), &st) < 0) {
+		r = -errno;
+		fclose(f);
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		fclose(f);
+		r = -EISDIR;
+		goto fail;
+	}
+	*ret = f;
+	return 0;
+
+fail:
+	if (pt_config_error_add(errs, path, 0, "cannot read the file: %s", strerror(-r)) < 0)
+		return -ENOMEM;
+	return r;
+}
+
+int pt_vm_def_load(const char *path, struct pt_vm_def **ret, struct pt_config_errors *errs)
+{
+	struct pt_config_parser p = { .path = path, .errs = errs };
+	size_t first = errs->n;
+	int r;
+
+	r = open_file(path, &p.f, errs);
+	if (r < 0)
+		return r;
+	p.def = def_new(path);
+	if (!p.def) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = pt_parser_run(&p);
+	if (!r)
+		finish(&p, path);
+	if (!r)
+		r = p.err ? p.err : p.invalid ? -EINVAL : 0;
+out:
+	fclose(p.f);
+	free(p.line);
+	free(p.dev_lines);
+	pt_config_errors_sort(errs, first);
+	if (r < 0) {
+		pt_vm_def_free(p.def);
+		return r;
+	}
+	*ret = p.def;
+	return 0;
+}
+
+void pt_vm_def_free(struct pt_vm_def *def)
+{
+	if (!def)
+		return;
+	for (size_t i = 0; i < def->n_devices; i++)
+		free(def->devices[i].rom_file);
+	free(def->devices);
+	free(def->path);
+	free(def->name);
+	free(def->kernel);
+	free(def->initrd);
+	free(def->cmdline);
+	free(def->console_file);
+	free(def->socket);
+	free(def->control_group);
+	free(def);
+}
+
+void pt_vm_defs_free(struct pt_vm_def **defs, size_t n)
+{
+	if (!defs)
+		return;
+	for (size_t i = 0; i < n; i++)
+		pt_vm_def_free(defs[i]);
+	free(defs);
+}

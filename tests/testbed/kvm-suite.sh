@@ -1,0 +1,84 @@
+#!/bin/bash
+# Runs every program in KVM_TESTS inside one testbed boot (nested KVM, vfio-pci,
+# an IOMMU and emulated devices) and merges their TAP into one stream: each
+# case keeps its description, prefixed with the program's name. A program that
+# crashes, times out or stops short of its plan is a failure.
+set -u
+builddir=${top_builddir:?top_builddir is not set (run through make check-testbed)}
+srcdir=${top_srcdir:?}
+testbed="$srcdir/tests/testbed/testbed-run"
+read -r -a tests <<<"${KVM_TESTS:-}"
+
+if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+	echo "1..0 # SKIP qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
+	exit 0
+fi
+if [ ${#tests[@]} -eq 0 ]; then
+	echo "1..0 # SKIP KVM_TESTS is empty"
+	exit 0
+fi
+
+results="$builddir/tests/testbed/kvm-results"
+rm -rf "$results" && mkdir -p "$results" || exit 1
+inner="$results/run.sh"
+{
+	echo '#!/bin/sh'
+	echo "cd '$builddir' || exit 1"
+	i=0
+	for t in "${tests[@]}"; do
+		echo "timeout -k 5 ${PASSTHRU_KVM_TEST_TIMEOUT:-240} './$t' >'$results/$i.tap' 2>'$results/$i.err'; echo \$? >'$results/$i.rc'"
+		i=$((i + 1))
+	done
+} >"$inner"
+chmod +x "$inner"
+
+budget=$(( ${#tests[@]} * ${PASSTHRU_KVM_TEST_TIMEOUT:-240} + 120 ))
+flock /tmp/passthru-qemu.lock "$testbed" --timeout "$budget" --smp 2 \
+	--device edu --device e1000e --device pci-testdev \
+	--rw "$builddir" --log "$results/console.log" -- "$inner"
+tb=$?
+if [ $tb -eq 125 ] || [ $tb -eq 124 ]; then
+	echo "1..1"
+	echo "not ok 1 - the testbed did not run the suite (testbed-run exit $tb; console: $results/console.log)"
+	exit 0
+fi
+
+n=0
+i=0
+for t in "${tests[@]}"; do
+	name=${t##*/}
+	tap="$results/$i.tap"
+	rc=$(cat "$results/$i.rc" 2>/dev/null || echo missing)
+	plan=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$tap" 2>/dev/null | head -1)
+	seen=0
+	if grep -q '^1\.\.0 # SKIP' "$tap" 2>/dev/null; then
+		n=$((n + 1))
+		echo "ok $n # SKIP $name: $(sed -n 's/^1\.\.0 # SKIP //p' "$tap")"
+		i=$((i + 1))
+		continue
+	fi
+	while IFS= read -r line; do
+		case $line in
+		"ok "* | "not ok "*)
+			seen=$((seen + 1)); n=$((n + 1))
+			status=${line%%ok *}ok
+			rest=$(echo "${line#"$status" }" | sed 's/^[0-9]* *//; s/^- //')
+			case $rest in
+			"# SKIP"* | "# skip"*) echo "$status $n # SKIP $name: ${rest#\# [Ss][Kk][Ii][Pp] }" ;;
+			*) echo "$status $n - $name: $rest" ;;
+			esac ;;
+		"#"*) echo "$line" ;;
+		esac
+	done <"$tap"
+	if [ "$rc" != 0 ] || [ -z "$plan" ] || [ "$seen" != "$plan" ]; then
+		if [ "$rc" != 0 ] && grep -q '^not ok' "$tap" && [ "$seen" = "$plan" ]; then
+			:	# its failures are already reported case by case
+		else
+			n=$((n + 1))
+			echo "not ok $n - $name: exit status $rc, $seen results for a plan of ${plan:-none}"
+			sed 's/^/# stderr: /' "$results/$i.err" | tail -20
+		fi
+	fi
+	i=$((i + 1))
+done
+echo "1..$n"
