@@ -1,0 +1,267 @@
+/* The routing table model: MSI routes, pin owners, dirty tracking and the batched commit. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "route/irqfd.h"
+#include "route/table_impl.h"
+
+int pt_route_table_new(const struct pt_route_ops *ops, void *opaque, unsigned max_entries,
+		       enum pt_irqchip mode, struct pt_route_table **ret)
+{
+	struct pt_route_table *t;
+	int r;
+
+	if (max_entries <= PT_ROUTE_IOAPIC_PINS + PT_ROUTE_PIC_IRQS) {
+		pt_err("KVM allows %u GSI routes; at least %u are needed for the irqchip's pins "
+		       "and MSIs", max_entries, PT_ROUTE_IOAPIC_PINS + PT_ROUTE_PIC_IRQS + 1);
+		return -EINVAL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	*t = (struct pt_route_table){
+		.ops = ops, .opaque = opaque, .vm_fd = -1, .mode = mode,
+		.max_entries = max_entries,
+	};
+	t->slots = calloc(max_entries, sizeof(*t->slots));
+	t->buf = malloc(pt_route_encoded_size(max_entries));
+	if (!t->slots || !t->buf) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = pt_gsi_alloc_init(&t->msi_gsis, PT_ROUTE_IOAPIC_PINS, max_entries);
+	if (r < 0)
+		goto fail;
+	for (unsigned gsi = 0; gsi < max_entries; gsi++) {
+		t->slots[gsi].irqfd = -1;
+		t->slots[gsi].resamplefd = -1;
+		t->slots[gsi].owner_vector = PT_ROUTE_NO_VECTOR;
+	}
+	t->nr_entries = pt_route_default_fill(t->slots, mode);
+	*ret = t;
+	return 0;
+fail:
+	free(t->buf);
+	free(t->slots);
+	free(t);
+	return r;
+}
+
+void pt_route_table_free(struct pt_route_table *t)
+{
+	if (!t)
+		return;
+	pt_gsi_alloc_fini(&t->msi_gsis);
+	free(t->buf);
+	free(t->slots);
+	free(t);
+}
+
+int pt_route_table_commit(struct pt_route_table *t)
+{
+	unsigned n;
+	int r;
+
+	if (!t->dirty)
+		return 0;
+	n = pt_route_table_encode(t, t->buf, t->max_entries);
+	/* The allocator keeps the entry count within the maximum. */
+	if (n > t->max_entries || n != t->nr_entries) {
+		pt_err("internal error: routing table has %u entries, expected %u (max %u)",
+		       n, t->nr_entries, t->max_entries);
+		return -EOVERFLOW;
+	}
+	r = t->ops->set_gsi_routing(t->opaque, t->buf);
+	if (r < 0) {
+		t->commit_failures++;
+		pt_err("KVM_SET_GSI_ROUTING with %u entries (%u MSI) failed: %s", n, t->nr_msi,
+		       strerror(-r));
+		return r;
+	}
+	t->commits++;
+	t->entries_committed += n;
+	t->dirty = false;
+	return 0;
+}
+
+void pt_route_table_invalidate(struct pt_route_table *t)
+{
+	t->dirty = true;
+}
+
+bool pt_route_table_dirty(const struct pt_route_table *t)
+{
+	return t->dirty;
+}
+
+enum pt_irqchip pt_route_table_mode(const struct pt_route_table *t)
+{
+	return t->mode;
+}
+
+void pt_route_table_stats(const struct pt_route_table *t, struct pt_route_stats *ret)
+{
+	*ret = (struct pt_route_stats){
+		.commits = t->commits,
+		.entries_committed = t->entries_committed,
+		.commit_failures = t->commit_failures,
+		.entries = t->nr_entries,
+		.max_entries = t->max_entries,
+		.msi_routes = t->nr_msi,
+		.irqfds = t->nr_irqfds,
+		.dirty = t->dirty,
+	};
+}
+
+int pt_route_owner_set(struct pt_route_slot *s, const char *dev, int vector)
+{
+	size_t len;
+
+	if (!dev || !*dev) {
+		pt_err("a routed interrupt needs an owner device name");
+		return -EINVAL;
+	}
+	len = strlen(dev);
+	if (len >= sizeof(s->owner)) {
+		pt_err("device name \"%s\" is too long for the routing table (at most %zu characters)",
+		       dev, sizeof(s->owner) - 1);
+		return -ENAMETOOLONG;
+	}
+	memcpy(s->owner, dev, len + 1);
+	s->owner_vector = vector;
+	return 0;
+}
+
+static struct pt_route_slot *msi_slot(struct pt_route_table *t, unsigned gsi, const char *what)
+{
+	if (gsi < t->max_entries && t->slots[gsi].type == PT_ROUTE_MSI)
+		return &t->slots[gsi];
+	pt_err("%s: GSI %u has no MSI route (MSI routes are on allocated GSIs %u-%u)", what, gsi,
+	       PT_ROUTE_IOAPIC_PINS, t->max_entries - 1);
+	return NULL;
+}
+
+int pt_route_msi_add(struct pt_route_table *t, const char *dev, int vector,
+		     enum pt_vector_state state, const struct pt_msi_msg *msg, int *ret_gsi)
+{
+	struct pt_route_slot *s;
+	unsigned gsi;
+	int r;
+
+	if (state != PT_VECTOR_LIVE) {
+		/* Lazy allocation: a GSI only for a vector that can fire. */
+		*ret_gsi = PT_ROUTE_NO_GSI;
+		return 0;
+	}
+	if (vector < 0) {
+		pt_err("%s: MSI vector index %d is negative", dev ? dev : "(null)", vector);
+		return -EINVAL;
+	}
+	if (t->nr_entries >= t->max_entries) {
+		pt_err("%s vector %d: no GSI left for its MSI route: %u of %u routing entries in "
+		       "use (%u MSI routes, %u for the irqchip pins; the maximum is KVM's "
+		       "KVM_CAP_IRQ_ROUTING); have the guest enable fewer vectors or assign fewer "
+		       "devices", dev ? dev : "(null)", vector, t->nr_entries, t->max_entries,
+		       t->nr_msi, t->nr_entries - t->nr_msi);
+		return -ENOSPC;
+	}
+	if (pt_gsi_alloc_get(&t->msi_gsis, &gsi) < 0) {
+		pt_err("%s vector %d: no GSI left for its MSI route: %u of %u MSI GSIs (%u-%u) in "
+		       "use, %u of %u routing entries (the maximum is KVM's KVM_CAP_IRQ_ROUTING); "
+		       "have the guest enable fewer vectors or assign fewer devices",
+		       dev ? dev : "(null)", vector, t->msi_gsis.used,
+		       pt_gsi_alloc_capacity(&t->msi_gsis), PT_ROUTE_IOAPIC_PINS,
+		       t->max_entries - 1, t->nr_entries, t->max_entries);
+		return -ENOSPC;
+	}
+	s = &t->slots[gsi];
+	r = pt_route_owner_set(s, dev, vector);
+	if (r < 0) {
+		pt_gsi_alloc_put(&t->msi_gsis, gsi);
+		return r;
+	}
+	s->type = PT_ROUTE_MSI;
+	s->msg = *msg;
+	t->nr_entries++;
+	t->nr_msi++;
+	t->dirty = true;
+	*ret_gsi = (int)gsi;
+	return 0;
+}
+
+int pt_route_msi_update(struct pt_route_table *t, unsigned gsi, const struct pt_msi_msg *msg)
+{
+	struct pt_route_slot *s = msi_slot(t, gsi, "MSI route update");
+
+	if (!s)
+		return -ENOENT;
+	if (pt_msi_msg_equal(&s->msg, msg))
+		return 0;
+	s->msg = *msg;
+	t->dirty = true;
+	return 0;
+}
+
+int pt_route_msi_remove(struct pt_route_table *t, unsigned gsi)
+{
+	struct pt_route_slot *s = msi_slot(t, gsi, "MSI route removal");
+	int r;
+
+	if (!s)
+		return -ENOENT;
+	/* An irqfd left on a freed GSI would fire into the next owner's route. */
+	if (s->irqfd >= 0) {
+		r = pt_route_irqfd_deassign(t, gsi);
+		if (r < 0)
+			return r;
+	}
+	pt_gsi_alloc_put(&t->msi_gsis, gsi);
+	*s = (struct pt_route_slot){
+		.type = PT_ROUTE_NONE, .owner_vector = PT_ROUTE_NO_VECTOR,
+		.irqfd = -1, .resamplefd = -1,
+	};
+	t->nr_entries--;
+	t->nr_msi--;
+	t->dirty = true;
+	return 0;
+}
+
+int pt_route_pin_claim(struct pt_route_table *t, unsigned gsi, const char *dev)
+{
+	struct pt_route_slot *s;
+
+	if (gsi >= t->max_entries || t->slots[gsi].type != PT_ROUTE_IRQCHIP) {
+		pt_err("%s: GSI %u is not an irqchip pin%s", dev ? dev : "(null)", gsi,
+		       t->mode == PT_IRQCHIP_SPLIT ? " (the irqchip is split: its IOAPIC is in "
+		       "userspace)" : " (IOAPIC pins are GSI 0-23)");
+		return -ENOENT;
+	}
+	s = &t->slots[gsi];
+	if (s->owner[0] && dev && strcmp(s->owner, dev)) {
+		pt_err("%s: GSI %u is already used by %s", dev, gsi, s->owner);
+		return -EBUSY;
+	}
+	/* Only the display changes: KVM's route stays as it was, nothing to commit. */
+	return pt_route_owner_set(s, dev, PT_ROUTE_NO_VECTOR);
+}
+
+int pt_route_pin_release(struct pt_route_table *t, unsigned gsi)
+{
+	int r;
+
+	if (gsi >= t->max_entries || t->slots[gsi].type != PT_ROUTE_IRQCHIP ||
+	    !t->slots[gsi].owner[0])
+		return -ENOENT;
+	/* As for MSI GSIs: the pin's next user must not inherit this device's eventfd. */
+	if (t->slots[gsi].irqfd >= 0) {
+		r = pt_route_irqfd_deassign(t, gsi);
+		if (r < 0)
+			return r;
+	}
+	t->slots[gsi].owner[0] = '\0';
+	return 0;
+}
