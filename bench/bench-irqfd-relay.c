@@ -171,7 +171,7 @@ static int run_path(bool use_irqfd, unsigned n, struct result *res)
 	snprintf(cmdline, sizeof(cmdline), "scenario=irq-wait vectors=0x%x print=summary "
 		 "ack_port=0x%x expect=%u wait_ms=%d", VECTOR, ACK_PORT, n, STEP_MS);
 	if (pt_vm_create(&o, &vm) < 0 ||
-	    pt_route_table_new_kvm(pt_vm_fd(vm), PT_IRQCHIP_KERNEL, &tab) < 0)
+	    !(tab = *pt_vm_routes(vm)))
 		goto out;
 	{
 		struct kvm_ioeventfd io = {
@@ -243,7 +243,6 @@ out:
 			pthread_join(relay_thread, NULL);
 	}
 	pt_vm_destroy(vm);
-	pt_route_table_free(tab);
 	if (child > 0) {
 		kill(child, SIGTERM);
 		waitpid(child, NULL, 0);

@@ -11,9 +11,9 @@ bench_bench_route_LDADD = src/route/libroute.a src/common/libcommon.a $(JANSSON_
 # embedded VMM) needs libvmm and the test guest: shipped only until both are on main,
 # then these rules are to be enabled (route.sh runs it when it exists).
 EXTRA_DIST += bench/bench-irqfd-relay.c
-#check_PROGRAMS += bench/bench-irqfd-relay
-#bench_bench_irqfd_relay_SOURCES = bench/bench-irqfd-relay.c
-#bench_bench_irqfd_relay_CPPFLAGS = $(TEST_CPPFLAGS) $(JANSSON_CFLAGS) \
-#	-DTEST_GUEST='"$(abs_top_builddir)/tests/guest/guest.elf"'
-#bench_bench_irqfd_relay_LDFLAGS = -Wl,--wrap=ioctl
-#bench_bench_irqfd_relay_LDADD = src/route/libroute.a $(VMM_LIBS)
+check_PROGRAMS += bench/bench-irqfd-relay
+bench_bench_irqfd_relay_SOURCES = bench/bench-irqfd-relay.c
+bench_bench_irqfd_relay_CPPFLAGS = $(TEST_CPPFLAGS) $(JANSSON_CFLAGS) \
+	-DTEST_GUEST='"$(abs_top_builddir)/tests/guest/guest.elf"'
+bench_bench_irqfd_relay_LDFLAGS = -Wl,--wrap=ioctl
+bench_bench_irqfd_relay_LDADD = src/route/libroute.a $(VMM_LIBS)

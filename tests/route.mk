@@ -32,10 +32,10 @@ tests_route_test_route_kvm_LDADD = $(ROUTE_TEST_LIBS)
 # the vmm and guest branches: until then the source is only shipped, and these are
 # the rules to enable (uncomment) once both are on main:
 EXTRA_DIST += tests/route/test-route-guest.c
-#check_PROGRAMS += tests/route/test-route-guest
-#TESTS += tests/route/test-route-guest
-#KVM_TESTS += tests/route/test-route-guest
-#tests_route_test_route_guest_SOURCES = tests/route/test-route-guest.c
-#tests_route_test_route_guest_CPPFLAGS = $(ROUTE_TEST_CPPFLAGS) \
-#	-DTEST_GUEST='"$(abs_top_builddir)/tests/guest/guest.elf"'
-#tests_route_test_route_guest_LDADD = src/route/libroute.a $(VMM_LIBS)
+check_PROGRAMS += tests/route/test-route-guest
+TESTS += tests/route/test-route-guest
+KVM_TESTS += tests/route/test-route-guest
+tests_route_test_route_guest_SOURCES = tests/route/test-route-guest.c
+tests_route_test_route_guest_CPPFLAGS = $(ROUTE_TEST_CPPFLAGS) \
+	-DTEST_GUEST='"$(abs_top_builddir)/tests/guest/guest.elf"'
+tests_route_test_route_guest_LDADD = src/route/libroute.a $(VMM_LIBS)

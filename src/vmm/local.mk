@@ -21,12 +21,12 @@ src_vmm_libvmm_a_SOURCES = \
 src_vmm_libvmm_a_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
 
 # What a program linking libvmm.a needs after it.
-VMM_LIBS = src/vmm/libvmm.a src/common/libcommon.a $(JANSSON_LIBS) -lpthread
+VMM_LIBS = src/vmm/libvmm.a src/route/libroute.a src/common/libcommon.a $(JANSSON_LIBS) -lpthread
 
 sbin_PROGRAMS += src/vmm/passthru-vmm
 src_vmm_passthru_vmm_SOURCES = src/vmm/main.c
 src_vmm_passthru_vmm_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
-src_vmm_passthru_vmm_LDADD = src/vmm/libvmm.a $(PT_CONFIG_LIBS) $(JANSSON_LIBS) -lpthread
+src_vmm_passthru_vmm_LDADD = src/vmm/libvmm.a src/route/libroute.a $(PT_CONFIG_LIBS) $(JANSSON_LIBS) -lpthread
 
 dist_man_MANS += man/passthru-vmm.8
 
