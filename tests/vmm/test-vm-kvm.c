@@ -220,7 +220,11 @@ static void test_control(struct tap *t)
 		   "vcpus")) == 2, "status says 2 vcpus");
 	json_decref(rep);
 	rep = request(fd, "{\"execute\":\"routes\"}\n");
-	tap_ok(t, rep && json_is_array(json_object_get(rep, "return")), "routes is a list");
+	tap_ok(t, rep && json_is_array(json_object_get(json_object_get(rep, "return"), "routes")),
+	       "routes returns the table with its list of routes");
+	/* KVM's default table for the in-kernel irqchip: PIC and IOAPIC pins, 40 entries. */
+	tap_ok(t, rep && json_integer_value(json_object_get(json_object_get(rep, "return"),
+		   "entries")) == 40, "routes shows KVM's 40 default IRQCHIP entries");
 	json_decref(rep);
 	rep = request(fd, "{\"execute\":\"devices\"}\n");
 	tap_ok(t, rep && json_array_size(json_object_get(rep, "return")) == 0, "no devices yet");
