@@ -22,6 +22,19 @@ results="$builddir/tests/testbed/kvm-results"
 rm -rf "$results" && mkdir -p "$results" || exit 1
 per_test=${PASSTHRU_KVM_TEST_TIMEOUT:-240}
 
+# The guest has its own /tmp and /run: a source tree there (a CI clone, say) is
+# shared too, since tests run scripts from it; the build tree always is, unless
+# it already lies inside the shared source tree.
+shares=()
+src_abs=$(cd "$srcdir" && pwd -P) build_abs=$(cd "$builddir" && pwd -P)
+case $src_abs/ in
+/tmp/* | /run/*) shares+=(--rw "$src_abs") ;;
+esac
+case $build_abs/ in
+"$src_abs"/*) [ ${#shares[@]} -gt 0 ] || shares+=(--rw "$build_abs") ;;
+*) shares+=(--rw "$build_abs") ;;
+esac
+
 # Writes a script that runs, in order, every test that has no exit status yet.
 write_inner() {
 	local i=0 t
@@ -46,7 +59,7 @@ for attempt in 1 2; do
 	budget=$(( left * 90 + 240 ))
 	(cd / && flock /tmp/passthru-qemu.lock "$testbed" --timeout "$budget" --smp 2 \
 		--device edu --device e1000e --device pci-testdev \
-		--rw "$builddir" --log "$results/console-$attempt.log" -- "$inner")
+		"${shares[@]}" --log "$results/console-$attempt.log" -- "$inner")
 	tb=$?
 	[ $tb -ne 124 ] && [ $tb -ne 125 ] && break
 	# Tests run in order: the first one with no exit status is where it stopped.
