@@ -22,18 +22,22 @@ results="$builddir/tests/testbed/kvm-results"
 rm -rf "$results" && mkdir -p "$results" || exit 1
 per_test=${PASSTHRU_KVM_TEST_TIMEOUT:-240}
 
-# The guest has its own /tmp and /run: a source tree there (a CI clone, say) is
-# shared too, since tests run scripts from it; the build tree always is, unless
-# it already lies inside the shared source tree.
-shares=()
-src_abs=$(cd "$srcdir" && pwd -P) build_abs=$(cd "$builddir" && pwd -P)
-case $src_abs/ in
-/tmp/* | /run/*) shares+=(--rw "$src_abs") ;;
+# The guest has its own /tmp and /run. Sharing a source tree from there as well
+# has stalled the testbed, so only the build tree is shared; a test that runs a
+# script from a hidden source tree (a CI clone under /tmp, say) reports SKIP.
+shares=(--rw "$builddir")
+src_hidden=
+case $(cd "$srcdir" && pwd -P)/ in
+/tmp/* | /run/*) src_hidden=yes ;;
 esac
-case $build_abs/ in
-"$src_abs"/*) [ ${#shares[@]} -gt 0 ] || shares+=(--rw "$build_abs") ;;
-*) shares+=(--rw "$build_abs") ;;
-esac
+skipped=()
+if [ -n "$src_hidden" ]; then
+	kept=()
+	for t in "${tests[@]}"; do
+		if grep -qs 'top_srcdir' "$builddir/$t"; then skipped+=("$t"); else kept+=("$t"); fi
+	done
+	tests=("${kept[@]}")
+fi
 
 # Writes a script that runs, in order, every test that has no exit status yet.
 write_inner() {
@@ -77,6 +81,10 @@ for attempt in 1 2; do
 done
 
 n=0
+for t in "${skipped[@]}"; do
+	n=$((n + 1))
+	echo "ok $n # SKIP ${t##*/}: it runs a script from the source tree $srcdir, which the testbed guest cannot see (under /tmp or /run)"
+done
 i=0
 for t in "${tests[@]}"; do
 	name=${t##*/}
