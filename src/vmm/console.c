@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmm/cond.h"
 #include "vmm/console.h"
 
 void pt_console_fd_out(void *ctx, const uint8_t *buf, size_t n)
@@ -28,15 +29,7 @@ void pt_console_lines_init(struct pt_console_lines *c, int tee_fd)
 {
 	memset(c, 0, sizeof(*c));
 	pthread_mutex_init(&c->lock, NULL);
-	{
-		pthread_condattr_t a;
-
-		/* Timeouts on the monotonic clock: a wall-clock step must not stretch them. */
-		pthread_condattr_init(&a);
-		pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-		pthread_cond_init(&c->cond, &a);
-		pthread_condattr_destroy(&a);
-	}
+	pt_cond_init_monotonic(&c->cond);
 	c->tee_fd = tee_fd;
 }
 

@@ -1,6 +1,6 @@
 # src/vmm: the embedded VMM (libvmm.a, used in-process by tests) and passthru-vmm.
 noinst_LIBRARIES += src/vmm/libvmm.a
-src_vmm_libvmm_a_SOURCES = \
+src_vmm_libvmm_a_SOURCES = src/vmm/cond.h \
 	src/vmm/layout.h \
 	src/vmm/e820.c src/vmm/e820.h \
 	src/vmm/mptable.c src/vmm/mptable.h \

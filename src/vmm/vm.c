@@ -13,6 +13,7 @@
 
 #include "common/exit_status.h"
 #include "common/log.h"
+#include "vmm/cond.h"
 #include "vmm/e820.h"
 #include "vmm/layout.h"
 #include "vmm/vm_internal.h"
@@ -291,15 +292,7 @@ int pt_vm_create(const struct pt_vm_opts *opts, struct pt_vm **ret)
 		return -ENOMEM;
 	vm->kvm_fd = vm->vm_fd = vm->exit_efd = -1;
 	pthread_mutex_init(&vm->lock, NULL);
-	{
-		pthread_condattr_t a;
-
-		/* pt_vm_wait's timeout is on the monotonic clock. */
-		pthread_condattr_init(&a);
-		pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-		pthread_cond_init(&vm->cond, &a);
-		pthread_condattr_destroy(&a);
-	}
+	pt_cond_init_monotonic(&vm->cond);
 	pthread_mutex_init(&vm->serial_lock, NULL);
 	pthread_mutex_init(&vm->slots_lock, NULL);
 	pt_iobus_init(&vm->pio);
