@@ -3,5 +3,7 @@ src_common_libcommon_a_SOURCES = \
 	src/common/bdf.c src/common/bdf.h \
 	src/common/cleanup.h \
 	src/common/exit_status.h \
+	src/common/files.c src/common/files.h \
 	src/common/log.c src/common/log.h \
-	src/common/parse.c src/common/parse.h
+	src/common/parse.c src/common/parse.h \
+	src/common/pidfile.c src/common/pidfile.h

@@ -3,6 +3,7 @@
 #define PT_COMMON_PARSE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Decimal (or 0x hex) unsigned integer in [min, max]. -EINVAL or -ERANGE. */
@@ -14,6 +15,12 @@ int pt_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
  * a malformed size or unknown unit, -ERANGE on overflow.
  */
 int pt_parse_size(const char *s, uint64_t *ret);
+
+/*
+ * The inverse of pt_parse_size, exact: the largest binary unit that divides the size
+ * ("1G", "512M", "1536M"), or plain bytes.
+ */
+void pt_format_size(uint64_t bytes, char *buf, size_t size);
 
 /* "yes"/"no"/"true"/"false"/"on"/"off"/"1"/"0". -EINVAL otherwise. */
 int pt_parse_bool(const char *s, bool *ret);

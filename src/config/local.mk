@@ -10,7 +10,8 @@ src_config_libconfig_a_SOURCES = \
 	src/config/sections.c \
 	src/config/suggest.c \
 	src/config/vm_def.c \
-	src/config/vm_dir.c
+	src/config/vm_dir.c \
+	src/config/vm_paths.c src/config/vm_paths.h
 src_config_libconfig_a_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
 
 # What a program that reads VM definitions links with (in this order).

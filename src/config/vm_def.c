@@ -10,6 +10,7 @@
 
 #include "common/cleanup.h"
 #include "config/parser.h"
+#include "config/vm_paths.h"
 
 #define CONF_SUFFIX ".conf"
 #define SOCKET_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
@@ -54,7 +55,7 @@ static void default_socket(struct pt_config_parser *p)
 
 	if (p->vm_keys[PT_VM_KEY_SOCKET] || !def->name)
 		return;
-	if (asprintf(&def->socket, "%s/passthru/%s.sock", RUNSTATEDIR, def->name) < 0) {
+	if (asprintf(&def->socket, "%s/%s.sock", pt_run_dir(), def->name) < 0) {
 		def->socket = NULL;
 		p->err = -ENOMEM;
 		return;

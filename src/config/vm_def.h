@@ -81,7 +81,7 @@ struct pt_vm_def {
 	enum pt_console_kind console;
 	char *console_file;   /* PT_CONSOLE_FILE only */
 	bool hugepages;       /* back guest RAM with hugetlbfs pages */
-	char *socket;         /* control socket path; default RUNSTATEDIR/passthru/NAME.sock */
+	char *socket;         /* control socket path; default pt_run_dir()/NAME.sock */
 	char *control_group;  /* group whose members may use the socket besides root, or NULL */
 	size_t n_devices;
 	struct pt_dev_def *devices;

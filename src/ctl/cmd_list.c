@@ -10,26 +10,11 @@
 #include "common/cleanup.h"
 #include "common/exit_status.h"
 #include "common/log.h"
+#include "common/parse.h"
 #include "config/vm_def.h"
 #include "ctl/ctl.h"
 #include "ctl/json_out.h"
 #include "ctl/table.h"
-
-/* The largest binary unit that divides the size: "1G", "512M", "1536M". */
-static void fmt_size(uint64_t bytes, char *buf, size_t size)
-{
-	static const char units[] = "KMGT";
-	int u = -1;
-
-	while (u < 3 && bytes && bytes % 1024 == 0) {
-		bytes /= 1024;
-		u++;
-	}
-	if (u < 0)
-		snprintf(buf, size, "%" PRIu64, bytes);
-	else
-		snprintf(buf, size, "%" PRIu64 "%c", bytes, units[u]);
-}
 
 static json_t *vm_json(const struct pt_vm_def *d)
 {
@@ -106,7 +91,7 @@ static int print_table(struct pt_vm_def **defs, size_t n)
 			free(devices);
 			devices = s;
 		}
-		fmt_size(defs[i]->memory, mem, sizeof(mem));
+		pt_format_size(defs[i]->memory, mem, sizeof(mem));
 		snprintf(vcpus, sizeof(vcpus), "%u", defs[i]->vcpus);
 		cells[0] = defs[i]->name;
 		cells[1] = mem;

@@ -8,6 +8,8 @@ struct pt_ctl {
 	const char *sysroot;    /* --sysroot: where /sys, /proc, /dev, /run are read */
 	const char *config_dir; /* --config-dir, or NULL for the default */
 	bool json;              /* --json */
+	int timeout_s;          /* --timeout (start, stop), or -1 for the command's default */
+	bool force;             /* --force (stop) */
 };
 
 /*
@@ -31,5 +33,17 @@ int pt_cmd_check(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_devices(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_list(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_validate(struct pt_ctl *ctl, int argc, char **argv);
+int pt_cmd_run(struct pt_ctl *ctl, int argc, char **argv);
+int pt_cmd_start(struct pt_ctl *ctl, int argc, char **argv);
+int pt_cmd_stop(struct pt_ctl *ctl, int argc, char **argv);
+int pt_cmd_status(struct pt_ctl *ctl, int argc, char **argv);
+int pt_cmd_console(struct pt_ctl *ctl, int argc, char **argv);
+int pt_cmd_routes(struct pt_ctl *ctl, int argc, char **argv);
+
+/*
+ * The one VM name a command takes (argv[first]): prints why and returns
+ * -PT_EXIT_USAGE when there is none or more than one.
+ */
+int pt_ctl_one_vm(int argc, char **argv, int first, const char **ret_name);
 
 #endif

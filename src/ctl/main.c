@@ -10,6 +10,7 @@
 #include "common/cleanup.h"
 #include "common/exit_status.h"
 #include "common/log.h"
+#include "common/parse.h"
 #include "ctl/ctl.h"
 #include "host/sysroot.h"
 
@@ -18,8 +19,14 @@ static const struct {
 	pt_ctl_cmd_fn fn;
 } commands[] = {
 	{ "check", pt_cmd_check },
+	{ "console", pt_cmd_console },
 	{ "devices", pt_cmd_devices },
 	{ "list", pt_cmd_list },
+	{ "routes", pt_cmd_routes },
+	{ "run", pt_cmd_run },
+	{ "start", pt_cmd_start },
+	{ "status", pt_cmd_status },
+	{ "stop", pt_cmd_stop },
 	{ "validate", pt_cmd_validate },
 };
 
@@ -30,7 +37,8 @@ void pt_ctl_usage(FILE *out)
 		"Usage:\n"
 		" %1$s [options] <command> [<argument>...]\n"
 		"\n"
-		"Inspect this host and its PCI devices for assignment to KVM virtual machines.\n"
+		"Inspect this host and its PCI devices for assignment to KVM virtual machines,\n"
+		"and run those machines.\n"
 		"\n"
 		"Commands:\n"
 		" check                   report whether this host can assign devices, with the\n"
@@ -38,6 +46,12 @@ void pt_ctl_usage(FILE *out)
 		" devices [<bdf>...]      list PCI functions and whether each can be assigned\n"
 		" list                    list the defined VMs and their devices\n"
 		" validate <file>...      check VM definition files and report every problem\n"
+		" run <vm>                run a VM in the foreground (its console on this terminal)\n"
+		" start <vm>              start a VM in the background and wait until it answers\n"
+		" stop <vm>               stop a VM: orderly, then by force after the timeout\n"
+		" status [<vm>]           show whether VMs run, and how\n"
+		" console <vm>            attach to a running VM's serial console (leave: Ctrl-])\n"
+		" routes <vm>             show a running VM's GSI routing table\n"
 		"\n"
 		"Options:\n"
 		"     --json              print the output as JSON\n"
@@ -45,6 +59,9 @@ void pt_ctl_usage(FILE *out)
 		"                           instead of / (for tests against fixture trees)\n"
 		"     --config-dir <dir>  directory of VM definitions (default: $PASSTHRU_CONFIG_DIR,\n"
 		"                           else %2$s/passthru/vms)\n"
+		"     --timeout <seconds> start: how long to wait for the VM to answer (default 30);\n"
+		"                           stop: how long the orderly stop may take (default 30)\n"
+		"     --force             stop: kill the VMM at once, without an orderly stop\n"
 		" -h, --help              display this help\n"
 		" -V, --version           display version\n"
 		"\n"
@@ -58,15 +75,18 @@ void pt_ctl_usage(FILE *out)
 
 int pt_ctl_parse_options(struct pt_ctl *ctl, int argc, char **argv, bool stop_at_operand)
 {
-	enum { OPT_JSON = 0x100, OPT_SYSROOT, OPT_CONFIG_DIR };
+	enum { OPT_JSON = 0x100, OPT_SYSROOT, OPT_CONFIG_DIR, OPT_TIMEOUT, OPT_FORCE };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 		{ "config-dir", required_argument, NULL, OPT_CONFIG_DIR },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	uint64_t n;
 	int c;
 
 	optind = 0; /* glibc: rescan from argv[1] with fresh state */
@@ -89,6 +109,16 @@ int pt_ctl_parse_options(struct pt_ctl *ctl, int argc, char **argv, bool stop_at
 			}
 			ctl->config_dir = optarg;
 			break;
+		case OPT_TIMEOUT:
+			if (pt_parse_u64(optarg, 1, 86400, &n) < 0) {
+				pt_err("--timeout %s: expected whole seconds from 1 to 86400", optarg);
+				return -PT_EXIT_USAGE;
+			}
+			ctl->timeout_s = (int)n;
+			break;
+		case OPT_FORCE:
+			ctl->force = true;
+			break;
 		case 'h':
 			pt_ctl_usage(stdout);
 			return -PT_EXIT_OK;
@@ -102,12 +132,38 @@ int pt_ctl_parse_options(struct pt_ctl *ctl, int argc, char **argv, bool stop_at
 			return -PT_EXIT_USAGE;
 		}
 	}
+	if (!stop_at_operand) {
+		bool start = !strcmp(argv[0], "start"), stop = !strcmp(argv[0], "stop");
+
+		if (ctl->timeout_s >= 0 && !start && !stop) {
+			pt_err("--timeout goes with start and stop, not %s", argv[0]);
+			return -PT_EXIT_USAGE;
+		}
+		if (ctl->force && !stop) {
+			pt_err("--force goes with stop, not %s", argv[0]);
+			return -PT_EXIT_USAGE;
+		}
+	}
 	return optind;
+}
+
+int pt_ctl_one_vm(int argc, char **argv, int first, const char **ret_name)
+{
+	if (first >= argc) {
+		pt_err("%s needs the name of a VM (passthru-ctl list shows them)", argv[0]);
+		return -PT_EXIT_USAGE;
+	}
+	if (first + 1 < argc) {
+		pt_err("%s takes one VM, got also '%s'", argv[0], argv[first + 1]);
+		return -PT_EXIT_USAGE;
+	}
+	*ret_name = argv[first];
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct pt_ctl ctl = { .sysroot = PT_SYSROOT_DEFAULT };
+	struct pt_ctl ctl = { .sysroot = PT_SYSROOT_DEFAULT, .timeout_s = -1 };
 	int first;
 
 	first = pt_ctl_parse_options(&ctl, argc, argv, true);

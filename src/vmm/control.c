@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/files.h"
 #include "common/log.h"
 #include "vmm/control.h"
 
@@ -34,30 +35,6 @@ struct pt_control_server {
 	pthread_t thread;
 	struct client *clients[PT_CONTROL_MAX_CLIENTS];
 };
-
-static int mkdir_parents(const char *path)
-{
-	_cleanup_free_ char *dir = strdup(path);
-	char *p;
-
-	if (!dir)
-		return -ENOMEM;
-	p = strrchr(dir, '/');
-	if (!p || p == dir)
-		return 0;
-	*p = 0;
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 /* True if a process (on SO_PEERCRED's word) may use the socket. */
 static bool peer_allowed(const struct pt_control_server *s, const struct ucred *c)
@@ -268,7 +245,7 @@ static int bind_socket(struct pt_control_server *s)
 		return -ENAMETOOLONG;
 	}
 	strcpy(addr.sun_path, s->path);
-	r = mkdir_parents(s->path);
+	r = pt_mkdir_parents(s->path);
 	if (r < 0) {
 		pt_err("control socket %s: cannot create its directory: %s", s->path, strerror(-r));
 		return r;

@@ -14,12 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "common/exit_status.h"
 #include "common/log.h"
 #include "common/parse.h"
+#include "common/pidfile.h"
 #include "config/vm_def.h"
+#include "config/vm_paths.h"
 #include "vmm/console.h"
 #include "vmm/vm.h"
 #include "vmm/vm_control.h"
@@ -27,7 +30,8 @@
 struct args {
 	const char *config_dir;
 	const char *vm_name;
-	const char *kernel, *initrd, *append, *socket, *name, *console;
+	const char *kernel, *initrd, *append, *socket, *name;
+	const char *console, *console_log, *pidfile;
 	uint64_t memory;
 	unsigned vcpus;
 	enum pt_irqchip irqchip;
@@ -37,10 +41,10 @@ struct args {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %1$s [--config-dir DIR] VM\n"
+		"Usage: %1$s [--config-dir DIR] [CONSOLE AND PIDFILE OPTIONS] VM\n"
 		"       %1$s --kernel IMAGE [--initrd FILE] [--append CMDLINE] [--memory SIZE]\n"
 		"            [--vcpus N] [--irqchip kernel|split] [--hugepages] [--socket PATH]\n"
-		"            [--name NAME] [--console stdio|none|file:PATH|pty]\n"
+		"            [--name NAME] [CONSOLE AND PIDFILE OPTIONS]\n"
 		"Run one KVM virtual machine in the foreground.\n\n"
 		"  -c, --config-dir DIR  where VM definitions are (default: $PASSTHRU_CONFIG_DIR,\n"
 		"                        then " SYSCONFDIR "/passthru/vms)\n"
@@ -53,12 +57,17 @@ static void usage(FILE *f)
 		"      --hugepages       back guest RAM with 2 MiB hugepages\n"
 		"  -s, --socket PATH     serve the control socket at PATH (default: none)\n"
 		"      --name NAME       the VM's name in messages and status (default: vm)\n"
-		"      --console KIND    where the serial console goes (default: stdio)\n"
+		"      --console KIND    where the serial console goes: stdio, none, pty or\n"
+		"                        file:PATH (default: stdio, or the definition's console)\n"
+		"      --console-log FILE  also append the guest's console output to FILE\n"
+		"      --pidfile FILE    write and lock a pidfile (default with a definition:\n"
+		"                        $PASSTHRU_RUN_DIR or " RUNSTATEDIR "/passthru, NAME.pid)\n"
 		"  -v, --verbose         log informational messages too\n"
 		"  -h, --help            show this help\n"
 		"  -V, --version         show the version\n\n"
 		"Exit status: 0 guest powered off, stopped, or wrote 0 to port 0x501; 1 failure;\n"
-		"2 usage or bad input; 3 no usable KVM; 5 no such VM; 10 guest reset; 11 triple\n"
+		"2 usage or bad input; 3 no usable KVM; 4 the VM runs already; 5 no such VM;\n"
+		"10 guest reset; 11 triple\n"
 		"fault; 12 guest crash; 13 an exit the VMM does not handle; 64+N the guest wrote\n"
 		"N (1-63, larger values give 127) to port 0x501. See passthru-vmm(8).\n",
 		program_invocation_short_name);
@@ -66,7 +75,8 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { OPT_IRQCHIP = 256, OPT_HUGEPAGES, OPT_NAME, OPT_CONSOLE };
+	enum { OPT_IRQCHIP = 256, OPT_HUGEPAGES, OPT_NAME, OPT_CONSOLE, OPT_CONSOLE_LOG,
+	       OPT_PIDFILE };
 	static const struct option opts[] = {
 		{ "config-dir", required_argument, NULL, 'c' },
 		{ "kernel", required_argument, NULL, 'k' },
@@ -79,6 +89,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "socket", required_argument, NULL, 's' },
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "console", required_argument, NULL, OPT_CONSOLE },
+		{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
+		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -146,7 +158,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_CONSOLE:
 			a->console = optarg;
-			direct_opt = true;
+			break;
+		case OPT_CONSOLE_LOG:
+			a->console_log = optarg;
+			break;
+		case OPT_PIDFILE:
+			a->pidfile = optarg;
 			break;
 		case 'v':
 			setenv("PASSTHRU_LOG", "info", 1);
@@ -175,8 +192,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return 0;
 	}
 	if (direct_opt) {
-		pt_err("--initrd, --append, --memory, --vcpus, --irqchip, --hugepages, --socket, "
-		       "--name and --console go with --kernel; a VM definition sets them itself");
+		pt_err("--initrd, --append, --memory, --vcpus, --irqchip, --hugepages, --socket "
+		       "and --name go with --kernel; a VM definition sets them itself");
 		return -EINVAL;
 	}
 	if (optind + 1 != argc) {
@@ -203,15 +220,32 @@ static int def_from_args(const struct args *a, struct pt_vm_def *d)
 	d->hugepages = a->hugepages;
 	d->socket = (char *)a->socket;
 	d->console = PT_CONSOLE_STDIO;
-	if (!a->console || !strcmp(a->console, "stdio"))
+	return 0;
+}
+
+/* Where the console goes: the definition's choice unless --console overrides it. */
+struct console_choice {
+	enum pt_console_kind kind;
+	const char *file;  /* PT_CONSOLE_FILE */
+	const char *log;   /* --console-log, or NULL */
+};
+
+static int console_choose(const struct args *a, const struct pt_vm_def *d,
+			  struct console_choice *ch)
+{
+	*ch = (struct console_choice){ .kind = d->console, .file = d->console_file,
+				       .log = a->console_log };
+	if (!a->console)
 		return 0;
-	if (!strcmp(a->console, "none"))
-		d->console = PT_CONSOLE_NONE;
+	if (!strcmp(a->console, "stdio"))
+		ch->kind = PT_CONSOLE_STDIO;
+	else if (!strcmp(a->console, "none"))
+		ch->kind = PT_CONSOLE_NONE;
 	else if (!strcmp(a->console, "pty"))
-		d->console = PT_CONSOLE_PTY;
+		ch->kind = PT_CONSOLE_PTY;
 	else if (!strncmp(a->console, "file:", 5) && a->console[5]) {
-		d->console = PT_CONSOLE_FILE;
-		d->console_file = (char *)a->console + 5;
+		ch->kind = PT_CONSOLE_FILE;
+		ch->file = a->console + 5;
 	} else {
 		pt_err("--console %s: expected stdio, none, pty or file:PATH", a->console);
 		return -EINVAL;
@@ -219,53 +253,106 @@ static int def_from_args(const struct args *a, struct pt_vm_def *d)
 	return 0;
 }
 
+/*
+ * The console's file descriptors. A pty's slave side is held open here too, in raw
+ * mode, so that the master never sees a hangup between two `passthru-ctl console`
+ * sessions (guest output waiting for a reader stays in the pty's buffer, and what
+ * does not fit is dropped rather than blocking the vCPU).
+ */
 struct console {
-	int out_fd, in_fd;
-	bool close_out, close_in;
+	int out_fd, in_fd, slave_fd, log_fd;
+	bool close_out;
+	char pty_path[64];
 };
 
-static int console_open(const struct pt_vm_def *d, struct console *c)
+static int console_open_pty(const char *vm_name, struct console *c)
 {
-	*c = (struct console){ .out_fd = -1, .in_fd = -1 };
-	switch (d->console) {
+	int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	struct termios t;
+	const char *name;
+
+	if (fd < 0 || grantpt(fd) < 0 || unlockpt(fd) < 0 || !(name = ptsname(fd)))
+		goto fail;
+	snprintf(c->pty_path, sizeof(c->pty_path), "%s", name);
+	c->slave_fd = open(c->pty_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (c->slave_fd < 0 || tcgetattr(c->slave_fd, &t) < 0)
+		goto fail;
+	cfmakeraw(&t);
+	if (tcsetattr(c->slave_fd, TCSANOW, &t) < 0)
+		goto fail;
+	/* Said on stderr whatever the log level: it is how one reaches the console. */
+	fprintf(stderr, "%s: %s: console on %s\n", program_invocation_short_name, vm_name,
+		c->pty_path);
+	c->out_fd = c->in_fd = fd;
+	c->close_out = true;
+	return 0;
+fail:
+	pt_err("%s: cannot set up a pseudo-terminal for the console: %m", vm_name);
+	if (c->slave_fd >= 0)
+		close(c->slave_fd);
+	c->slave_fd = -1;
+	if (fd >= 0)
+		close(fd);
+	return -EIO;
+}
+
+static int console_open(const char *vm_name, const struct console_choice *ch,
+			struct console *c)
+{
+	*c = (struct console){ .out_fd = -1, .in_fd = -1, .slave_fd = -1, .log_fd = -1 };
+	if (ch->log) {
+		c->log_fd = open(ch->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		if (c->log_fd < 0) {
+			pt_err("--console-log %s: %m", ch->log);
+			return -errno;
+		}
+	}
+	switch (ch->kind) {
 	case PT_CONSOLE_STDIO:
 		c->out_fd = STDOUT_FILENO;
 		c->in_fd = STDIN_FILENO;
 		break;
 	case PT_CONSOLE_FILE:
-		c->out_fd = open(d->console_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		c->out_fd = open(ch->file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 		if (c->out_fd < 0) {
-			pt_err("console file %s: %m", d->console_file);
-			return -errno;
+			pt_err("console file %s: %m", ch->file);
+			goto fail;
 		}
 		c->close_out = true;
 		break;
-	case PT_CONSOLE_PTY: {
-		int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
-		const char *name;
-
-		if (fd < 0 || grantpt(fd) < 0 || unlockpt(fd) < 0 || !(name = ptsname(fd))) {
-			pt_err("cannot create a pseudo-terminal for the console: %m");
-			if (fd >= 0)
-				close(fd);
-			return -EIO;
-		}
-		/* Said on stderr whatever the log level: it is how one reaches the console. */
-		fprintf(stderr, "%s: %s: console on %s\n", program_invocation_short_name, d->name, name);
-		c->out_fd = c->in_fd = fd;
-		c->close_out = true;
+	case PT_CONSOLE_PTY:
+		if (console_open_pty(vm_name, c) < 0)
+			goto fail;
 		break;
-	}
 	case PT_CONSOLE_NONE:
 		break;
 	}
 	return 0;
+fail:
+	if (c->log_fd >= 0)
+		close(c->log_fd);
+	return -EIO;
 }
 
 static void console_close(struct console *c)
 {
 	if (c->close_out && c->out_fd >= 0)
 		close(c->out_fd);
+	if (c->slave_fd >= 0)
+		close(c->slave_fd);
+	if (c->log_fd >= 0)
+		close(c->log_fd);
+}
+
+/* A pt_console_out_fn: the console, then the console log. */
+static void console_out(void *ctx, const uint8_t *buf, size_t n)
+{
+	struct console *c = ctx;
+
+	if (c->out_fd >= 0)
+		pt_console_fd_out(&c->out_fd, buf, n);
+	if (c->log_fd >= 0)
+		pt_console_fd_out(&c->log_fd, buf, n);
 }
 
 static int exit_for_create_error(int r)
@@ -324,19 +411,51 @@ static void main_loop(struct pt_vm *vm, int sfd, struct console *con)
 	}
 }
 
-static int run(const struct pt_vm_def *d)
+/* Takes the pidfile (-EBUSY: the VM runs already); NULL path: none wanted. */
+static int pidfile_take(const char *vm_name, const char *path)
+{
+	pid_t holder = 0;
+	int fd;
+
+	if (!path)
+		return -1;
+	fd = pt_pidfile_acquire(path, &holder);
+	if (fd == -EBUSY) {
+		if (holder)
+			pt_err("%s runs already (pid %d, pidfile %s)", vm_name, (int)holder, path);
+		else
+			pt_err("%s runs already (pidfile %s is locked)", vm_name, path);
+	} else if (fd < 0) {
+		pt_err("pidfile %s: %s", path, strerror(-fd));
+	}
+	return fd;
+}
+
+static const char *console_kind_word(enum pt_console_kind k)
+{
+	switch (k) {
+	case PT_CONSOLE_STDIO: return "stdio";
+	case PT_CONSOLE_PTY: return "pty";
+	case PT_CONSOLE_FILE: return "file";
+	case PT_CONSOLE_NONE: break;
+	}
+	return "none";
+}
+
+static int run(const struct args *a, const struct pt_vm_def *d)
 {
 	struct pt_vm_opts o = {
 		.name = d->name, .memory = d->memory, .vcpus = d->vcpus, .irqchip = d->irqchip,
-		.hugepages = d->hugepages, .console_out = pt_console_fd_out,
+		.hugepages = d->hugepages, .console_out = console_out,
 	};
 	struct pt_control_server *srv = NULL;
+	struct console_choice choice;
 	struct pt_vm *vm = NULL;
 	struct pt_vm_exit ex;
 	struct console con;
-	char *sock = NULL;
+	char *sock = NULL, *pidfile = NULL;
 	sigset_t sigs;
-	int r, sfd, status;
+	int r, sfd, status, pid_fd;
 
 	if (!d->kernel) {
 		pt_err("%s: no kernel configured (kernel = /path in the [vm] section)", d->path ? d->path : d->name);
@@ -347,12 +466,30 @@ static int run(const struct pt_vm_def *d)
 		       d->path ? d->path : d->name, d->n_devices);
 		return PT_EXIT_UNSUPPORTED;
 	}
-	r = console_open(d, &con);
-	if (r < 0)
+	if (console_choose(a, d, &choice) < 0)
+		return PT_EXIT_USAGE;
+	if (a->pidfile)
+		pidfile = strdup(a->pidfile);
+	else if (d->path)
+		pidfile = pt_vm_pidfile_path(d->name);
+	if ((a->pidfile || d->path) && !pidfile)
 		return PT_EXIT_FAILURE;
-	o.console_ctx = &con.out_fd;
-	if (con.out_fd < 0)
+	pid_fd = pidfile_take(d->name, pidfile);
+	if (pidfile && pid_fd < 0) {
+		free(pidfile);
+		return pid_fd == -EBUSY ? PT_EXIT_REFUSED : PT_EXIT_FAILURE;
+	}
+	r = console_open(d->name, &choice, &con);
+	if (r < 0) {
+		status = PT_EXIT_FAILURE;
+		goto out_pidfile;
+	}
+	o.console_ctx = &con;
+	if (con.out_fd < 0 && con.log_fd < 0)
 		o.console_out = NULL;
+	o.console_kind = console_kind_word(choice.kind);
+	o.console_path = choice.kind == PT_CONSOLE_PTY ? con.pty_path :
+			 choice.kind == PT_CONSOLE_FILE ? choice.file : NULL;
 
 	/* Signals arrive through a signalfd; threads created from here on inherit the mask. */
 	sigemptyset(&sigs);
@@ -380,8 +517,6 @@ static int run(const struct pt_vm_def *d)
 	}
 	if (d->socket)
 		sock = strdup(d->socket);
-	else if (d->path && asprintf(&sock, "%s/passthru/%s.sock", RUNSTATEDIR, d->name) < 0)
-		sock = NULL;
 	if (sock) {
 		r = pt_vm_control_start(vm, sock, d->control_group, &srv);
 		if (r < 0) {
@@ -409,6 +544,9 @@ out_sfd:
 out_console:
 	console_close(&con);
 	free(sock);
+out_pidfile:
+	pt_pidfile_release(pidfile, pid_fd);
+	free(pidfile);
 	return status;
 }
 
@@ -424,14 +562,14 @@ int main(int argc, char **argv)
 	if (a.kernel) {
 		if (def_from_args(&a, &direct) < 0)
 			return PT_EXIT_USAGE;
-		return run(&direct);
+		return run(&a, &direct);
 	}
 	r = pt_vm_def_find(pt_config_dir(a.config_dir), a.vm_name, &def, &errs);
 	if (r < 0) {
 		pt_config_errors_print(&errs, stderr);
 		return r == -ENOENT ? PT_EXIT_NOT_FOUND : r == -ENOMEM ? PT_EXIT_FAILURE : PT_EXIT_USAGE;
 	}
-	status = run(def);
+	status = run(&a, def);
 	pt_vm_def_free(def);
 	return status;
 }

@@ -303,7 +303,9 @@ int pt_vm_create(const struct pt_vm_opts *opts, struct pt_vm **ret)
 	vm->irqchip = opts->irqchip;
 	vm->console_out = opts->console_out;
 	vm->console_ctx = opts->console_ctx;
-	if (!vm->name) {
+	vm->console_kind = strdup(opts->console_kind ? opts->console_kind : "none");
+	vm->console_path = opts->console_path ? strdup(opts->console_path) : NULL;
+	if (!vm->name || !vm->console_kind || (opts->console_path && !vm->console_path)) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -397,6 +399,8 @@ void pt_vm_destroy(struct pt_vm *vm)
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->lock);
 	free(vm->name);
+	free(vm->console_kind);
+	free(vm->console_path);
 	free(vm);
 }
 
@@ -558,6 +562,9 @@ void *pt_vm_gpa_to_hva(struct pt_vm *vm, uint64_t gpa, uint64_t len)
 		return vm->ram + low + (gpa - PT_GPA_4G);
 	return NULL;
 }
+
+const char *pt_vm_console_kind(const struct pt_vm *vm) { return vm->console_kind; }
+const char *pt_vm_console_path(const struct pt_vm *vm) { return vm->console_path; }
 
 double pt_vm_uptime(const struct pt_vm *vm)
 {

@@ -32,6 +32,8 @@ struct pt_vm_opts {
 	const char *kvm_path;    /* NULL: /dev/kvm */
 	pt_console_out_fn console_out; /* bytes the guest writes to its UART; NULL: discard */
 	void *console_ctx;
+	const char *console_kind; /* for status: "stdio", "pty", "file", "none" (NULL: none) */
+	const char *console_path; /* for status: the pty or file, or NULL */
 };
 
 /* Why a VM stopped; passthru-vmm turns it into its exit status. */
@@ -142,6 +144,9 @@ struct pt_pci_bus *pt_vm_pci_bus(struct pt_vm *vm);
 void *pt_vm_gpa_to_hva(struct pt_vm *vm, uint64_t gpa, uint64_t len);
 /* Seconds since pt_vm_start (0 before). */
 double pt_vm_uptime(const struct pt_vm *vm);
+/* What pt_vm_opts said about the console (path may be NULL). */
+const char *pt_vm_console_kind(const struct pt_vm *vm);
+const char *pt_vm_console_path(const struct pt_vm *vm);
 /* "created", "running", "stopping", "stopped" */
 const char *pt_vm_state(struct pt_vm *vm);
 

@@ -28,6 +28,8 @@ static int verb_status(void *ctx, json_t *args, json_t **ret, struct pt_control_
 
 	if (!st)
 		return -ENOMEM;
+	json_object_set_new(st, "console", json_pack("{s:s,s:s?}", "kind", pt_vm_console_kind(vm),
+						     "path", pt_vm_console_path(vm)));
 	pthread_mutex_lock(&vm->lock);
 	if (vm->exit.kind != PT_VM_EXIT_NONE)
 		json_object_set_new(st, "exit", json_pack("{s:s,s:i,s:s}",
@@ -93,7 +95,7 @@ static int verb_help(void *ctx, json_t *args, json_t **ret, struct pt_control_er
 }
 
 const struct pt_control_verb pt_vm_control_verbs[] = {
-	{ "status", verb_status, "the VM's name, state, pid, vcpus, memory, irqchip, uptime" },
+	{ "status", verb_status, "the VM's name, state, pid, vcpus, memory, irqchip, uptime, console" },
 	{ "stop", verb_stop, "stop the VM (the VMM then exits with status 0)" },
 	{ "devices", verb_devices, "the guest's PCI functions besides the host bridge" },
 	{ "routes", verb_routes, "the VM's GSI routing table" },

@@ -41,6 +41,7 @@ struct pt_vm {
 	enum pt_irqchip irqchip;
 	pt_console_out_fn console_out;
 	void *console_ctx;
+	char *console_kind, *console_path;
 
 	int kvm_fd, vm_fd;
 	uint8_t *ram;

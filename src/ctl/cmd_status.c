@@ -1,0 +1,204 @@
+/*
+ * passthru-ctl status [VM]: whether each VM's VMM runs (its locked pidfile) and, for
+ * those that do, what their control socket says.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/exit_status.h"
+#include "common/log.h"
+#include "common/parse.h"
+#include "config/vm_def.h"
+#include "ctl/control_client.h"
+#include "ctl/ctl.h"
+#include "ctl/json_out.h"
+#include "ctl/table.h"
+#include "ctl/vm_runtime.h"
+
+/*
+ * One VM as JSON: name, state (running, unresponsive, stopped), pid, config,
+ * socket, stale (a dead VMM's leftovers), and "vmm": the status verb's answer.
+ * *ret_exit is the single-VM exit status: 0 running, 5 stopped, 1 unresponsive.
+ */
+static json_t *vm_status(const struct pt_vm_runtime *rt, char *why, size_t why_size,
+			 int *ret_exit)
+{
+	const char *state = "stopped";
+	json_t *vmm = NULL, *o;
+	int r = -ENOENT;
+
+	*why = 0;
+	*ret_exit = PT_EXIT_NOT_FOUND;
+	if (rt->running) {
+		r = pt_ctl_request(rt->def->socket, "status", NULL, PT_CTL_REPLY_TIMEOUT_MS, &vmm,
+				   why, why_size);
+		state = r == 0 ? "running" : "unresponsive";
+		*ret_exit = r == 0 ? PT_EXIT_OK : PT_EXIT_FAILURE;
+		if (r < 0 && r != -EREMOTEIO)
+			snprintf(why, why_size, "%s", strerror(-r));
+	}
+	o = json_pack("{s:s,s:s,s:o,s:s,s:s,s:b}", "name", rt->def->name, "state", state,
+		      "pid", rt->running || rt->stale_pidfile ? json_integer(rt->pid) : json_null(),
+		      "config", rt->def->path, "socket", rt->def->socket,
+		      "stale", rt->stale_pidfile);
+	if (o && vmm)
+		json_object_set(o, "vmm", vmm);
+	json_decref(vmm);
+	return o;
+}
+
+static void print_one(const json_t *o, const char *why)
+{
+	const json_t *vmm = json_object_get(o, "vmm");
+	const char *name = json_string_value(json_object_get(o, "name"));
+	const char *state = json_string_value(json_object_get(o, "state"));
+	json_int_t pid = json_integer_value(json_object_get(o, "pid"));
+
+	printf("%s: %s\n", name, state);
+	if (!strcmp(state, "unresponsive"))
+		printf("  problem:  its VMM (pid %lld) does not answer on its socket: %s\n",
+		       (long long)pid, why);
+	if (json_is_true(json_object_get(o, "stale")))
+		printf("  problem:  its VMM (pid %lld) ended without cleaning up "
+		       "(passthru-ctl stop %s removes what it left)\n", (long long)pid, name);
+	if (vmm) {
+		const json_t *con = json_object_get(vmm, "console"), *ex = json_object_get(vmm, "exit");
+		const char *path = json_string_value(json_object_get(con, "path"));
+		char mem[32];
+
+		pt_format_size((uint64_t)json_integer_value(json_object_get(vmm, "memory")), mem,
+			       sizeof(mem));
+		printf("  pid:      %lld\n", (long long)pid);
+		printf("  state:    %s\n", json_string_value(json_object_get(vmm, "state")));
+		printf("  vcpus:    %lld\n", (long long)json_integer_value(json_object_get(vmm, "vcpus")));
+		printf("  memory:   %s\n", mem);
+		printf("  irqchip:  %s\n", json_string_value(json_object_get(vmm, "irqchip")));
+		printf("  uptime:   %.1f s\n", json_number_value(json_object_get(vmm, "uptime")));
+		printf("  console:  %s%s%s\n", json_string_value(json_object_get(con, "kind")),
+		       path ? " " : "", path ? path : "");
+		if (ex)
+			printf("  exit:     %s: %s\n", json_string_value(json_object_get(ex, "kind")),
+			       json_string_value(json_object_get(ex, "detail")));
+	}
+	printf("  socket:   %s\n", json_string_value(json_object_get(o, "socket")));
+	printf("  config:   %s\n", json_string_value(json_object_get(o, "config")));
+}
+
+static int status_one(const struct pt_ctl *ctl, const char *name)
+{
+	struct pt_vm_runtime rt;
+	char why[256];
+	json_t *o;
+	int status = pt_vm_runtime_open(ctl, name, &rt), exit_status;
+
+	if (status)
+		return status;
+	o = vm_status(&rt, why, sizeof(why), &exit_status);
+	pt_vm_runtime_close(&rt);
+	if (!o)
+		return PT_EXIT_FAILURE;
+	if (ctl->json)
+		return pt_json_print(o) < 0 ? PT_EXIT_FAILURE : exit_status;
+	print_one(o, why);
+	json_decref(o);
+	return exit_status;
+}
+
+static void table_row(struct pt_table *t, const json_t *o)
+{
+	const json_t *vmm = json_object_get(o, "vmm"), *con = json_object_get(vmm, "console");
+	const char *state = json_string_value(json_object_get(o, "state"));
+	char pid[16] = "", mem[32] = "", vcpus[16] = "", uptime[32] = "", console[96] = "";
+	const char *cells[7] = { json_string_value(json_object_get(o, "name")), state };
+
+	if (json_is_integer(json_object_get(o, "pid")))
+		snprintf(pid, sizeof(pid), "%lld",
+			 (long long)json_integer_value(json_object_get(o, "pid")));
+	if (json_is_true(json_object_get(o, "stale")))
+		cells[1] = "stopped (stale)";
+	if (vmm) {
+		const char *path = json_string_value(json_object_get(con, "path"));
+
+		pt_format_size((uint64_t)json_integer_value(json_object_get(vmm, "memory")), mem,
+			       sizeof(mem));
+		snprintf(vcpus, sizeof(vcpus), "%lld",
+			 (long long)json_integer_value(json_object_get(vmm, "vcpus")));
+		snprintf(uptime, sizeof(uptime), "%.0fs",
+			 json_number_value(json_object_get(vmm, "uptime")));
+		snprintf(console, sizeof(console), "%s%s%s",
+			 json_string_value(json_object_get(con, "kind")), path ? " " : "",
+			 path ? path : "");
+	}
+	cells[2] = *pid ? pid : NULL;
+	cells[3] = *vcpus ? vcpus : NULL;
+	cells[4] = *mem ? mem : NULL;
+	cells[5] = *uptime ? uptime : NULL;
+	cells[6] = *console ? console : NULL;
+	pt_table_row(t, cells);
+}
+
+static int status_all(const struct pt_ctl *ctl)
+{
+	static const char *const headers[] = { "NAME", "STATE", "PID", "VCPUS", "MEMORY",
+					       "UPTIME", "CONSOLE" };
+	struct pt_config_errors errs = { 0 };
+	const char *dir = pt_config_dir(ctl->config_dir);
+	struct pt_vm_def **defs = NULL;
+	json_t *list = json_array();
+	struct pt_table *t = NULL;
+	size_t n = 0;
+	int r, status;
+
+	r = pt_vm_def_load_dir(dir, &defs, &n, &errs);
+	pt_config_errors_print(&errs, stderr);
+	if (r < 0 && r != -EINVAL) {
+		json_decref(list);
+		return r == -ENOENT ? PT_EXIT_NOT_FOUND : PT_EXIT_FAILURE;
+	}
+	status = r == -EINVAL ? PT_EXIT_USAGE : PT_EXIT_OK;
+	for (size_t i = 0; i < n; i++) {
+		struct pt_vm_runtime rt;
+		char why[256];
+		int ignored;
+
+		if (pt_vm_runtime_adopt(defs[i], &rt) < 0) {
+			defs[i] = NULL; /* freed by adopt */
+			status = PT_EXIT_FAILURE;
+			continue;
+		}
+		defs[i] = NULL; /* rt owns it */
+		json_array_append_new(list, vm_status(&rt, why, sizeof(why), &ignored));
+		pt_vm_runtime_close(&rt);
+	}
+	free(defs);
+	if (ctl->json) {
+		json_t *root = json_pack("{s:s,s:o}", "config_dir", dir, "vms", list);
+
+		return pt_json_print(root) < 0 ? PT_EXIT_FAILURE : status;
+	}
+	t = pt_table_new(7, headers);
+	for (size_t i = 0; t && i < json_array_size(list); i++)
+		table_row(t, json_array_get(list, i));
+	if (t)
+		pt_table_print(t, stdout);
+	pt_table_free(t);
+	json_decref(list);
+	return t ? status : PT_EXIT_FAILURE;
+}
+
+int pt_cmd_status(struct pt_ctl *ctl, int argc, char **argv)
+{
+	int first = pt_ctl_parse_options(ctl, argc, argv, false);
+
+	if (first <= 0)
+		return -first;
+	if (first + 1 < argc) {
+		pt_err("status takes at most one VM, got also '%s'", argv[first + 1]);
+		return PT_EXIT_USAGE;
+	}
+	return first < argc ? status_one(ctl, argv[first]) : status_all(ctl);
+}

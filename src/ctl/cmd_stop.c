@@ -1,0 +1,145 @@
+/*
+ * passthru-ctl stop VM: the orderly way first (the control socket's stop, or SIGTERM
+ * when the socket does not answer), SIGKILL when that has not ended the VMM within
+ * the timeout (or at once with --force); then whatever a killed VMM left is removed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/exit_status.h"
+#include "common/log.h"
+#include "common/pidfile.h"
+#include "ctl/control_client.h"
+#include "ctl/ctl.h"
+#include "ctl/vm_runtime.h"
+
+#define STOP_TIMEOUT_S 30
+#define KILL_WAIT_S 10
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* True once no process holds the pidfile any more. */
+static bool wait_gone(const char *pidfile, int timeout_s)
+{
+	long long deadline = now_ms() + timeout_s * 1000LL;
+	pid_t pid;
+
+	for (;;) {
+		if (pt_pidfile_probe(pidfile, &pid) == 0)
+			return true;
+		if (now_ms() >= deadline)
+			return false;
+		usleep(50 * 1000);
+	}
+}
+
+static int send_signal(const struct pt_vm_runtime *rt, int sig)
+{
+	if (kill(rt->pid, sig) == 0 || errno == ESRCH)
+		return PT_EXIT_OK;
+	pt_err("%s: cannot signal its VMM (pid %d): %m", rt->def->name, (int)rt->pid);
+	return errno == EPERM ? PT_EXIT_REFUSED : PT_EXIT_FAILURE;
+}
+
+static int kill_vmm(struct pt_vm_runtime *rt)
+{
+	int status = send_signal(rt, SIGKILL);
+
+	if (status)
+		return status;
+	if (!wait_gone(rt->pidfile, KILL_WAIT_S)) {
+		pt_err("%s: its VMM (pid %d) outlived SIGKILL for %d s (stuck in the kernel?)",
+		       rt->def->name, (int)rt->pid, KILL_WAIT_S);
+		return PT_EXIT_FAILURE;
+	}
+	pt_vm_runtime_clean_stale(rt);
+	return PT_EXIT_OK;
+}
+
+/* Asks for the orderly stop. An exit status; 0 also when SIGTERM had to do. */
+static int ask_to_stop(const struct pt_vm_runtime *rt)
+{
+	char err[256];
+	json_t *ret = NULL;
+	int r;
+
+	r = pt_ctl_request(rt->def->socket, "stop", NULL, PT_CTL_REPLY_TIMEOUT_MS, &ret, err,
+			   sizeof(err));
+	json_decref(ret);
+	if (r == 0)
+		return PT_EXIT_OK;
+	if (r == -EACCES || r == -EPERM) {
+		pt_err("%s: %s: permission denied: the control socket admits root, its owner and "
+		       "the definition's control_group", rt->def->name, rt->def->socket);
+		return PT_EXIT_REFUSED;
+	}
+	pt_warn("%s: no stop through %s (%s): sending SIGTERM to pid %d", rt->def->name,
+		rt->def->socket, r == -EREMOTEIO ? err : strerror(-r), (int)rt->pid);
+	return send_signal(rt, SIGTERM);
+}
+
+int pt_cmd_stop(struct pt_ctl *ctl, int argc, char **argv)
+{
+	int timeout_s = ctl->timeout_s, first, status;
+	struct pt_vm_runtime rt;
+	const char *name;
+
+	first = pt_ctl_parse_options(ctl, argc, argv, false);
+	if (first <= 0)
+		return -first;
+	if (pt_ctl_one_vm(argc, argv, first, &name) < 0)
+		return PT_EXIT_USAGE;
+	if (ctl->json) {
+		pt_err("--json goes with status and routes, not stop");
+		return PT_EXIT_USAGE;
+	}
+	timeout_s = ctl->timeout_s > 0 ? ctl->timeout_s : STOP_TIMEOUT_S;
+	status = pt_vm_runtime_open(ctl, name, &rt);
+	if (status)
+		return status;
+	if (!rt.running) {
+		if (pt_vm_runtime_clean_stale(&rt) > 0)
+			pt_err("%s does not run: its VMM (pid %d) ended without cleaning up", name,
+			       (int)rt.pid);
+		else
+			pt_err("%s does not run", name);
+		status = PT_EXIT_NOT_FOUND;
+		goto out;
+	}
+	if (ctl->force) {
+		status = kill_vmm(&rt);
+		if (!status)
+			printf("%s killed (pid %d)\n", name, (int)rt.pid);
+		goto out;
+	}
+	status = ask_to_stop(&rt);
+	if (status)
+		goto out;
+	if (wait_gone(rt.pidfile, timeout_s)) {
+		pt_vm_runtime_clean_stale(&rt);
+		printf("%s stopped\n", name);
+		goto out;
+	}
+	pt_err("%s: its VMM (pid %d) did not stop within %d s: killing it", name, (int)rt.pid,
+	       timeout_s);
+	status = kill_vmm(&rt);
+	if (!status) {
+		printf("%s killed (pid %d)\n", name, (int)rt.pid);
+		status = PT_EXIT_FAILURE; /* stopped, but not the orderly way */
+	}
+out:
+	pt_vm_runtime_close(&rt);
+	return status;
+}

@@ -1,0 +1,176 @@
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "ctl/control_client.h"
+
+#define REPLY_MAX (1024 * 1024) /* a routes table of a few thousand entries fits */
+
+int pt_ctl_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int send_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errno == EPIPE ? -ECONNRESET : -errno;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Reads one line (without its newline) into a malloc'ed string. */
+static int read_line(int fd, int timeout_ms, char **ret)
+{
+	long long deadline = now_ms() + timeout_ms;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	for (;;) {
+		long long left = deadline - now_ms();
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char chunk[4096];
+		ssize_t n;
+		char *nl;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		n = poll(&p, 1, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ETIMEDOUT;
+		/* Peek, then consume only up to the newline: the socket may carry more. */
+		n = recv(fd, chunk, sizeof(chunk), MSG_PEEK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ECONNRESET;
+		nl = memchr(chunk, '\n', (size_t)n);
+		if (nl)
+			n = nl - chunk + 1;
+		if (len + (size_t)n + 1 > REPLY_MAX)
+			return -EPROTO;
+		if (len + (size_t)n + 1 > cap) {
+			char *b;
+
+			cap = (len + (size_t)n + 1) * 2;
+			b = realloc(buf, cap);
+			if (!b)
+				return -ENOMEM;
+			buf = b;
+		}
+		n = recv(fd, buf + len, (size_t)n, 0);
+		if (n <= 0)
+			return n == 0 ? -ECONNRESET : -errno;
+		len += (size_t)n;
+		if (buf[len - 1] == '\n') {
+			buf[len - 1] = 0;
+			*ret = TAKE_PTR(buf);
+			return 0;
+		}
+	}
+}
+
+int pt_ctl_call(int fd, const char *verb, json_t *args, int timeout_ms, json_t **ret_return,
+		char *err_buf, size_t err_size)
+{
+	_cleanup_free_ char *line = NULL, *reply = NULL;
+	json_t *req, *rep, *ret, *err;
+	int r;
+
+	req = json_pack("{s:s}", "execute", verb);
+	if (!req || (args && json_object_set(req, "arguments", args))) {
+		json_decref(req);
+		return -ENOMEM;
+	}
+	line = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (!line)
+		return -ENOMEM;
+	r = send_all(fd, line, strlen(line));
+	if (r >= 0)
+		r = send_all(fd, "\n", 1);
+	if (r < 0)
+		return r;
+	r = read_line(fd, timeout_ms, &reply);
+	if (r < 0)
+		return r;
+	rep = json_loads(reply, 0, NULL);
+	if (!json_is_object(rep)) {
+		json_decref(rep);
+		return -EPROTO;
+	}
+	err = json_object_get(rep, "error");
+	ret = json_object_get(rep, "return");
+	if (err) {
+		const char *cls = json_string_value(json_object_get(err, "class"));
+		const char *desc = json_string_value(json_object_get(err, "desc"));
+
+		snprintf(err_buf, err_size, "%s: %s", cls ? cls : "Error", desc ? desc : "");
+		json_decref(rep);
+		return -EREMOTEIO;
+	}
+	if (!ret) {
+		json_decref(rep);
+		return -EPROTO;
+	}
+	*ret_return = json_incref(ret);
+	json_decref(rep);
+	return 0;
+}
+
+int pt_ctl_request(const char *path, const char *verb, json_t *args, int timeout_ms,
+		   json_t **ret_return, char *err_buf, size_t err_size)
+{
+	int fd = pt_ctl_connect(path), r;
+
+	if (fd < 0)
+		return fd;
+	r = pt_ctl_call(fd, verb, args, timeout_ms, ret_return, err_buf, err_size);
+	close(fd);
+	return r;
+}

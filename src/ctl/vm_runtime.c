@@ -1,0 +1,172 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/exit_status.h"
+#include "common/log.h"
+#include "common/pidfile.h"
+#include "config/vm_paths.h"
+#include "ctl/control_client.h"
+#include "ctl/vm_runtime.h"
+
+#ifndef SBINDIR
+#error "SBINDIR must come from the build (AM_CPPFLAGS)"
+#endif
+
+const char *pt_vmm_path(void)
+{
+	const char *v = getenv("PASSTHRU_VMM");
+
+	return v && *v ? v : SBINDIR "/passthru-vmm";
+}
+
+int pt_vm_runtime_adopt(struct pt_vm_def *def, struct pt_vm_runtime *rt)
+{
+	int r;
+
+	memset(rt, 0, sizeof(*rt));
+	rt->def = def;
+	rt->pidfile = pt_vm_pidfile_path(def->name);
+	if (!rt->pidfile) {
+		pt_vm_runtime_close(rt);
+		return -ENOMEM;
+	}
+	r = pt_vm_runtime_probe(rt);
+	if (r < 0) {
+		pt_err("%s: cannot tell whether it runs: pidfile %s: %s", def->name, rt->pidfile,
+		       strerror(-r));
+		pt_vm_runtime_close(rt);
+	}
+	return r;
+}
+
+int pt_vm_runtime_open(const struct pt_ctl *ctl, const char *name, struct pt_vm_runtime *rt)
+{
+	struct pt_config_errors errs = { 0 };
+	struct pt_vm_def *def;
+	int r;
+
+	memset(rt, 0, sizeof(*rt));
+	r = pt_vm_def_find(pt_config_dir(ctl->config_dir), name, &def, &errs);
+	if (r < 0) {
+		pt_config_errors_print(&errs, stderr);
+		if (r == -ENOENT)
+			return PT_EXIT_NOT_FOUND;
+		return r == -ENOMEM ? PT_EXIT_FAILURE : PT_EXIT_USAGE;
+	}
+	return pt_vm_runtime_adopt(def, rt) < 0 ? PT_EXIT_FAILURE : PT_EXIT_OK;
+}
+
+int pt_vm_runtime_probe(struct pt_vm_runtime *rt)
+{
+	struct stat st;
+	int r = pt_pidfile_probe(rt->pidfile, &rt->pid);
+
+	if (r < 0)
+		return r;
+	rt->running = r == 1;
+	rt->stale_pidfile = r == 0 && access(rt->pidfile, F_OK) == 0;
+	rt->socket_exists = lstat(rt->def->socket, &st) == 0;
+	return 0;
+}
+
+void pt_vm_runtime_close(struct pt_vm_runtime *rt)
+{
+	pt_vm_def_free(rt->def);
+	free(rt->pidfile);
+	memset(rt, 0, sizeof(*rt));
+}
+
+int pt_vm_runtime_call(const struct pt_vm_runtime *rt, const char *verb, json_t *args,
+		       json_t **ret_return)
+{
+	const char *name = rt->def->name, *sock = rt->def->socket;
+	char err[512] = "";
+	int r;
+
+	r = pt_ctl_request(sock, verb, args, PT_CTL_REPLY_TIMEOUT_MS, ret_return, err, sizeof(err));
+	switch (r) {
+	case 0:
+		return PT_EXIT_OK;
+	case -ENOENT:
+		pt_err("%s does not run (no control socket %s; start it with passthru-ctl start %s)",
+		       name, sock, name);
+		return PT_EXIT_NOT_FOUND;
+	case -ECONNREFUSED:
+		pt_err("%s: nobody answers on %s: its VMM has died (passthru-ctl stop %s removes "
+		       "what it left)", name, sock, name);
+		return PT_EXIT_NOT_FOUND;
+	case -EACCES:
+	case -EPERM:
+		pt_err("%s: %s: permission denied: the control socket admits root, its owner "
+		       "and the definition's control_group", name, sock);
+		return PT_EXIT_REFUSED;
+	case -EREMOTEIO:
+		pt_err("%s: the VMM refused '%s': %s", name, verb, err);
+		return PT_EXIT_FAILURE;
+	case -ETIMEDOUT:
+		pt_err("%s: no answer to '%s' on %s within %d s", name, verb, sock,
+		       PT_CTL_REPLY_TIMEOUT_MS / 1000);
+		return PT_EXIT_FAILURE;
+	case -ECONNRESET:
+		pt_err("%s: the VMM closed %s without answering '%s'", name, sock, verb);
+		return PT_EXIT_FAILURE;
+	case -EPROTO:
+		pt_err("%s: the answer on %s to '%s' is not the control protocol", name, sock, verb);
+		return PT_EXIT_FAILURE;
+	default:
+		pt_err("%s: control socket %s: %s", name, sock, strerror(-r));
+		return PT_EXIT_FAILURE;
+	}
+}
+
+int pt_vm_runtime_clean_stale(struct pt_vm_runtime *rt)
+{
+	struct stat st;
+	int n = 0, fd;
+
+	if (pt_vm_runtime_probe(rt) < 0 || rt->running)
+		return 0;
+	if (rt->stale_pidfile && unlink(rt->pidfile) == 0) {
+		pt_warn("%s: removed the stale pidfile %s (pid %d is gone)", rt->def->name,
+			  rt->pidfile, (int)rt->pid);
+		n++;
+	}
+	if (lstat(rt->def->socket, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		fd = pt_ctl_connect(rt->def->socket);
+		if (fd == -ECONNREFUSED && unlink(rt->def->socket) == 0) {
+			pt_warn("%s: removed the stale control socket %s", rt->def->name,
+				  rt->def->socket);
+			n++;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	pt_vm_runtime_probe(rt);
+	return n;
+}
+
+const char *pt_vmm_exit_meaning(int status)
+{
+	switch (status) {
+	case 0: return "the guest powered off, or the VM was stopped";
+	case 1: return "the VMM failed";
+	case 2: return "bad usage or a bad definition or guest image";
+	case 3: return "no usable KVM on this host";
+	case 4: return "the VM runs already";
+	case 5: return "no such VM";
+	case 10: return "the guest reset";
+	case 11: return "the guest triple-faulted";
+	case 12: return "the guest crashed";
+	case 13: return "the guest did something the VMM does not handle";
+	case 127: return "passthru-vmm could not be run";
+	}
+	if (status > 64 && status < 128)
+		return "the guest reported a failure on its debug-exit port";
+	return "an unexpected status";
+}

@@ -1,0 +1,60 @@
+/*
+ * passthru-ctl's view of one VM's VMM: its definition, whether a VMM runs for it
+ * (the locked pidfile, config/vm_paths.h), and how to reach it (the control socket).
+ * Used by run, start, stop, status, console and routes.
+ */
+#ifndef PT_CTL_VM_RUNTIME_H
+#define PT_CTL_VM_RUNTIME_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config/vm_def.h"
+#include "ctl/ctl.h"
+
+struct pt_vm_runtime {
+	struct pt_vm_def *def;
+	char *pidfile;
+	pid_t pid;          /* the pid the pidfile records (0: none) */
+	bool running;       /* a live VMM holds the pidfile */
+	bool stale_pidfile; /* a pidfile left by a VMM that died */
+	bool socket_exists; /* something is at the control socket's path */
+};
+
+/*
+ * Loads VM name from the config directory and probes it. Returns an exit status
+ * (common/exit_status.h) after printing what is wrong: 5 for an unknown VM, 2 for
+ * an invalid name or definition.
+ */
+int pt_vm_runtime_open(const struct pt_ctl *ctl, const char *name, struct pt_vm_runtime *rt);
+
+/* The same for a definition already loaded, which rt then owns. 0 or -errno. */
+int pt_vm_runtime_adopt(struct pt_vm_def *def, struct pt_vm_runtime *rt);
+
+/* Probes again (after a start or stop). 0 or -errno. */
+int pt_vm_runtime_probe(struct pt_vm_runtime *rt);
+
+void pt_vm_runtime_close(struct pt_vm_runtime *rt);
+
+/*
+ * Asks the VM's VMM (one request on its socket). On failure prints why, naming the
+ * VM and the socket, and returns the exit status (5 not running, 4 permission
+ * denied, 1 otherwise); 0 and *ret_return on success.
+ */
+int pt_vm_runtime_call(const struct pt_vm_runtime *rt, const char *verb, json_t *args,
+		       json_t **ret_return);
+
+/*
+ * Removes what a dead VMM left: its pidfile (when unlocked) and its socket (when
+ * nobody answers on it). Says what was removed; returns how many.
+ */
+int pt_vm_runtime_clean_stale(struct pt_vm_runtime *rt);
+
+/* What passthru-vmm's exit status means (passthru-vmm(8), EXIT STATUS). */
+const char *pt_vmm_exit_meaning(int status);
+
+/* The passthru-vmm to run: $PASSTHRU_VMM, else SBINDIR/passthru-vmm. */
+const char *pt_vmm_path(void);
+
+#endif
