@@ -147,6 +147,8 @@ bool tg_streq_n(const char *s, size_t len, const char *lit);
 int tg_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int tg_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool tg_parse_num(const char *s, size_t len, uint64_t *ret);
+char tg_quotable(char c);
+void tg_quote_clean(char *s);
 
 /* ---- serial.c: COM1 and whole "TG ..." lines ---- */
 void serial_init(void);

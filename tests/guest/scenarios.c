@@ -426,9 +426,7 @@ bool scenario_run(enum tg_scenario sc, const struct tg_opts *o)
 	case TG_SC_COUNT:
 		break;
 	}
-	for (char *c = detail; *c; c++)
-		if (*c == '"')
-			*c = '\'';
+	tg_quote_clean(detail);
 	tg_line("result scenario=%s status=%s detail=\"%s\"", tg_current_scenario,
 		pass ? "PASS" : "FAIL", detail);
 	return pass;
