@@ -414,6 +414,9 @@ bool scenario_run(enum tg_scenario sc, const struct tg_opts *o)
 	case TG_SC_RESET:
 		pass = sc_reset(detail);
 		break;
+	case TG_SC_ECHO:
+		pass = echo_run(o, detail, DETAIL_MAX);
+		break;
 	case TG_SC_HALT:
 		tg_line("ready scenario=halt");
 		cpu_stop();
