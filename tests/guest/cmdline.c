@@ -14,6 +14,7 @@ static const char *const scenario_names[TG_SC_COUNT] = {
 	[TG_SC_POWEROFF] = "poweroff",
 	[TG_SC_HALT] = "halt",
 	[TG_SC_SPIN] = "spin",
+	[TG_SC_ECHO] = "echo",
 };
 
 enum key {
@@ -252,9 +253,10 @@ static bool set_key(struct tg_opts *o, enum key k, struct span v)
 	case K_MAX:
 		if (!num_in(v, 0, 0xffffffffu, &x))
 			return false;
-		if (k == K_WAIT_MS)
+		if (k == K_WAIT_MS) {
 			o->wait_ms = (uint32_t)x;
-		else if (k == K_EXPECT)
+			o->wait_ms_set = true;
+		} else if (k == K_EXPECT)
 			o->expect = (uint32_t)x;
 		else if (k == K_EXPECT_TOTAL)
 			o->expect_total = (uint32_t)x;

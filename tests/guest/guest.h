@@ -147,10 +147,13 @@ bool tg_streq_n(const char *s, size_t len, const char *lit);
 int tg_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int tg_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool tg_parse_num(const char *s, size_t len, uint64_t *ret);
+char tg_quotable(char c);
+void tg_quote_clean(char *s);
 
 /* ---- serial.c: COM1 and whole "TG ..." lines ---- */
 void serial_init(void);
 void tg_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int serial_getc(unsigned *overruns);
 
 /* ---- time.c: TSC deadlines, calibrated with the PIT ---- */
 void time_init(void);
@@ -257,7 +260,7 @@ uint32_t pci_read32(unsigned bus, unsigned dev, unsigned fn, unsigned off);
 enum tg_scenario {
 	TG_SC_INFO, TG_SC_SELFTEST_IPI, TG_SC_IRQ_WAIT, TG_SC_UD, TG_SC_INT3, TG_SC_BAD_PORT,
 	TG_SC_BAD_MMIO, TG_SC_TRIPLE_FAULT, TG_SC_RESET, TG_SC_POWEROFF, TG_SC_HALT, TG_SC_SPIN,
-	TG_SC_COUNT
+	TG_SC_ECHO, TG_SC_COUNT
 };
 
 enum tg_access { TG_ACC_DEFAULT, TG_ACC_IN, TG_ACC_OUT, TG_ACC_READ, TG_ACC_WRITE, TG_ACC_EXEC };
@@ -285,6 +288,7 @@ struct tg_opts {
 	struct tg_mmio_write pokes[TG_MAX_WRITES], acks[TG_MAX_WRITES];
 	unsigned npokes, nacks;
 	uint32_t wait_ms, expect, expect_total, settle_ms, max;
+	bool wait_ms_set;	/* wait_ms given: the defaults differ by scenario */
 	int stop_vector, ack_port;
 	bool strict;
 	bool port_set, addr_set;
@@ -320,6 +324,9 @@ extern struct tg_boot tg_boot;
 
 /* Runs one scenario; returns true for PASS (may not return at all). */
 bool scenario_run(enum tg_scenario sc, const struct tg_opts *o);
+
+/* ---- echo.c ---- */
+bool echo_run(const struct tg_opts *o, char *detail, size_t detail_size);
 
 #endif /* __ASSEMBLER__ */
 #endif /* TG_GUEST_H */

@@ -57,6 +57,22 @@ bool tg_streq_n(const char *s, size_t len, const char *lit)
 	return strlen(lit) == len && memcmp(s, lit, len) == 0;
 }
 
+/*
+ * What a byte of free text becomes inside a quoted value (PROTOCOL.md section 5):
+ * itself if it is printable ASCII other than '"', else "'".
+ */
+char tg_quotable(char c)
+{
+	return c >= 0x20 && c <= 0x7e && c != '"' ? c : '\'';
+}
+
+/* Makes a NUL-terminated string safe to print between quotes, in place. */
+void tg_quote_clean(char *s)
+{
+	for (; *s; s++)
+		*s = tg_quotable(*s);
+}
+
 struct out {
 	char *buf;
 	size_t size, len;

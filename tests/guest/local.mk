@@ -21,6 +21,7 @@ GUEST_SRCS = \
 	tests/guest/apic.c \
 	tests/guest/cmdline.c \
 	tests/guest/cpu.c \
+	tests/guest/echo.c \
 	tests/guest/lib.c \
 	tests/guest/main.c \
 	tests/guest/pci.c \

@@ -31,7 +31,7 @@ static bool copy_str(char *dst, size_t size, uintptr_t src)
 	size_t i;
 
 	for (i = 0; i + 1 < size && s[i]; i++)
-		dst[i] = s[i] == '"' ? '\'' : s[i];
+		dst[i] = tg_quotable(s[i]);
 	dst[i] = '\0';
 	return !s[i];
 }
@@ -98,9 +98,7 @@ void tg_main(void)
 	if (cmdline_truncated)
 		fail_early("cmdline", "command line longer than 1023 bytes");
 	if (cmdline_parse(cmdline, &opts, err, sizeof(err))) {
-		for (char *c = err; *c; c++)
-			if (*c == '"')
-				*c = '\'';
+		tg_quote_clean(err);
 		fail_early("cmdline", err);
 	}
 

@@ -414,6 +414,9 @@ bool scenario_run(enum tg_scenario sc, const struct tg_opts *o)
 	case TG_SC_RESET:
 		pass = sc_reset(detail);
 		break;
+	case TG_SC_ECHO:
+		pass = echo_run(o, detail, DETAIL_MAX);
+		break;
 	case TG_SC_HALT:
 		tg_line("ready scenario=halt");
 		cpu_stop();
@@ -426,9 +429,7 @@ bool scenario_run(enum tg_scenario sc, const struct tg_opts *o)
 	case TG_SC_COUNT:
 		break;
 	}
-	for (char *c = detail; *c; c++)
-		if (*c == '"')
-			*c = '\'';
+	tg_quote_clean(detail);
 	tg_line("result scenario=%s status=%s detail=\"%s\"", tg_current_scenario,
 		pass ? "PASS" : "FAIL", detail);
 	return pass;

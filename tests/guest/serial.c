@@ -1,8 +1,9 @@
-/* COM1 output: whole "TG ..." lines, one CPU at a time. */
+/* COM1: whole "TG ..." lines out, one CPU at a time; polled bytes in. */
 #include "guest.h"
 
 #define COM1 0x3f8
 #define UART_THR 0
+#define UART_RBR 0
 #define UART_IER 1
 #define UART_DLL 0
 #define UART_DLM 1
@@ -10,6 +11,8 @@
 #define UART_LCR 3
 #define UART_MCR 4
 #define UART_LSR 5
+#define LSR_DR 0x01
+#define LSR_OE 0x02
 #define LSR_THRE 0x20
 #define UART_FIFO 16
 #define LINE_MAX 250
@@ -74,4 +77,22 @@ void tg_line(const char *fmt, ...)
 	if (!nested)
 		__atomic_store_n(&serial_owner, 0, __ATOMIC_RELEASE);
 	irq_restore(flags);
+}
+
+/*
+ * One received byte, or -1 when none is waiting. An overrun the UART reports
+ * (input lost before the guest read it) adds one to *overruns. A floating bus
+ * (no UART: LSR reads 0xff) has nothing to read.
+ */
+int serial_getc(unsigned *overruns)
+{
+	uint8_t lsr = inb(COM1 + UART_LSR);
+
+	if (lsr == 0xff)
+		return -1;
+	if (lsr & LSR_OE)
+		(*overruns)++;
+	if (!(lsr & LSR_DR))
+		return -1;
+	return inb(COM1 + UART_RBR);
 }

@@ -429,9 +429,7 @@ void tables_print_info(void)
 		char oem[7], sig[5];
 
 		memcpy(oem, t->oem, sizeof(oem));
-		for (unsigned j = 0; j < 6 && oem[j]; j++)
-			if (oem[j] == '"' || oem[j] < 0x20 || oem[j] > 0x7e)
-				oem[j] = '\'';
+		tg_quote_clean(oem);
 		for (unsigned j = 0; j < 4; j++)
 			sig[j] = t->sig[j] > 0x20 && t->sig[j] < 0x7f && t->sig[j] != '"' ? t->sig[j] : '_';
 		sig[4] = '\0';

@@ -34,7 +34,7 @@ kvm)
 	exit 1
 	;;
 esac
-for tool in flock timeout od; do
+for tool in flock timeout od mkfifo cmp; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "1..0 # SKIP $tool is not installed"
 		exit 0
@@ -84,6 +84,16 @@ boot() {
 	echo "# $name: QEMU exit status $(cat "$tmp/$name.rc") after $(($(date +%s) - t0)) s (lock wait included)"
 }
 
+# wait_ready NAME PID: until boot NAME (QEMU process PID) says TG ready, ends, or 120 s pass.
+wait_ready() {
+	i=0
+	while [ $i -lt 1200 ] && ! grep -q '^TG ready' "$tmp/$1.out"; do
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # boot_ready NAME SMP APPEND: for scenarios that never end. Waits (up to 120 s) for
 # TG ready, then 1 s more, then kills that QEMU; $tmp/NAME.rc says "alive" if it was still
 # running then.
@@ -98,12 +108,7 @@ boot_ready() {
 		-kernel "$guest" -append "$append" \
 		>"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null 9>&- &
 	pid=$!
-	i=0
-	while [ $i -lt 1200 ] && ! grep -q '^TG ready' "$tmp/$name.out"; do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_ready "$name" "$pid"
 	sleep 1
 	if kill -0 "$pid" 2>/dev/null; then
 		kill "$pid"
@@ -115,6 +120,34 @@ boot_ready() {
 	fi
 	exec 9>&-
 	sed "s/^/# $name: /" "$tmp/$name.out" "$tmp/$name.err"
+}
+
+# boot_input NAME SMP APPEND INPUT: like boot, and the bytes of the file INPUT are typed on
+# the guest's serial port once it says TG ready (bytes sent sooner could be lost when the guest
+# resets its UART). QEMU's stdin is a FIFO that stays open until QEMU ends: no EOF. QEMU reads
+# only as much as the emulated UART has room for, so no byte is dropped.
+boot_input() {
+	name=$1 smp=$2 append=$3 input=$4
+	t0=$(date +%s)
+	rm -f "$tmp/$name.in"
+	mkfifo "$tmp/$name.in" || { echo "# mkfifo failed" >"$tmp/$name.err"; echo fifo >"$tmp/$name.rc"; return; }
+	exec 9>"$lock"
+	flock 9
+	# shellcheck disable=SC2086 # $cpu is empty or two words
+	timeout 120 "$qemu" -accel "$accel" -M "$machine" $cpu -smp "$smp" -m 128 \
+		-nodefaults -display none -monitor none -serial stdio -no-reboot \
+		-device isa-debug-exit,iobase=0x501,iosize=2 \
+		-kernel "$guest" -append "$append" \
+		<"$tmp/$name.in" >"$tmp/$name.out" 2>"$tmp/$name.err" 9>&- &
+	pid=$!
+	exec 8>"$tmp/$name.in"	# meets QEMU's open of the FIFO
+	wait_ready "$name" "$pid"
+	cat "$input" >&8 2>/dev/null
+	wait "$pid"
+	echo $? >"$tmp/$name.rc"
+	exec 8>&- 9>&-
+	sed "s/^/# $name: /" "$tmp/$name.out" "$tmp/$name.err"
+	echo "# $name: QEMU exit status $(cat "$tmp/$name.rc") after $(($(date +%s) - t0)) s (lock wait included)"
 }
 
 rc() {
@@ -352,6 +385,53 @@ has halt '^TG ready scenario=halt$' && ! has halt '^TG (done|result) ' &&
 	has spin '^TG ready scenario=spin$' && ! has spin '^TG (done|result) '
 ok $? "halt, spin: ready, then nothing"
 ok "$([ "$(rc halt)" = alive ] && [ "$(rc spin)" = alive ]; echo $?)" "halt, spin: still running 1 s after ready"
+
+# -- echo: lines typed on the serial port come back, escaped like any quoted value; the
+#    rest of an over-long line is dropped; "quit" ends the scenario, and what follows is not read
+long=$(printf '%0200d' 0 | tr 0 a)
+{
+	printf 'hello world\r\n'		# CR LF ends one line
+	printf 'say "hi"\n'
+	printf 'tab\there\n\n'		# a control character; an empty line
+	printf '%sbbbbbbbbbbbbbbbbbbbb\n' "$long"	# 220 characters
+	printf 'quits\n'
+	printf 'quit\nafter\n'
+} >"$tmp/echo.input"
+{
+	echo 'TG echo text="hello world"'
+	echo "TG echo text=\"say 'hi'\""
+	echo "TG echo text=\"tab'here\""
+	echo "TG echo text=\"$long\""
+	echo 'TG echo text="quits"'
+	echo 'TG echo text="quit"'
+} >"$tmp/echo.want"
+boot_input echo 1 "scenario=echo wait_ms=20000" "$tmp/echo.input"
+grammar echo
+ok $? "echo: every line follows the grammar"
+has echo '^TG ready scenario=echo$'
+ok $? "echo: ready"
+grep '^TG echo ' "$tmp/echo.out" | cmp -s - "$tmp/echo.want"
+ok $? "echo: each line echoed once, quote and tab escaped, cut at 200 characters, nothing after quit"
+has echo '^TG result scenario=echo status=PASS detail="lines=6 cut=1 overruns=0 wait_ms=20000 elapsed_ms=[0-9]+ ended=quit"$' &&
+	has echo '^TG done status=PASS code=0 elapsed_ms=[0-9]+$'
+ok $? "echo: PASS on quit"
+ok "$([ "$(rc echo)" = 1 ]; echo $?)" "echo: exit status 1 (code 0)"
+
+# -- echo without quit (a "quit" with no line end does not count): FAIL after wait_ms
+printf 'no quit here\nquit' >"$tmp/echotimeout.input"
+boot_input echotimeout 1 "scenario=echo wait_ms=1000" "$tmp/echotimeout.input"
+[ "$(grep '^TG echo ' "$tmp/echotimeout.out")" = 'TG echo text="no quit here"' ]
+ok $? "echo timeout: the finished line echoed, the unfinished one not"
+has echotimeout '^TG result scenario=echo status=FAIL detail="lines=1 cut=0 overruns=0 wait_ms=1000 elapsed_ms=[0-9]+ ended=timeout"$' &&
+	has echotimeout '^TG done status=FAIL code=1 elapsed_ms=[0-9]+$'
+ok $? "echo timeout: FAIL naming the timeout"
+ok "$([ "$(rc echotimeout)" = 3 ]; echo $?)" "echo timeout: exit status 3 (code 1)"
+
+# -- echo's own default watchdog, 30 s
+printf 'quit\n' >"$tmp/echodefault.input"
+boot_input echodefault 1 "scenario=echo" "$tmp/echodefault.input"
+has echodefault '^TG result scenario=echo status=PASS detail="lines=1 cut=0 overruns=0 wait_ms=30000 elapsed_ms=[0-9]+ ended=quit"$'
+ok $? "echo: wait_ms defaults to 30000"
 
 # -- microvm: no PCI, no port 0x61, two IOAPICs
 machine=microvm
