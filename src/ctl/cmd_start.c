@@ -68,7 +68,7 @@ static void __attribute__((noreturn)) exec_vmm(const struct pt_ctl *ctl,
 					      const struct pt_vm_def *def, struct vmm_launch *l)
 {
 	const char *vmm = pt_vmm_path();
-	const char *argv[10];
+	const char *argv[12];
 	sigset_t none;
 	int n = 0, null;
 
@@ -80,6 +80,8 @@ static void __attribute__((noreturn)) exec_vmm(const struct pt_ctl *ctl,
 	    dup2(l->log_fd, STDERR_FILENO) < 0)
 		_exit(127);
 	argv[n++] = vmm;
+	if (!getenv("PASSTHRU_LOG"))
+		argv[n++] = "--verbose"; /* a log says when the VM started and why it stopped */
 	argv[n++] = "--config-dir";
 	argv[n++] = pt_config_dir(ctl->config_dir);
 	if (def->console == PT_CONSOLE_STDIO) {

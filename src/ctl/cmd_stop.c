@@ -92,9 +92,10 @@ static int ask_to_stop(const struct pt_vm_runtime *rt)
 
 int pt_cmd_stop(struct pt_ctl *ctl, int argc, char **argv)
 {
-	int timeout_s = ctl->timeout_s, first, status;
+	int timeout_s, first, status;
 	struct pt_vm_runtime rt;
 	const char *name;
+	pid_t pid;
 
 	first = pt_ctl_parse_options(ctl, argc, argv, false);
 	if (first <= 0)
@@ -118,10 +119,11 @@ int pt_cmd_stop(struct pt_ctl *ctl, int argc, char **argv)
 		status = PT_EXIT_NOT_FOUND;
 		goto out;
 	}
+	pid = rt.pid; /* cleaning up after a kill forgets it */
 	if (ctl->force) {
 		status = kill_vmm(&rt);
 		if (!status)
-			printf("%s killed (pid %d)\n", name, (int)rt.pid);
+			printf("%s killed (pid %d)\n", name, (int)pid);
 		goto out;
 	}
 	status = ask_to_stop(&rt);
@@ -136,7 +138,7 @@ int pt_cmd_stop(struct pt_ctl *ctl, int argc, char **argv)
 	       timeout_s);
 	status = kill_vmm(&rt);
 	if (!status) {
-		printf("%s killed (pid %d)\n", name, (int)rt.pid);
+		printf("%s killed (pid %d)\n", name, (int)pid);
 		status = PT_EXIT_FAILURE; /* stopped, but not the orderly way */
 	}
 out:

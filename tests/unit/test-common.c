@@ -2,10 +2,18 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/bdf.h"
+#include "common/files.h"
 #include "common/parse.h"
+#include "common/pidfile.h"
 #include "tap.h"
 
 static void test_bdf(struct tap *t)
@@ -78,6 +86,100 @@ static void test_u64(struct tap *t)
 	tap_is_int(t, pt_parse_u64(" 4", 0, 8, &v), -EINVAL, "u64 leading space");
 }
 
+static void test_format_size(struct tap *t)
+{
+	static const struct { uint64_t bytes; const char *text; } cases[] = {
+		{ 0, "0" }, { 1000, "1000" }, { 1024, "1K" }, { 1536ULL << 20, "1536M" },
+		{ 2ULL << 30, "2G" }, { 3ULL << 40, "3T" }, { 4096ULL << 40, "4096T" },
+	};
+	char buf[32];
+	uint64_t back;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pt_format_size(cases[i].bytes, buf, sizeof(buf));
+		tap_is_str(t, buf, cases[i].text, "format_size %llu", (unsigned long long)cases[i].bytes);
+		if (cases[i].bytes >= 1024 && !pt_parse_size(buf, &back))
+			tap_is_int(t, (long long)back, (long long)cases[i].bytes,
+				   "format_size %s parses back", buf);
+	}
+}
+
+/* A child that holds the pidfile until its stdin closes, for the cross-process checks. */
+static pid_t hold_in_child(const char *path, int *ret_pipe)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		close(p[1]);
+		if (pt_pidfile_acquire(path, NULL) < 0)
+			_exit(1);
+		while (read(p[0], &c, 1) > 0)
+			;
+		_exit(0); /* exits without release: a stale file, as after a crash */
+	}
+	close(p[0]);
+	*ret_pipe = p[1];
+	return pid;
+}
+
+static void test_pidfile(struct tap *t)
+{
+	char dir[] = "/tmp/pt-pidfile-XXXXXX", path[128], text[32] = "";
+	pid_t holder = 0, pid = 0, child;
+	int fd, fd2, wr = -1, st, n, rfd;
+
+	if (!mkdtemp(dir)) {
+		tap_skip(t, "mkdtemp: cannot test pidfiles");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/sub/dir/vm.pid", dir);
+	tap_is_int(t, pt_pidfile_probe(path, &pid), 0, "pidfile: absent means nobody runs");
+	fd = pt_pidfile_acquire(path, &holder);
+	tap_ok(t, fd >= 0, "pidfile: acquired, its directories created");
+	rfd = open(path, O_RDONLY | O_CLOEXEC);
+	n = rfd < 0 ? -1 : (int)read(rfd, text, sizeof(text) - 1);
+	if (rfd >= 0)
+		close(rfd);
+	tap_ok(t, n > 0 && atoi(text) == getpid(), "pidfile: holds our pid (%s)", text);
+	tap_is_int(t, pt_pidfile_probe(path, &pid), 1, "pidfile: probe sees it held");
+	tap_is_int(t, pid, getpid(), "pidfile: probe reports the holder's pid");
+	fd2 = pt_pidfile_acquire(path, &holder);
+	tap_is_int(t, fd2, -EBUSY, "pidfile: a second acquire is refused");
+	tap_is_int(t, holder, getpid(), "pidfile: the refusal names the holder");
+	pt_pidfile_release(path, fd);
+	tap_ok(t, access(path, F_OK) < 0, "pidfile: release removes the file");
+
+	child = hold_in_child(path, &wr);
+	if (child < 0) {
+		tap_skip(t, "fork: cannot test a holder in another process");
+		return;
+	}
+	for (int i = 0; i < 200 && pt_pidfile_probe(path, &pid) != 1; i++)
+		usleep(10000);
+	tap_is_int(t, pid, child, "pidfile: another process's hold is seen");
+	tap_is_int(t, pt_pidfile_acquire(path, &holder), -EBUSY, "pidfile: and refused to us");
+	close(wr);
+	waitpid(child, &st, 0);
+	tap_is_int(t, pt_pidfile_probe(path, &pid), 0, "pidfile: a dead holder's file is stale");
+	tap_is_int(t, pid, child, "pidfile: the stale file still names the dead pid");
+	fd = pt_pidfile_acquire(path, &holder);
+	tap_ok(t, fd >= 0, "pidfile: a stale file is taken over");
+	tap_is_int(t, pt_pidfile_probe(path, &pid), 1, "pidfile: and held again");
+	tap_is_int(t, pid, getpid(), "pidfile: with our pid");
+	pt_pidfile_release(path, fd);
+	snprintf(text, sizeof(text), "%s/sub/dir", dir);
+	rmdir(text);
+	snprintf(text, sizeof(text), "%s/sub", dir);
+	rmdir(text);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	struct tap t = { 0 };
@@ -85,5 +187,7 @@ int main(void)
 	test_bdf(&t);
 	test_size(&t);
 	test_u64(&t);
+	test_format_size(&t);
+	test_pidfile(&t);
 	return tap_done(&t);
 }
