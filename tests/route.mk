@@ -37,5 +37,6 @@ TESTS += tests/route/test-route-guest
 KVM_TESTS += tests/route/test-route-guest
 tests_route_test_route_guest_SOURCES = tests/route/test-route-guest.c
 tests_route_test_route_guest_CPPFLAGS = $(ROUTE_TEST_CPPFLAGS) \
-	-DTEST_GUEST='"$(abs_top_builddir)/tests/guest/guest.elf"'
+	-DTEST_GUEST='"$(abs_top_builddir)/tests/guest/guest.elf"' \
+	-DPASSTHRU_CTL='"$(abs_top_builddir)/src/ctl/passthru-ctl"'
 tests_route_test_route_guest_LDADD = src/route/libroute.a $(VMM_LIBS)

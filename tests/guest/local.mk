@@ -44,14 +44,13 @@ noinst_DATA += tests/guest/guest.elf
 CLEANFILES += tests/guest/guest.elf tests/guest/guest64.elf
 
 # The same checks on a real in-kernel irqchip: QEMU with -accel kvm, in the
-# testbed's nested KVM (it skips where /dev/kvm is missing). KVM_TESTS run
-# from the build tree, so this wrapper is generated there.
-tests/guest/test-guest-qemu-kvm: Makefile
-	@$(MKDIR_P) tests/guest
-	$(AM_V_GEN){ echo '#!/bin/sh'; \
-	  echo 'ACCEL=kvm; export ACCEL'; \
-	  echo "exec /bin/sh '$(abs_top_srcdir)/tests/guest/test-guest-qemu.sh' \"\$$@\""; \
-	} >$@.tmp && chmod +x $@.tmp && mv $@.tmp $@
+# testbed's nested KVM (it skips where /dev/kvm is missing), from a self-contained
+# copy in the build tree (tests/local.mk, STANDALONE_TEST).
+tests/guest/test-guest-qemu-kvm: $(top_srcdir)/tests/guest/test-guest-qemu.sh $(STANDALONE_TEST_DEPS)
+	$(AM_V_GEN)$(MKDIR_P) tests/guest && $(STANDALONE_TEST) \
+		$(top_srcdir)/tests/guest/test-guest-qemu.sh $(top_srcdir)/tests/host/tap.sh \
+		$(abs_top_builddir) ACCEL=kvm >$@.tmp && \
+	chmod +x $@.tmp && mv $@.tmp $@
 
 check_DATA += tests/guest/test-guest-qemu-kvm
 CLEANFILES += tests/guest/test-guest-qemu-kvm

@@ -3,11 +3,8 @@
 # passthrough host: nested KVM, an emulated Intel IOMMU with interrupt remapping,
 # vfio-pci loaded. There every verdict must be yes. Elsewhere it skips: the
 # build machines lack the IOMMU, and check-real.sh covers them.
-# tests/testbed/kvm-suite.sh runs it from the build directory without make's
-# environment: find the sources from this script's own path then.
-: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${top_builddir:=$(pwd)}"
-. "$top_srcdir/tests/host/tap.sh"
+# tests/testbed/kvm-suite.sh runs a self-contained copy from the build tree.
+. "${top_srcdir:?}/tests/host/tap.sh" # @TAP_SH@
 
 [ -c /dev/kvm ] || tap_skip_all "no /dev/kvm on this machine (the testbed suite runs this test)"
 [ "${PASSTHRU_TESTBED:-}" = 1 ] ||

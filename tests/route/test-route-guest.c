@@ -6,7 +6,8 @@
  * - level IOAPIC pin with irqfd + resample: delivered, the resamplefd fires once the
  *   guest has handled it, and nothing is redelivered until the line is asserted again;
  * - 256 MSI routes committed at once all deliver, and the commit count shows one commit.
- * The guest's own end-of-scenario counts (TG irq-count) cross-check every step.
+ * The guest's own end-of-scenario counts (TG irq-count) cross-check every step, and
+ * passthru-ctl routes, through the VM's control socket, shows the live table.
  * Skips without /dev/kvm; the testbed runs it (KVM_TESTS).
  */
 #include "config.h"
@@ -14,8 +15,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "route/irqfd.h"
@@ -24,6 +28,7 @@
 #include "tap.h"
 #include "vmm/console.h"
 #include "vmm/vm.h"
+#include "vmm/vm_control.h"
 
 #define STEP_MS 60000     /* one guest step, at most (nested KVM under TCG is slow) */
 #define QUIET_MS 1500     /* "nothing arrives" is checked over this long */
@@ -194,6 +199,82 @@ static void cleanup(struct run *r)
 	pt_console_lines_destroy(&r->con);
 }
 
+/*
+ * Runs passthru-ctl routes [--json] for the running VM, as an administrator would:
+ * a definition whose socket = the control socket this test serves. Returns its
+ * output (free it), or NULL after a failed check.
+ */
+static char *ctl_routes(struct tap *t, struct run *r, bool json)
+{
+	char dir[] = "/tmp/pt-route-ctl-XXXXXX", path[256], cmd[512], *out = NULL;
+	struct pt_control_server *srv = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f, *p;
+	int st;
+
+	if (!mkdtemp(dir)) {
+		tap_ok(t, 0, "routes: mkdtemp: %s", strerror(errno));
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/rg.conf", dir);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "[vm]\nname = rg\nmemory = 64M\nsocket = %s/rg.sock\n", dir);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/rg.sock", dir);
+	if (pt_vm_control_start(r->vm, path, NULL, &srv) < 0) {
+		tap_ok(t, 0, "routes: serve the control socket %s", path);
+		goto out;
+	}
+	snprintf(cmd, sizeof(cmd), "'%s' --config-dir '%s' routes %s rg", PASSTHRU_CTL, dir,
+		 json ? "--json" : "");
+	p = popen(cmd, "r");
+	if (p) {
+		char buf[4096];
+		size_t n;
+
+		while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
+			if (len + n + 1 > cap) {
+				cap = (len + n + 1) * 2;
+				out = realloc(out, cap);
+			}
+			memcpy(out + len, buf, n);
+			len += n;
+			out[len] = 0;
+		}
+		st = pclose(p);
+		tap_ok(t, WIFEXITED(st) && WEXITSTATUS(st) == 0 && out,
+		       "routes: %s exits 0", cmd);
+	}
+	pt_control_server_stop(srv);
+out:
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/rg.conf", dir);
+	unlink(path);
+	rmdir(dir);
+	return out;
+}
+
+/* True if want is in text, with runs of spaces counting as one (table columns). */
+static bool has(const char *text, const char *want)
+{
+	char *flat = text ? strdup(text) : NULL, *w = flat;
+	bool found;
+
+	for (const char *c = text; flat && *c; c++)
+		if (*c != ' ' || w == flat || w[-1] != ' ')
+			*w++ = *c;
+	if (w)
+		*w = 0;
+	found = flat && strstr(flat, want);
+	free(flat);
+
+	if (!found)
+		tap_diag("wanted \"%s\" in:\n%s", want, text ? text : "(nothing)");
+	return found;
+}
+
 static void test_msi(struct tap *t)
 {
 	static const char *const counts[] = {
@@ -232,6 +313,17 @@ static void test_msi(struct tap *t)
 	fire(efd);
 	tap_ok(t, expect_line(&r, "TG irq vec=0x43 cpu=1 count=1", STEP_MS),
 	       "msi: ... and 0x43 arrives on CPU 1");
+	{
+		char *text = ctl_routes(t, &r, false), want[160];
+
+		snprintf(want, sizeof(want), "msi apic %u vector 0x43 fixed edge (addr "
+			 "0x00000000:%08x data 0x%04x) 0000:00:03.0 vector 0 fd %d",
+			 r.apic_id[1], m.address_lo, m.data, efd);
+		tap_ok(t, has(text, want), "msi: passthru-ctl routes shows GSI %d decoded, with "
+		       "its owner and irqfd", gsi);
+		tap_ok(t, has(text, "41 of "), "msi: ... in a table of 41 entries");
+		free(text);
+	}
 
 	tap_is_int(t, pt_route_irqfd_deassign(r.tab, (unsigned)gsi), 0, "msi: deassign the irqfd");
 	fire(efd);
@@ -266,6 +358,28 @@ static void test_level(struct tap *t)
 	tap_ok(t, expect_line(&r, "TG irq vec=0x50 cpu=0 count=2", STEP_MS),
 	       "level: asserting it again delivers it again");
 	tap_ok(t, fired(rfd, STEP_MS), "level: ... followed by another resample");
+	{
+		char *json = ctl_routes(t, &r, true);
+		json_t *root = json ? json_loads(json, 0, NULL) : NULL, *e, *g10 = NULL;
+		size_t i;
+		char want[96];
+
+		json_array_foreach(json_object_get(root, "routes"), i, e)
+			if (json_integer_value(json_object_get(e, "gsi")) == 10)
+				g10 = e;
+		tap_ok(t, g10 && json_is_true(json_object_get(g10, "resample")) &&
+		       json_integer_value(json_object_get(g10, "irqfd")) == efd &&
+		       json_integer_value(json_object_get(g10, "resamplefd")) == rfd &&
+		       !strcmp(json_string_value(json_object_get(g10, "owner")) ?: "", "0000:00:04.0"),
+		       "level: passthru-ctl routes --json shows GSI 10 with irqfd, resamplefd, owner");
+		json_decref(root);
+		free(json);
+		json = ctl_routes(t, &r, false);
+		snprintf(want, sizeof(want), "ioapic pin 10 0000:00:04.0 fd %d, resample fd %d",
+			 efd, rfd);
+		tap_ok(t, has(json, want), "level: ... and as a table line");
+		free(json);
+	}
 	finish(t, &r, counts, 1);
 out:
 	cleanup(&r);

@@ -96,7 +96,7 @@ static void talk_sigterm(const char *sock, pid_t pid)
 static void check_kvm(struct tap *t, const char *dir)
 {
 	struct result r;
-	char sock[200], conf[300], confdir[200];
+	char sock[200], conf[300], confdir[200], path[300];
 	char *const hello[] = { "passthru-vmm", "--kernel", MINIGUEST, "--append", "h", NULL };
 	char *const unknown[] = { "passthru-vmm", "--kernel", MINIGUEST, "--append", "u", NULL };
 	char *const reset[] = { "passthru-vmm", "--kernel", MINIGUEST, "--append", "r", NULL };
@@ -172,9 +172,17 @@ static void check_kvm(struct tap *t, const char *dir)
 	fprintf(f, "[vm]\nname = tvm\nmemory = 32M\nvcpus = 2\nkernel = %s\ncmdline = h\n"
 		"socket = %s\nconsole = stdio\n", MINIGUEST, sock);
 	fclose(f);
+	/* A definition's VMM takes a pidfile in the run directory. */
+	snprintf(path, sizeof(path), "%s/rundir", dir);
+	setenv("PASSTHRU_RUN_DIR", path, 1);
 	run_vmm(bydef, NULL, NULL, NULL, &r);
 	tap_ok(t, r.status == 0 && strstr(r.out, "TG hello"), "runs from a VM definition (status %d: %s)",
 	       r.status, r.err);
+	snprintf(path, sizeof(path), "%s/rundir/tvm.pid", dir);
+	tap_ok(t, access(path, F_OK) < 0, "its pidfile was removed at exit");
+	snprintf(path, sizeof(path), "%s/rundir", dir);
+	tap_ok(t, access(path, F_OK) == 0, "... in the run directory it created");
+	unsetenv("PASSTHRU_RUN_DIR");
 }
 
 int main(void)
