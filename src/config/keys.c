@@ -294,7 +294,7 @@ static const struct key vm_keys[PT_VM_KEY_COUNT] = {
 		set_name },
 	[PT_VM_KEY_MEMORY] = { "memory",
 		"a multiple of 2M from 16M to 1T, with a unit K, M, G or T (e.g. 2G)", set_memory },
-	[PT_VM_KEY_VCPUS] = { "vcpus", "a number from 1 to 255", set_vcpus },
+	[PT_VM_KEY_VCPUS] = { "vcpus", "a number from 1 to 254", set_vcpus },
 	[PT_VM_KEY_KERNEL] = { "kernel", "an absolute path, e.g. /boot/vmlinuz", set_kernel },
 	[PT_VM_KEY_INITRD] = { "initrd", "an absolute path, e.g. /boot/initrd.img", set_initrd },
 	[PT_VM_KEY_CMDLINE] = { "cmdline", "the guest kernel's command line", set_cmdline },

@@ -17,7 +17,7 @@
 #define PT_VM_MEMORY_MIN (16ULL << 20)     /* 16 MiB */
 #define PT_VM_MEMORY_MAX (1ULL << 40)      /* 1 TiB */
 #define PT_VM_MEMORY_ALIGN (2ULL << 20)    /* guest RAM is a whole number of 2 MiB pages */
-#define PT_VM_VCPUS_MAX 255
+#define PT_VM_VCPUS_MAX 254              /* APIC ID 255 is the broadcast ID */
 #define PT_GUEST_SLOT_MIN 1                /* slot 0 is the host bridge */
 #define PT_GUEST_SLOT_MAX 31
 #define PT_VM_DEVICES_MAX (PT_GUEST_SLOT_MAX - PT_GUEST_SLOT_MIN + 1)
@@ -73,7 +73,7 @@ struct pt_vm_def {
 	char *path;           /* the file it was read from */
 	char *name;           /* [vm] name: letters, digits, '-', '_', '.'; matches the file name */
 	uint64_t memory;      /* bytes, a multiple of 2 MiB */
-	unsigned vcpus;       /* 1-255 */
+	unsigned vcpus;       /* 1-254 */
 	char *kernel;         /* absolute path; NULL: no guest kernel configured */
 	char *initrd;         /* absolute path or NULL */
 	char *cmdline;        /* kernel command line or NULL */

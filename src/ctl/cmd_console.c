@@ -8,17 +8,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/signalfd.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/exit_status.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "ctl/ctl.h"
 #include "ctl/vm_runtime.h"
 
@@ -130,21 +129,14 @@ static int attach(const char *name, const char *path)
 	_cleanup_close_ int con = -1, sfd = -1;
 	struct termios saved, raw;
 	bool tty = isatty(STDIN_FILENO);
-	sigset_t sigs;
 	int r;
 
 	con = open_console(name, path);
 	if (con < 0)
 		return -con;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	sfd = pt_stop_signalfd();
 	if (sfd < 0) {
-		pt_err("signalfd: %m");
+		pt_err("signalfd: %s", strerror(-sfd));
 		return PT_EXIT_FAILURE;
 	}
 	if (tty && tcgetattr(STDIN_FILENO, &saved) == 0) {
@@ -171,24 +163,14 @@ int pt_cmd_console(struct pt_ctl *ctl, int argc, char **argv)
 	struct pt_vm_runtime rt;
 	const char *name, *kind, *path;
 	json_t *st = NULL, *con;
-	int first, status;
+	int status;
 
-	first = pt_ctl_parse_options(ctl, argc, argv, false);
-	if (first <= 0)
-		return -first;
-	if (pt_ctl_one_vm(argc, argv, first, &name) < 0)
-		return PT_EXIT_USAGE;
-	if (ctl->json) {
-		pt_err("--json goes with status and routes, not console");
-		return PT_EXIT_USAGE;
-	}
-	status = pt_vm_runtime_open(ctl, name, &rt);
-	if (status)
+	if (!pt_ctl_open_vm_arg(ctl, argc, argv, false, &rt, &status))
 		return status;
+	name = rt.def->name;
 	status = pt_vm_runtime_call(&rt, "status", NULL, &st);
-	pt_vm_runtime_close(&rt);
 	if (status)
-		return status;
+		goto out;
 	con = json_object_get(st, "console");
 	kind = json_string_value(json_object_get(con, "kind"));
 	path = json_string_value(json_object_get(con, "path"));
@@ -196,10 +178,12 @@ int pt_cmd_console(struct pt_ctl *ctl, int argc, char **argv)
 		pt_err("%s: its console is %s%s%s, not a pty: set console = pty in its definition "
 		       "(passthru-ctl start gives a stdio console a pty by itself)", name,
 		       kind ? kind : "unknown", path ? " " : "", path ? path : "");
-		json_decref(st);
-		return PT_EXIT_FAILURE;
+		status = PT_EXIT_FAILURE;
+		goto out;
 	}
 	status = attach(name, path);
+out:
 	json_decref(st);
+	pt_vm_runtime_close(&rt);
 	return status;
 }

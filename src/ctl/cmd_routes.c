@@ -92,28 +92,24 @@ int pt_cmd_routes(struct pt_ctl *ctl, int argc, char **argv)
 	struct pt_vm_runtime rt;
 	const char *name;
 	json_t *t = NULL;
-	int first, status;
+	int status;
 
-	first = pt_ctl_parse_options(ctl, argc, argv, false);
-	if (first <= 0)
-		return -first;
-	if (pt_ctl_one_vm(argc, argv, first, &name) < 0)
-		return PT_EXIT_USAGE;
-	status = pt_vm_runtime_open(ctl, name, &rt);
-	if (status)
+	if (!pt_ctl_open_vm_arg(ctl, argc, argv, true, &rt, &status))
 		return status;
+	name = rt.def->name;
 	status = pt_vm_runtime_call(&rt, "routes", NULL, &t);
-	pt_vm_runtime_close(&rt);
 	if (status)
-		return status;
+		goto out;
 	if (!json_is_object(t) || !json_is_array(json_object_get(t, "routes"))) {
 		pt_err("%s: the VMM's routes answer has no table", name);
-		json_decref(t);
-		return PT_EXIT_FAILURE;
+		status = PT_EXIT_FAILURE;
+	} else if (ctl->json) {
+		status = pt_json_print(json_incref(t)) < 0 ? PT_EXIT_FAILURE : PT_EXIT_OK;
+	} else {
+		status = print_table(name, t);
 	}
-	if (ctl->json)
-		return pt_json_print(t) < 0 ? PT_EXIT_FAILURE : PT_EXIT_OK;
-	status = print_table(name, t);
+out:
 	json_decref(t);
+	pt_vm_runtime_close(&rt);
 	return status;
 }

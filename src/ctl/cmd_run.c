@@ -16,27 +16,17 @@ int pt_cmd_run(struct pt_ctl *ctl, int argc, char **argv)
 	struct pt_vm_runtime rt;
 	const char *name, *vmm = pt_vmm_path();
 	char *vmm_argv[5];
-	int first, status;
+	int status;
 
-	first = pt_ctl_parse_options(ctl, argc, argv, false);
-	if (first <= 0)
-		return -first;
-	if (pt_ctl_one_vm(argc, argv, first, &name) < 0)
-		return PT_EXIT_USAGE;
-	if (ctl->json) {
-		pt_err("run prints the guest's console, not JSON: --json goes with status and routes");
-		return PT_EXIT_USAGE;
-	}
-	status = pt_vm_runtime_open(ctl, name, &rt);
-	if (status)
+	if (!pt_ctl_open_vm_arg(ctl, argc, argv, false, &rt, &status))
 		return status;
+	name = rt.def->name;
 	if (rt.running) {
 		pt_err("%s runs already (pid %d): passthru-ctl console %s attaches to it", name,
 		       (int)rt.pid, name);
 		pt_vm_runtime_close(&rt);
 		return PT_EXIT_REFUSED;
 	}
-	pt_vm_runtime_close(&rt);
 
 	/* The VMM checks and takes the pidfile itself, so a race with a start loses cleanly. */
 	vmm_argv[0] = (char *)vmm;
@@ -46,7 +36,9 @@ int pt_cmd_run(struct pt_ctl *ctl, int argc, char **argv)
 	vmm_argv[4] = NULL;
 	fflush(NULL);
 	execv(vmm, vmm_argv);
+	status = errno == ENOENT ? PT_EXIT_UNSUPPORTED : PT_EXIT_FAILURE;
 	pt_err("cannot run %s: %s (install passthru-vmm, or point PASSTHRU_VMM at it)", vmm,
 	       strerror(errno));
-	return errno == ENOENT ? PT_EXIT_UNSUPPORTED : PT_EXIT_FAILURE;
+	pt_vm_runtime_close(&rt);
+	return status;
 }

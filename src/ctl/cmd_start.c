@@ -213,20 +213,11 @@ int pt_cmd_start(struct pt_ctl *ctl, int argc, char **argv)
 	struct vmm_launch l = { .log_fd = -1 };
 	struct pt_vm_runtime rt;
 	const char *name;
-	int first, status;
+	int status;
 
-	first = pt_ctl_parse_options(ctl, argc, argv, false);
-	if (first <= 0)
-		return -first;
-	if (pt_ctl_one_vm(argc, argv, first, &name) < 0)
-		return PT_EXIT_USAGE;
-	if (ctl->json) {
-		pt_err("--json goes with status and routes, not start");
-		return PT_EXIT_USAGE;
-	}
-	status = pt_vm_runtime_open(ctl, name, &rt);
-	if (status)
+	if (!pt_ctl_open_vm_arg(ctl, argc, argv, false, &rt, &status))
 		return status;
+	name = rt.def->name;
 	if (rt.running) {
 		pt_err("%s runs already (pid %d)", name, (int)rt.pid);
 		status = PT_EXIT_REFUSED;

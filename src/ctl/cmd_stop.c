@@ -92,24 +92,15 @@ static int ask_to_stop(const struct pt_vm_runtime *rt)
 
 int pt_cmd_stop(struct pt_ctl *ctl, int argc, char **argv)
 {
-	int timeout_s, first, status;
+	int timeout_s, status;
 	struct pt_vm_runtime rt;
 	const char *name;
 	pid_t pid;
 
-	first = pt_ctl_parse_options(ctl, argc, argv, false);
-	if (first <= 0)
-		return -first;
-	if (pt_ctl_one_vm(argc, argv, first, &name) < 0)
-		return PT_EXIT_USAGE;
-	if (ctl->json) {
-		pt_err("--json goes with status and routes, not stop");
-		return PT_EXIT_USAGE;
-	}
-	timeout_s = ctl->timeout_s > 0 ? ctl->timeout_s : STOP_TIMEOUT_S;
-	status = pt_vm_runtime_open(ctl, name, &rt);
-	if (status)
+	if (!pt_ctl_open_vm_arg(ctl, argc, argv, false, &rt, &status))
 		return status;
+	name = rt.def->name;
+	timeout_s = ctl->timeout_s > 0 ? ctl->timeout_s : STOP_TIMEOUT_S;
 	if (!rt.running) {
 		if (pt_vm_runtime_clean_stale(&rt) > 0)
 			pt_err("%s does not run: its VMM (pid %d) ended without cleaning up", name,

@@ -62,6 +62,30 @@ int pt_vm_runtime_open(const struct pt_ctl *ctl, const char *name, struct pt_vm_
 	return pt_vm_runtime_adopt(def, rt) < 0 ? PT_EXIT_FAILURE : PT_EXIT_OK;
 }
 
+bool pt_ctl_open_vm_arg(struct pt_ctl *ctl, int argc, char **argv, bool json_ok,
+			struct pt_vm_runtime *rt, int *ret_exit)
+{
+	int first = pt_ctl_parse_options(ctl, argc, argv, false);
+	const char *name;
+
+	memset(rt, 0, sizeof(*rt));
+	if (first <= 0) {
+		*ret_exit = -first;
+		return false;
+	}
+	if (pt_ctl_one_vm(argc, argv, first, &name) < 0) {
+		*ret_exit = PT_EXIT_USAGE;
+		return false;
+	}
+	if (ctl->json && !json_ok) {
+		pt_err("--json goes with status and routes, not %s", argv[0]);
+		*ret_exit = PT_EXIT_USAGE;
+		return false;
+	}
+	*ret_exit = pt_vm_runtime_open(ctl, name, rt);
+	return *ret_exit == PT_EXIT_OK;
+}
+
 int pt_vm_runtime_probe(struct pt_vm_runtime *rt)
 {
 	struct stat st;

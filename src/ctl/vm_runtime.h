@@ -29,6 +29,14 @@ struct pt_vm_runtime {
  */
 int pt_vm_runtime_open(const struct pt_ctl *ctl, const char *name, struct pt_vm_runtime *rt);
 
+/*
+ * How every command on one VM begins: the shared options, exactly one VM name,
+ * --json only if json_ok, then pt_vm_runtime_open. True with rt open; false with
+ * the exit status in *ret_exit (0 after --help) once the problem has been said.
+ */
+bool pt_ctl_open_vm_arg(struct pt_ctl *ctl, int argc, char **argv, bool json_ok,
+			struct pt_vm_runtime *rt, int *ret_exit);
+
 /* The same for a definition already loaded, which rt then owns. 0 or -errno. */
 int pt_vm_runtime_adopt(struct pt_vm_def *def, struct pt_vm_runtime *rt);
 

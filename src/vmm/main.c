@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "common/parse.h"
 #include "common/pidfile.h"
+#include "common/signals.h"
 #include "config/vm_def.h"
 #include "config/vm_paths.h"
 #include "vmm/console.h"
@@ -454,7 +455,6 @@ static int run(const struct args *a, const struct pt_vm_def *d)
 	struct pt_vm_exit ex;
 	struct console con;
 	char *sock = NULL, *pidfile = NULL;
-	sigset_t sigs;
 	int r, sfd, status, pid_fd;
 
 	if (!d->kernel) {
@@ -492,15 +492,9 @@ static int run(const struct args *a, const struct pt_vm_def *d)
 			 choice.kind == PT_CONSOLE_FILE ? choice.file : NULL;
 
 	/* Signals arrive through a signalfd; threads created from here on inherit the mask. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	sfd = pt_stop_signalfd();
 	if (sfd < 0) {
-		pt_err("signalfd: %m");
+		pt_err("signalfd: %s", strerror(-sfd));
 		status = PT_EXIT_FAILURE;
 		goto out_console;
 	}

@@ -162,6 +162,13 @@ static int load_multiboot_image(struct pt_vm *vm, const char *path, const uint8_
 	return 0;
 }
 
+/* Says why path is not the kind of image a parser looked for; returns r. */
+static int parse_error(const char *path, int r, const char *why, const char *no_header)
+{
+	pt_err("%s: %s", path, r == -ENOEXEC ? no_header : why);
+	return r;
+}
+
 int pt_vm_load_multiboot(struct pt_vm *vm, const char *path, const char *cmdline)
 {
 	_cleanup_free_ uint8_t *img = NULL;
@@ -174,12 +181,8 @@ int pt_vm_load_multiboot(struct pt_vm *vm, const char *path, const char *cmdline
 	if (r < 0)
 		return r;
 	r = pt_multiboot_parse(img, len, &m, &why);
-	if (r == -ENOEXEC)
-		pt_err("%s: not a Multiboot image (no header in its first 8 KiB)", path);
-	else if (r < 0)
-		pt_err("%s: %s", path, why);
 	if (r < 0)
-		return r;
+		return parse_error(path, r, why, "not a Multiboot image (no header in its first 8 KiB)");
 	return load_multiboot_image(vm, path, img, len, &m, cmdline);
 }
 
@@ -284,12 +287,8 @@ int pt_vm_load_linux(struct pt_vm *vm, const char *path, const char *initrd, con
 	if (r < 0)
 		return r;
 	r = pt_bzimage_parse(img, len, &bz, &why);
-	if (r == -ENOEXEC)
-		pt_err("%s: not a bzImage (no \"HdrS\" setup header signature)", path);
-	else if (r < 0)
-		pt_err("%s: %s", path, why);
 	if (r < 0)
-		return r;
+		return parse_error(path, r, why, "not a bzImage (no \"HdrS\" setup header signature)");
 	return load_linux_image(vm, path, img, &bz, initrd, cmdline);
 }
 
@@ -312,16 +311,10 @@ int pt_vm_load_kernel(struct pt_vm *vm, const char *path, const char *initrd, co
 				"supported)", path, initrd);
 		return load_multiboot_image(vm, path, img, len, &m, cmdline);
 	}
-	if (r != -ENOEXEC) {
-		pt_err("%s: %s", path, why);
-		return r;
-	}
+	if (r != -ENOEXEC)
+		return parse_error(path, r, why, NULL);
 	r = pt_bzimage_parse(img, len, &bz, &why);
-	if (r == 0)
-		return load_linux_image(vm, path, img, &bz, initrd, cmdline);
-	if (r == -ENOEXEC)
-		pt_err("%s: neither a Multiboot image nor a Linux bzImage", path);
-	else
-		pt_err("%s: %s", path, why);
-	return r;
+	if (r < 0)
+		return parse_error(path, r, why, "neither a Multiboot image nor a Linux bzImage");
+	return load_linux_image(vm, path, img, &bz, initrd, cmdline);
 }

@@ -161,7 +161,7 @@ struct def_want {
 static const struct def_want good_files[] = {
 	{ .file = "good/minimal.conf", .name = "minimal", .memory = 16 * MiB, .vcpus = 1,
 	  .irqchip = PT_IRQCHIP_KERNEL, .console = PT_CONSOLE_STDIO },
-	{ .file = "good/full.conf", .name = "full", .memory = 1024 * GiB, .vcpus = 255,
+	{ .file = "good/full.conf", .name = "full", .memory = 1024 * GiB, .vcpus = 254,
 	  .kernel = "/var/lib/passthru/full/bzImage",
 	  .initrd = "/var/lib/passthru/full/initrd.img",
 	  .cmdline = "console=ttyS0 root=/dev/vda rw init=/bin/sh",
