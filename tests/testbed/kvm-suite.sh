@@ -58,34 +58,72 @@ write_inner() {
 	done
 }
 
-# The testbed's own kernel has been seen to lock up (soft lockups in nested SVM
-# under TCG, on a loaded host) while a test was running; a test's own timeout
-# cannot fire then. So the boot has a watchdog, and the tests that had not
-# finished get one more boot. The retry is reported, never hidden.
-for attempt in 1 2; do
+# The index of the first test with no exit status yet (tests run in order), or -1.
+first_unfinished() {
+	local i=0 t
+	for t in "${tests[@]}"; do
+		[ -f "$results/$i.rc" ] || { echo $i; return; }
+		i=$((i + 1))
+	done
+	echo -1
+}
+
+# One testbed boot for the unfinished tests, watched from here. The testbed's own
+# kernel has been seen to lock up (nested SVM under TCG: every testbed vCPU stuck,
+# or no output at all) while a test ran; a test's own timeout cannot fire then.
+# So a test that has run for its timeout plus a margin without ending stops the
+# boot (exit 124, as the boot's overall watchdog would, only sooner).
+stall_margin=${PASSTHRU_KVM_STALL_MARGIN:-120}
+run_boot() { # ATTEMPT INNER BUDGET; sets tb
+	local pid cur=-2 now since i
+	(cd / && exec "$testbed" --timeout "$3" --smp "$smp" \
+		--device edu --device e1000e --device pci-testdev \
+		"${shares[@]}" --log "$results/console-$1.log" -- "$2") &
+	pid=$!
+	since=$SECONDS
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+		i=$(first_unfinished)
+		if [ "$i" != "$cur" ]; then
+			cur=$i
+			since=$SECONDS
+		elif [ $((SECONDS - since)) -gt $((per_test + stall_margin)) ]; then
+			echo "# attempt $1: no test ended for $((SECONDS - since)) s: stopping the testbed"
+			kill -TERM "$pid" 2>/dev/null
+			wait "$pid"
+			tb=124
+			return
+		fi
+	done
+	wait "$pid"
+	tb=$?
+}
+
+# The tests that had not finished get another boot, twice at most. Retries are
+# reported, never hidden. The testbed has one vCPU unless PASSTHRU_TESTBED_SMP
+# says otherwise: the lockups seen with two had both stuck at once, and the
+# tests' own 2-vCPU guests time-share one.
+smp=${PASSTHRU_TESTBED_SMP:-1}
+exec 8>/tmp/passthru-qemu.lock
+flock 8
+for attempt in 1 2 3; do
 	inner="$results/run-$attempt.sh"
 	write_inner >"$inner" && chmod +x "$inner"
 	left=$(grep -c '^timeout' "$inner")
 	[ "$left" -eq 0 ] && break
-	budget=$(( left * 90 + 240 ))
-	(cd / && flock /tmp/passthru-qemu.lock "$testbed" --timeout "$budget" --smp 2 \
-		--device edu --device e1000e --device pci-testdev \
-		"${shares[@]}" --log "$results/console-$attempt.log" -- "$inner")
-	tb=$?
+	run_boot "$attempt" "$inner" $(( left * 90 + 240 ))
 	[ $tb -ne 124 ] && [ $tb -ne 125 ] && break
-	# Tests run in order: the first one with no exit status is where it stopped.
-	stuck= i=0
-	for t in "${tests[@]}"; do
-		if [ ! -f "$results/$i.rc" ]; then stuck=$t; break; fi
-		i=$((i + 1))
-	done
+	i=$(first_unfinished)
+	stuck=
+	[ "$i" -ge 0 ] && stuck=${tests[$i]}
 	echo "# attempt $attempt: the testbed stopped (testbed-run exit $tb) during ${stuck:-startup};" \
 		"console: $results/console-$attempt.log"
-	if [ "$attempt" = 1 ]; then
+	if [ "$attempt" -lt 3 ] && [ "$i" -ge 0 ]; then
 		echo "# retrying the unfinished tests in a fresh testbed boot"
 		[ -n "$stuck" ] && echo "# retried after a testbed stop: $stuck"
 	fi
 done
+exec 8>&-
 
 n=0
 for t in "${skipped[@]}"; do
