@@ -244,8 +244,9 @@ static char *ctl_routes(struct tap *t, struct run *r, bool json)
 			out[len] = 0;
 		}
 		st = pclose(p);
-		tap_ok(t, WIFEXITED(st) && WEXITSTATUS(st) == 0 && out,
-		       "routes: %s exits 0", cmd);
+		if (!tap_ok(t, WIFEXITED(st) && WEXITSTATUS(st) == 0 && out,
+			    "routes: passthru-ctl routes%s exits 0", json ? " --json" : ""))
+			tap_diag("command: %s", cmd);
 	}
 	pt_control_server_stop(srv);
 out:
