@@ -14,10 +14,10 @@ TESTS += tests/unit/test-common
 TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 # - a script in KVM_TESTS runs in the testbed as a self-contained copy in the build
 #   tree (the testbed may not see the source tree): STANDALONE_TEST makes it.
-STANDALONE_TEST = $(SHELL) $(top_srcdir)/build-aux/standalone-test.sh
-STANDALONE_TEST_DEPS = $(top_srcdir)/build-aux/standalone-test.sh \
+STANDALONE_TEST = $(SHELL) $(top_srcdir)/tests/standalone-test.sh
+STANDALONE_TEST_DEPS = $(top_srcdir)/tests/standalone-test.sh \
 	$(top_srcdir)/tests/host/tap.sh Makefile
-EXTRA_DIST += build-aux/standalone-test.sh
+EXTRA_DIST += tests/standalone-test.sh
 
 TESTS += tests/man-lint.sh
 EXTRA_DIST += tests/man-lint.sh

@@ -24,7 +24,7 @@ per_test=${PASSTHRU_KVM_TEST_TIMEOUT:-240}
 
 # The guest has its own /tmp and /run. Sharing a source tree from there as well
 # has stalled the testbed, so only the build tree is shared, and script tests run
-# as self-contained copies made in the build tree (build-aux/standalone-test.sh).
+# as self-contained copies made in the build tree (tests/standalone-test.sh).
 # A test that still reads the hidden source tree (a CI clone under /tmp, say)
 # would fail for that reason alone: it reports SKIP and says why.
 shares=(--rw "$builddir")
