@@ -32,8 +32,11 @@ src_real=$(cd "$srcdir" && pwd -P)
 build_real=$(cd "$builddir" && pwd -P)
 # A script naming a source file (a path in the source tree but not in the build tree).
 reads_srcdir() {
-	head -c2 "$1" 2>/dev/null | grep -q '#!' &&
-		grep -F "$src_real/" "$1" | grep -vqF "$build_real/"
+	local text
+	head -c2 "$1" 2>/dev/null | grep -q '#!' || return 1
+	text=$(<"$1")
+	text=${text//"$build_real"/}
+	[[ $text == *"$src_real/"* ]]
 }
 skipped=()
 case $src_real/ in
