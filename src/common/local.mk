@@ -2,6 +2,7 @@ noinst_LIBRARIES += src/common/libcommon.a
 src_common_libcommon_a_SOURCES = \
 	src/common/bdf.c src/common/bdf.h \
 	src/common/cleanup.h \
+	src/common/clock.h \
 	src/common/exit_status.h \
 	src/common/files.c src/common/files.h \
 	src/common/log.c src/common/log.h \

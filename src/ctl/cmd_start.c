@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/exit_status.h"
 #include "common/files.h"
 #include "common/log.h"
@@ -127,14 +128,6 @@ static void show_log_tail(const struct vmm_launch *l)
 			fprintf(stderr, "  | %s\n", line);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* 1 once the VMM we started answers status as itself, 0 not yet. */
 static int answers(const struct pt_vm_def *def, pid_t pid, json_t **ret_status)
 {
@@ -173,7 +166,7 @@ static int wait_until_up(const struct pt_ctl *ctl, const struct pt_vm_def *def,
 			 struct vmm_launch *l)
 {
 	int timeout_s = ctl->timeout_s > 0 ? ctl->timeout_s : START_TIMEOUT_S;
-	long long deadline = now_ms() + timeout_s * 1000LL;
+	long long deadline = pt_monotonic_ms() + timeout_s * 1000LL;
 	json_t *st = NULL;
 	int wst;
 
@@ -195,7 +188,7 @@ static int wait_until_up(const struct pt_ctl *ctl, const struct pt_vm_def *def,
 			json_decref(st);
 			return PT_EXIT_OK;
 		}
-		if (now_ms() >= deadline)
+		if (pt_monotonic_ms() >= deadline)
 			break;
 		usleep(POLL_INTERVAL_MS * 1000);
 	}

@@ -9,9 +9,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/exit_status.h"
 #include "common/log.h"
 #include "common/pidfile.h"
@@ -22,24 +22,16 @@
 #define STOP_TIMEOUT_S 30
 #define KILL_WAIT_S 10
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* True once no process holds the pidfile any more. */
 static bool wait_gone(const char *pidfile, int timeout_s)
 {
-	long long deadline = now_ms() + timeout_s * 1000LL;
+	long long deadline = pt_monotonic_ms() + timeout_s * 1000LL;
 	pid_t pid;
 
 	for (;;) {
 		if (pt_pidfile_probe(pidfile, &pid) == 0)
 			return true;
-		if (now_ms() >= deadline)
+		if (pt_monotonic_ms() >= deadline)
 			return false;
 		usleep(50 * 1000);
 	}

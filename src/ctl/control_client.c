@@ -7,10 +7,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "ctl/control_client.h"
 
 #define REPLY_MAX (1024 * 1024) /* a routes table of a few thousand entries fits */
@@ -35,14 +35,6 @@ int pt_ctl_connect(const char *path)
 	return fd;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int send_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
@@ -61,12 +53,12 @@ static int send_all(int fd, const char *buf, size_t len)
 /* Reads one line (without its newline) into a malloc'ed string. */
 static int read_line(int fd, int timeout_ms, char **ret)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = pt_monotonic_ms() + timeout_ms;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 0;
 
 	for (;;) {
-		long long left = deadline - now_ms();
+		long long left = deadline - pt_monotonic_ms();
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		char chunk[4096];
 		ssize_t n;
