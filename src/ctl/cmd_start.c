@@ -149,14 +149,14 @@ static void report_started(const struct pt_vm_def *def, const struct vmm_launch 
 	json_t *con = json_object_get(st, "console");
 	const char *kind = json_string_value(json_object_get(con, "kind"));
 	const char *path = json_string_value(json_object_get(con, "path"));
+	bool logged = def->console == PT_CONSOLE_STDIO; /* exec_vmm added --console-log */
 
 	printf("%s started: pid %d, control socket %s, log %s\n", def->name, (int)l->pid,
 	       def->socket, l->log);
 	if (kind && !strcmp(kind, "pty"))
 		printf("%s: console on %s (passthru-ctl console %s)%s%s\n", def->name,
-		       path ? path : "?", def->name, l->console_log && def->console ==
-		       PT_CONSOLE_STDIO ? ", also logged to " : "",
-		       l->console_log && def->console == PT_CONSOLE_STDIO ? l->console_log : "");
+		       path ? path : "?", def->name, logged ? ", also logged to " : "",
+		       logged ? l->console_log : "");
 	else if (kind && !strcmp(kind, "file"))
 		printf("%s: console output goes to %s\n", def->name, path ? path : "?");
 }

@@ -40,10 +40,5 @@ int pt_cmd_status(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_console(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_routes(struct pt_ctl *ctl, int argc, char **argv);
 
-/*
- * The one VM name a command takes (argv[first]): prints why and returns
- * -PT_EXIT_USAGE when there is none or more than one.
- */
-int pt_ctl_one_vm(int argc, char **argv, int first, const char **ret_name);
 
 #endif

@@ -147,20 +147,6 @@ int pt_ctl_parse_options(struct pt_ctl *ctl, int argc, char **argv, bool stop_at
 	return optind;
 }
 
-int pt_ctl_one_vm(int argc, char **argv, int first, const char **ret_name)
-{
-	if (first >= argc) {
-		pt_err("%s needs the name of a VM (passthru-ctl list shows them)", argv[0]);
-		return -PT_EXIT_USAGE;
-	}
-	if (first + 1 < argc) {
-		pt_err("%s takes one VM, got also '%s'", argv[0], argv[first + 1]);
-		return -PT_EXIT_USAGE;
-	}
-	*ret_name = argv[first];
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct pt_ctl ctl = { .sysroot = PT_SYSROOT_DEFAULT, .timeout_s = -1 };

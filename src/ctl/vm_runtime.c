@@ -62,6 +62,21 @@ int pt_vm_runtime_open(const struct pt_ctl *ctl, const char *name, struct pt_vm_
 	return pt_vm_runtime_adopt(def, rt) < 0 ? PT_EXIT_FAILURE : PT_EXIT_OK;
 }
 
+/* The one VM name a command takes (argv[first]), or why not. */
+static int one_vm(int argc, char **argv, int first, const char **ret_name)
+{
+	if (first >= argc) {
+		pt_err("%s needs the name of a VM (passthru-ctl list shows them)", argv[0]);
+		return -PT_EXIT_USAGE;
+	}
+	if (first + 1 < argc) {
+		pt_err("%s takes one VM, got also '%s'", argv[0], argv[first + 1]);
+		return -PT_EXIT_USAGE;
+	}
+	*ret_name = argv[first];
+	return 0;
+}
+
 bool pt_ctl_open_vm_arg(struct pt_ctl *ctl, int argc, char **argv, bool json_ok,
 			struct pt_vm_runtime *rt, int *ret_exit)
 {
@@ -73,7 +88,7 @@ bool pt_ctl_open_vm_arg(struct pt_ctl *ctl, int argc, char **argv, bool json_ok,
 		*ret_exit = -first;
 		return false;
 	}
-	if (pt_ctl_one_vm(argc, argv, first, &name) < 0) {
+	if (one_vm(argc, argv, first, &name) < 0) {
 		*ret_exit = PT_EXIT_USAGE;
 		return false;
 	}
@@ -88,14 +103,12 @@ bool pt_ctl_open_vm_arg(struct pt_ctl *ctl, int argc, char **argv, bool json_ok,
 
 int pt_vm_runtime_probe(struct pt_vm_runtime *rt)
 {
-	struct stat st;
 	int r = pt_pidfile_probe(rt->pidfile, &rt->pid);
 
 	if (r < 0)
 		return r;
 	rt->running = r == 1;
 	rt->stale_pidfile = r == 0 && access(rt->pidfile, F_OK) == 0;
-	rt->socket_exists = lstat(rt->def->socket, &st) == 0;
 	return 0;
 }
 

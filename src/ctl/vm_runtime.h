@@ -19,7 +19,6 @@ struct pt_vm_runtime {
 	pid_t pid;          /* the pid the pidfile records (0: none) */
 	bool running;       /* a live VMM holds the pidfile */
 	bool stale_pidfile; /* a pidfile left by a VMM that died */
-	bool socket_exists; /* something is at the control socket's path */
 };
 
 /*

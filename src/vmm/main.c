@@ -432,17 +432,6 @@ static int pidfile_take(const char *vm_name, const char *path)
 	return fd;
 }
 
-static const char *console_kind_word(enum pt_console_kind k)
-{
-	switch (k) {
-	case PT_CONSOLE_STDIO: return "stdio";
-	case PT_CONSOLE_PTY: return "pty";
-	case PT_CONSOLE_FILE: return "file";
-	case PT_CONSOLE_NONE: break;
-	}
-	return "none";
-}
-
 static int run(const struct args *a, const struct pt_vm_def *d)
 {
 	struct pt_vm_opts o = {
@@ -487,7 +476,7 @@ static int run(const struct args *a, const struct pt_vm_def *d)
 	o.console_ctx = &con;
 	if (con.out_fd < 0 && con.log_fd < 0)
 		o.console_out = NULL;
-	o.console_kind = console_kind_word(choice.kind);
+	o.console_kind = pt_console_kind_name(choice.kind);
 	o.console_path = choice.kind == PT_CONSOLE_PTY ? con.pty_path :
 			 choice.kind == PT_CONSOLE_FILE ? choice.file : NULL;
 
