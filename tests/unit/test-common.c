@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,26 @@ static pid_t hold_in_child(const char *path, int *ret_pipe)
 	return pid;
 }
 
+/* Waits (bounded) until pid is a zombie: the state letter in /proc/PID/stat is Z. */
+static void wait_zombie(pid_t pid)
+{
+	char path[64], buf[256];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 500; i++) {
+		FILE *f = fopen(path, "r");
+		char *paren = NULL;
+
+		if (f && fgets(buf, sizeof(buf), f))
+			paren = strrchr(buf, ')');
+		if (f)
+			fclose(f);
+		if (paren && paren[1] == ' ' && paren[2] == 'Z')
+			return;
+		usleep(10000);
+	}
+}
+
 static void test_pidfile(struct tap *t)
 {
 	char dir[] = "/tmp/pt-pidfile-XXXXXX", path[128], text[32] = "";
@@ -165,6 +186,12 @@ static void test_pidfile(struct tap *t)
 	tap_is_int(t, pid, child, "pidfile: another process's hold is seen");
 	tap_is_int(t, pt_pidfile_acquire(path, &holder), -EBUSY, "pidfile: and refused to us");
 	close(wr);
+	/* Its reaper (us) sleeps: the holder stays a zombie, as a VMM orphaned to a
+	 * slow init does; kill(pid, 0) succeeds on it, the lock is already gone. */
+	wait_zombie(child);
+	tap_ok(t, kill(child, 0) == 0, "pidfile: the exited holder is an unreaped zombie");
+	tap_is_int(t, pt_pidfile_probe(path, &pid), 0,
+		   "pidfile: a zombie holder does not run (its lock went with its exit)");
 	waitpid(child, &st, 0);
 	tap_is_int(t, pt_pidfile_probe(path, &pid), 0, "pidfile: a dead holder's file is stale");
 	tap_is_int(t, pid, child, "pidfile: the stale file still names the dead pid");
