@@ -52,6 +52,11 @@ tests/guest/test-guest-qemu-kvm: $(top_srcdir)/tests/guest/test-guest-qemu.sh $(
 		$(abs_top_builddir) ACCEL=kvm >$@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
 
+# When does this KVM end a level-triggered interrupt (at the guest's EOI, or at
+# delivery as some software backends do)? test-guest-qemu-kvm asks it first.
+check_PROGRAMS += tests/guest/probe-level-eoi
+tests_guest_probe_level_eoi_SOURCES = tests/guest/probe-level-eoi.c
+
 check_DATA += tests/guest/test-guest-qemu-kvm
 CLEANFILES += tests/guest/test-guest-qemu-kvm
 TESTS += tests/guest/test-guest-qemu.sh tests/guest/test-guest-qemu-kvm

@@ -45,6 +45,17 @@ if [ ! -f "$guest" ]; then
 	exit 1
 fi
 
+# Level-triggered semantics differ between KVM backends: upstream KVM keeps a level
+# interrupt in service until the guest's EOI, the software KVM of some build machines
+# (HOST-KVM.md) completes it at delivery. Ask the backend first (tests/guest/probe-level-eoi)
+# and expect only what holds on it; the exact semantics are asserted where they hold.
+level_eoi=at-eoi
+if [ "$accel" = kvm ]; then
+	probe=${top_builddir:-.}/tests/guest/probe-level-eoi
+	level_eoi=$("$probe" 2>"${TMPDIR:-/tmp}/probe-level-eoi.$$") && level_eoi=${level_eoi#level-eoi: }
+	probe_rc=$?
+fi
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-guest-qemu.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
@@ -308,6 +319,23 @@ ok $? "irq-wait: 3 interrupts, all on the destination CPU"
 has irq '^TG result scenario=irq-wait status=PASS detail="received=[3-9][0-9]* unexpected=0 elapsed_ms=[0-9]+ ended=expect"$'
 ok $? "irq-wait: PASS when the expectation is met"
 
+# -- the backend probe: which level semantics the checks below expect
+if [ "$accel" = kvm ]; then
+	if [ "$probe_rc" -eq 0 ]; then
+		echo "# this KVM ends a level interrupt $level_eoi (tests/guest/probe-level-eoi)"
+	else
+		sed 's/^/# /' "${TMPDIR:-/tmp}/probe-level-eoi.$$"
+	fi
+	rm -f "${TMPDIR:-/tmp}/probe-level-eoi.$$"
+	ok "$probe_rc" "level-EOI probe: the backend answered ($level_eoi)"
+	if [ -d /sys/module/kvm_amd ] || [ -d /sys/module/kvm_intel ]; then
+		ok "$([ "$level_eoi" = at-eoi ]; echo $?)" "level-EOI probe: hardware-backed KVM resamples at the guest's EOI"
+	else
+		n=$((n + 1))
+		echo "ok $n # SKIP level-EOI probe: this KVM is not hardware-backed, either answer is its own"
+	fi
+fi
+
 # -- irq-wait, level-triggered: edu's INTx (raised by a poke at BAR0+0x60, quieted in the
 #    handler at BAR0+0x64) on its IOAPIC pin, with the same devices as the info boot
 edu_bar=$(sed -n "s/^TG pci-bar bdf=$edu bar=0 kind=mem32 prefetch=0 addr=\(0x[0-9a-f]*\) .*/\1/p" "$tmp/info.out")
@@ -320,15 +348,29 @@ if [ -n "$edu_bar" ] && [ -n "$edu_irq" ]; then
 	boot storm 2 "scenario=irq-wait,selftest-ipi ioapic_pin=$edu_irq:0x51:level poke=$raise:1 expect=1 max=5" \
 		-device edu -device virtio-rng-pci
 fi
-has level "^TG ioapic-pin gsi=$edu_irq ioapic_id=0 pin=$edu_irq vector=0x51 trigger=level polarity=high dest=1\$" &&
-	has level '^TG irq vec=0x51 cpu=1 count=1$' && ! has level '^TG irq vec=0x51 cpu=[0-9]+ count=2$'
-ok $? "irq-wait level: one interrupt per assertion when the handler quiets the device"
-has level '^TG result scenario=irq-wait status=PASS detail="received=1 unexpected=0 elapsed_ms=[0-9]+ ended=expect"$'
-ok $? "irq-wait level: PASS"
-has storm '^TG result scenario=irq-wait status=FAIL detail="received=[0-9]+ unexpected=0 elapsed_ms=[0-9]+ ended=storm storm_vector=0x51"$'
-ok $? "irq-wait level: a line that stays asserted is a storm, stopped at max"
-has storm '^TG result scenario=selftest-ipi status=PASS ' && has storm '^TG done status=FAIL code=1 elapsed_ms=[0-9]+$'
-ok $? "irq-wait level: the pin is masked and the next scenario runs"
+if [ "$level_eoi" = at-eoi ]; then
+	has level "^TG ioapic-pin gsi=$edu_irq ioapic_id=0 pin=$edu_irq vector=0x51 trigger=level polarity=high dest=1\$" &&
+		has level '^TG irq vec=0x51 cpu=1 count=1$' && ! has level '^TG irq vec=0x51 cpu=[0-9]+ count=2$'
+	ok $? "irq-wait level: one interrupt per assertion when the handler quiets the device"
+	has level '^TG result scenario=irq-wait status=PASS detail="received=1 unexpected=0 elapsed_ms=[0-9]+ ended=expect"$'
+	ok $? "irq-wait level: PASS"
+	has storm '^TG result scenario=irq-wait status=FAIL detail="received=[0-9]+ unexpected=0 elapsed_ms=[0-9]+ ended=storm storm_vector=0x51"$'
+	ok $? "irq-wait level: a line that stays asserted is a storm, stopped at max"
+	has storm '^TG result scenario=selftest-ipi status=PASS ' && has storm '^TG done status=FAIL code=1 elapsed_ms=[0-9]+$'
+	ok $? "irq-wait level: the pin is masked and the next scenario runs"
+else
+	# Completed at delivery: the line the handler quiets may be delivered once more
+	# before the handler runs, and a storm may be cut short by the expectation.
+	has level "^TG ioapic-pin gsi=$edu_irq ioapic_id=0 pin=$edu_irq vector=0x51 trigger=level polarity=high dest=1\$" &&
+		has level '^TG irq vec=0x51 cpu=1 count=1$' && ! has level '^TG irq vec=0x51 cpu=0 '
+	ok $? "irq-wait level ($level_eoi): the assertion is delivered to the destination CPU"
+	has level '^TG result scenario=irq-wait status=PASS detail="received=[1-9][0-9]* unexpected=0 elapsed_ms=[0-9]+ ended=expect"$'
+	ok $? "irq-wait level ($level_eoi): PASS, nothing unexpected"
+	has storm '^TG irq vec=0x51 cpu=0 count=2$'
+	ok $? "irq-wait level ($level_eoi): a line that stays asserted is delivered again"
+	has storm '^TG result scenario=selftest-ipi status=PASS ' && has storm '^TG done status=[A-Z]+ code=[01] elapsed_ms=[0-9]+$'
+	ok $? "irq-wait level ($level_eoi): the pin is masked and the next scenario runs"
+fi
 
 # -- stop_vector ends the wait; print=summary prints counts only
 boot stop 1 "scenario=irq-wait ioapic_pin=2:0x50:edge stop_vector=0x50 print=summary wait_ms=5000"
