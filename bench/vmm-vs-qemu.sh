@@ -15,7 +15,7 @@ vmm="$builddir/src/vmm/passthru-vmm"
 
 if [ ! -e /dev/kvm ] && [ -z "${PASSTHRU_TESTBED:-}" ]; then
 	exec flock /tmp/passthru-qemu.lock "$srcdir/tests/testbed/testbed-run" --timeout 600 \
-		--rw "$builddir" --env top_builddir="$builddir" --env top_srcdir="$srcdir" \
+		--ro "$srcdir" --rw "$builddir" --env top_builddir="$builddir" --env top_srcdir="$srcdir" \
 		--env PASSTHRU_BENCH_RUNS="$runs" -- sh "$srcdir/bench/vmm-vs-qemu.sh"
 fi
 command -v qemu-system-x86_64 >/dev/null || { echo "vmm_vs_qemu: skipped (no qemu-system-x86_64)"; exit 0; }
