@@ -22,3 +22,6 @@ EXTRA_DIST += tests/standalone-test.sh
 TESTS += tests/man-lint.sh
 EXTRA_DIST += tests/man-lint.sh
 AM_TESTS_ENVIRONMENT += MANPAGES='$(dist_man_MANS)'; export MANPAGES;
+
+TESTS += tests/tools/test-summary.sh
+EXTRA_DIST += tests/tools/test-summary.sh

@@ -64,6 +64,9 @@ cat > "$rw/checks.sh" <<'EOF'
 # Runs inside the testbed, cwd = the shared directory.
 pwd -P > pwd.out
 echo "written in the guest" > rw-file
+# The parent directory is a read-only share: readable, not writable.
+cat ../ro-marker > ro-read 2>&1
+touch ../ro-written 2>/dev/null && echo yes > ro-writable
 [ "${PASSTHRU_TESTBED:-}" = 1 ] && echo yes > env.out
 [ -c /dev/kvm ] && echo yes > kvm-exists
 if [ -x ./probe-kvm ]; then
@@ -91,8 +94,10 @@ done
 exit 0
 EOF
 
-# Boot 1: the checks, with an edu device; cwd is the read-write share.
-(cd "$rw" && "$run" --timeout 240 --rw "$rw" --device edu -- sh ./checks.sh) \
+# Boot 1: the checks, with an edu device; cwd is the read-write share, inside a
+# read-only share of its parent.
+echo "shared read-only" > "$tmp/ro-marker"
+(cd "$rw" && "$run" --timeout 240 --ro "$tmp" --rw "$rw" --device edu -- sh ./checks.sh) \
     >"$tmp/b1.out" 2>"$tmp/b1.err"
 rc1=$?
 if [ "$rc1" -eq 125 ] && grep -q 'no kernel:' "$tmp/b1.err"; then
@@ -100,10 +105,14 @@ if [ "$rc1" -eq 125 ] && grep -q 'no kernel:' "$tmp/b1.err"; then
     exit 0
 fi
 
-echo "1..15"
+echo "1..17"
 ok $(( rc1 != 0 )) "exit status 0 propagates (got $rc1)" "$tmp/b1.out" "$tmp/b1.err"
 [ "$(content "$rw/rw-file")" = "written in the guest" ]
 ok $? "a --rw directory receives a file from the guest"
+[ "$(content "$rw/ro-read")" = "shared read-only" ]
+ok $? "a --ro directory (the --rw one's parent, under /tmp) is readable inside" "$rw/ro-read"
+[ ! -e "$rw/ro-writable" ] && [ ! -e "$tmp/ro-written" ]
+ok $? "a --ro directory is not writable inside"
 [ "$(content "$rw/pwd.out")" = "$(cd "$rw" && pwd -P)" ]
 ok $? "the command runs in the caller's working directory" "$rw/pwd.out"
 [ "$(content "$rw/env.out")" = yes ]
