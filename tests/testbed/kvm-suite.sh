@@ -59,7 +59,7 @@ run_boot() { # ATTEMPT INNER BUDGET; sets tb
 	local pid cur=-2 now since i
 	(cd / && exec "$testbed" --timeout "$3" --smp "$smp" \
 		--device edu --device e1000e --device pci-testdev \
-		"${shares[@]}" --log "$results/console-$1.log" -- "$2") &
+		"${shares[@]}" "${testbed_args[@]}" --log "$results/console-$1.log" -- "$2") &
 	pid=$!
 	since=$SECONDS
 	while kill -0 "$pid" 2>/dev/null; do
@@ -85,9 +85,12 @@ run_boot() { # ATTEMPT INNER BUDGET; sets tb
 # says otherwise: the lockups seen with two had both stuck at once, and the
 # tests' own 2-vCPU guests time-share one.
 smp=${PASSTHRU_TESTBED_SMP:-1}
+# More testbed-run options, one per word (for measurements, e.g. "--append kvm_amd.npt=0").
+read -r -a testbed_args <<<"${PASSTHRU_TESTBED_ARGS:-}"
 exec 8>/tmp/passthru-qemu.lock
 flock 8
-for attempt in 1 2 3; do
+boots=${PASSTHRU_KVM_BOOTS:-3}
+for attempt in $(seq 1 "$boots"); do
 	inner="$results/run-$attempt.sh"
 	write_inner >"$inner" && chmod +x "$inner"
 	left=$(grep -c '^timeout' "$inner")
@@ -99,7 +102,7 @@ for attempt in 1 2 3; do
 	[ "$i" -ge 0 ] && stuck=${tests[$i]}
 	echo "# attempt $attempt: the testbed stopped (testbed-run exit $tb) during ${stuck:-startup};" \
 		"console: $results/console-$attempt.log"
-	if [ "$attempt" -lt 3 ] && [ "$i" -ge 0 ]; then
+	if [ "$attempt" -lt "$boots" ] && [ "$i" -ge 0 ]; then
 		echo "# retrying the unfinished tests in a fresh testbed boot"
 		[ -n "$stuck" ] && echo "# retried after a testbed stop: $stuck"
 	fi
