@@ -70,6 +70,9 @@ run_boot() { # ATTEMPT INNER BUDGET; sets tb
 			since=$SECONDS
 		elif [ $((SECONDS - since)) -gt $((per_test + stall_margin)) ]; then
 			echo "# attempt $1: no test ended for $((SECONDS - since)) s: stopping the testbed"
+			# For the measurements of stall-hunt.sh: a look at the stuck machine first.
+			[ -n "${PASSTHRU_KVM_STALL_HOOK:-}" ] &&
+				$PASSTHRU_KVM_STALL_HOOK "$results/stall-$1.txt" >/dev/null 2>&1
 			kill -TERM "$pid" 2>/dev/null
 			wait "$pid"
 			tb=124

@@ -9,6 +9,13 @@
 # make check_PROGRAMS check_DATA; STALL_TESTS overrides the tests (default: the
 # three the stalls hit in 2026-11).
 set -u
+if [ "${1:-}" = --look ]; then # --look QMP FILE: the stall hook
+	for i in 1 2 3; do
+		python3 "$(dirname "$0")/qmp-hmp.py" "$2" "info cpus" "info registers" >>"$3" 2>&1
+		sleep 1
+	done
+	exit 0
+fi
 [ $# -ge 2 ] || { echo "usage: $0 RUNS LABEL [TESTBED-RUN-OPTION]..." >&2; exit 2; }
 runs=$1 label=$2
 shift 2
@@ -17,7 +24,11 @@ export top_builddir=${top_builddir:-$PWD}
 export top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 export KVM_TESTS=${STALL_TESTS:-tests/vmm/test-vm-kvm tests/vmm/test-linux-kvm tests/guest/test-guest-qemu-kvm}
 export PASSTHRU_KVM_BOOTS=1
-export PASSTHRU_TESTBED_ARGS="$*"
+# On a stall, look at the stuck machine through QMP before it is stopped: where its
+# CPU is (three register dumps a second apart), appended to stall-N.txt.
+qmp=${TMPDIR:-/tmp}/stall-hunt-$$.qmp
+export PASSTHRU_TESTBED_ARGS="$* --qmp $qmp"
+export PASSTHRU_KVM_STALL_HOOK="$here/stall-hunt.sh --look $qmp"
 tsv=$top_builddir/stall-hunt.tsv
 logs=$top_builddir/stall-hunt
 mkdir -p "$logs"
@@ -28,6 +39,7 @@ for i in $(seq 1 "$runs"); do
 	secs=$((SECONDS - t0))
 	where=$(sed -n 's/^# attempt 1: the testbed stopped .* during \([^;]*\);.*/\1/p' "$logs/$label-$i.tap" | sed 's|.*/||')
 	cp "$top_builddir/tests/testbed/kvm-results/console-1.log" "$logs/$label-$i.console" 2>/dev/null
+	cp "$top_builddir/tests/testbed/kvm-results/stall-1.txt" "$logs/$label-$i.stall" 2>/dev/null
 	stalled=0
 	[ -n "$where" ] && stalled=1 stalls=$((stalls + 1))
 	failed=$(grep -c '^not ok' "$logs/$label-$i.tap")
