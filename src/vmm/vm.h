@@ -116,8 +116,11 @@ int pt_vm_irq_line(struct pt_vm *vm, unsigned gsi, bool level);
 /*
  * Device hooks for the layers built on the VM (device assignment): trapped
  * port I/O and MMIO ranges, served on the vCPU threads (handlers must be
- * thread-safe and must not add or remove ranges themselves), and host memory
- * mapped straight into the guest (a BAR VFIO lets us mmap). Any thread.
+ * thread-safe), and host memory mapped straight into the guest (a BAR VFIO lets
+ * us mmap). Any thread, handlers included: a config write that moves a BAR
+ * removes and adds ranges and slots from the config port's handler (iobus.h has
+ * the model). A handler must not remove its own range; after pt_vm_pio_del or
+ * pt_vm_mmio_del returns, no thread is inside the removed range's handler.
  * -EEXIST for an overlap, -ENOSPC when KVM has no free memory slot.
  */
 typedef void (*pt_vm_io_fn)(void *ctx, uint64_t addr, unsigned size, bool write, uint64_t *val);

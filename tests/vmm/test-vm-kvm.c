@@ -290,6 +290,24 @@ static void hook_fn(void *ctx, uint64_t addr, unsigned size, bool write, uint64_
 		*val = 0xcafe1234;
 }
 
+/* A port handler that moves ranges, as a config write moving a BAR does. */
+struct move_hook {
+	struct pt_vm *vm;
+	int calls, del_port, add_port, add_mmio, del_mmio;
+};
+
+static void move_fn(void *ctx, uint64_t addr, unsigned size, bool write, uint64_t *val)
+{
+	struct move_hook *m = ctx;
+
+	(void)addr, (void)size, (void)write, (void)val;
+	m->calls++;
+	m->add_port = pt_vm_pio_add(m->vm, 0x1240, 8, hook_fn, NULL, "moved I/O BAR");
+	m->add_mmio = pt_vm_mmio_add(m->vm, 0xd0002000, 0x1000, hook_fn, NULL, "moved BAR");
+	m->del_mmio = pt_vm_mmio_del(m->vm, 0xd0001000);
+	m->del_port = pt_vm_pio_del(m->vm, 0x1240);
+}
+
 /* What device assignment builds on: memory slots, trapped MMIO and port ranges. */
 static void test_device_hooks(struct tap *t)
 {
@@ -357,6 +375,23 @@ static void test_device_hooks(struct tap *t)
 			       "the guest's write to 0x1234 reached the handler, and the guest went on");
 		else
 			tap_ok(t, 0, "the guest's write reached the handler");
+		pt_vm_destroy(vm);
+	}
+	/* Ranges added and removed from a handler on the vCPU thread: no deadlock. */
+	vm = NULL;
+	if (pt_vm_create(&o, &vm) == 0) {
+		struct move_hook m = { .vm = vm };
+
+		pt_vm_mmio_add(vm, 0xd0001000, 0x1000, hook_fn, &h, "old BAR");
+		pt_vm_pio_add(vm, 0x1234, 1, move_fn, &m, "config");
+		if (pt_vm_load_multiboot(vm, MINIGUEST, "u") == 0 && pt_vm_start(vm) == 0 &&
+		    pt_vm_wait(vm, KVM_TEST_TIMEOUT_MS, &ex) == 0)
+			tap_ok(t, m.calls == 1 && !m.add_port && !m.add_mmio && !m.del_mmio &&
+			       !m.del_port && ex.kind == PT_VM_EXIT_DEBUG && ex.code == 0xbad,
+			       "a handler adds and removes port and MMIO ranges on the vCPU thread, "
+			       "and the guest goes on");
+		else
+			tap_ok(t, 0, "a handler that moves ranges: the VM did not end (deadlock?)");
 		pt_vm_destroy(vm);
 	}
 	free(page);
