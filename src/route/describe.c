@@ -29,7 +29,7 @@ const char *pt_route_chip_name(enum pt_route_chip chip)
 	return "unknown";
 }
 
-int pt_route_table_describe(const struct pt_route_table *t, pt_route_desc_fn fn, void *opaque)
+static int describe_locked(const struct pt_route_table *t, pt_route_desc_fn fn, void *opaque)
 {
 	for (unsigned gsi = 0; gsi < t->max_entries; gsi++) {
 		const struct pt_route_slot *s = &t->slots[gsi];
@@ -61,4 +61,14 @@ int pt_route_table_describe(const struct pt_route_table *t, pt_route_desc_fn fn,
 		}
 	}
 	return 0;
+}
+
+int pt_route_table_describe(const struct pt_route_table *t, pt_route_desc_fn fn, void *opaque)
+{
+	int r;
+
+	pt_route_lock(t);
+	r = describe_locked(t, fn, opaque);
+	pt_route_unlock(t);
+	return r;
 }

@@ -41,6 +41,7 @@ unsigned pt_route_table_encode(const struct pt_route_table *t, struct kvm_irq_ro
 {
 	unsigned n = 0;
 
+	pt_route_lock(t);
 	for (unsigned gsi = 0; gsi < t->max_entries; gsi++) {
 		const struct pt_route_slot *s = &t->slots[gsi];
 
@@ -59,5 +60,6 @@ unsigned pt_route_table_encode(const struct pt_route_table *t, struct kvm_irq_ro
 	}
 	out->nr = n < cap ? n : cap;
 	out->flags = 0;
+	pt_route_unlock(t);
 	return n;
 }

@@ -62,6 +62,20 @@ bool pt_gsi_alloc_in_use(const struct pt_gsi_alloc *a, unsigned gsi)
 	return a->bits[idx / WORD_BITS] & (UINT64_C(1) << (idx % WORD_BITS));
 }
 
+int pt_gsi_alloc_take(struct pt_gsi_alloc *a, unsigned gsi)
+{
+	unsigned idx;
+
+	if (gsi < a->first || gsi >= a->limit)
+		return -EINVAL;
+	if (pt_gsi_alloc_in_use(a, gsi))
+		return -EBUSY;
+	idx = gsi - a->first;
+	a->bits[idx / WORD_BITS] |= UINT64_C(1) << (idx % WORD_BITS);
+	a->used++;
+	return 0;
+}
+
 int pt_gsi_alloc_put(struct pt_gsi_alloc *a, unsigned gsi)
 {
 	unsigned idx;

@@ -22,6 +22,9 @@ void pt_gsi_alloc_fini(struct pt_gsi_alloc *a);
 /* The lowest free GSI in *ret_gsi, or -ENOSPC when every number is taken. */
 int pt_gsi_alloc_get(struct pt_gsi_alloc *a, unsigned *ret_gsi);
 
+/* Marks gsi in use again (a rolled-back removal); -EBUSY if it is, -EINVAL if out of range. */
+int pt_gsi_alloc_take(struct pt_gsi_alloc *a, unsigned gsi);
+
 /* Returns -EINVAL if gsi is out of range or was not allocated. */
 int pt_gsi_alloc_put(struct pt_gsi_alloc *a, unsigned gsi);
 

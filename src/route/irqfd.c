@@ -13,7 +13,8 @@ static const char *owner_name(const struct pt_route_slot *s)
 	return s->owner[0] ? s->owner : "default";
 }
 
-int pt_route_irqfd_assign(struct pt_route_table *t, unsigned gsi, int eventfd, int resamplefd)
+static int irqfd_assign_locked(struct pt_route_table *t, unsigned gsi, int eventfd,
+			       int resamplefd)
 {
 	struct pt_route_slot *s;
 	struct kvm_irqfd req;
@@ -66,7 +67,7 @@ int pt_route_irqfd_assign(struct pt_route_table *t, unsigned gsi, int eventfd, i
 	return 0;
 }
 
-int pt_route_irqfd_deassign(struct pt_route_table *t, unsigned gsi)
+static int irqfd_deassign_locked(struct pt_route_table *t, unsigned gsi)
 {
 	struct pt_route_slot *s;
 	struct kvm_irqfd req;
@@ -91,9 +92,34 @@ int pt_route_irqfd_deassign(struct pt_route_table *t, unsigned gsi)
 	return 0;
 }
 
+int pt_route_irqfd_assign(struct pt_route_table *t, unsigned gsi, int eventfd, int resamplefd)
+{
+	int r;
+
+	pt_route_lock(t);
+	r = irqfd_assign_locked(t, gsi, eventfd, resamplefd);
+	pt_route_unlock(t);
+	return r;
+}
+
+int pt_route_irqfd_deassign(struct pt_route_table *t, unsigned gsi)
+{
+	int r;
+
+	pt_route_lock(t);
+	r = irqfd_deassign_locked(t, gsi);
+	pt_route_unlock(t);
+	return r;
+}
+
 int pt_route_irqfd_of(const struct pt_route_table *t, unsigned gsi)
 {
-	return gsi < t->max_entries ? t->slots[gsi].irqfd : -1;
+	int fd;
+
+	pt_route_lock(t);
+	fd = gsi < t->max_entries ? t->slots[gsi].irqfd : -1;
+	pt_route_unlock(t);
+	return fd;
 }
 
 int pt_route_signal_msi(struct pt_route_table *t, const struct pt_msi_msg *msg)

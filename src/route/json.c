@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "route/describe.h"
+#include "route/table_impl.h"
 
 static json_t *int_or_null(long long v, bool present)
 {
@@ -60,7 +61,7 @@ static int add_route(const struct pt_route_desc *d, void *opaque)
 	return json_array_append_new(routes, o) ? -ENOMEM : 0;
 }
 
-json_t *pt_route_table_to_json(const struct pt_route_table *t)
+static json_t *to_json_locked(const struct pt_route_table *t)
 {
 	struct pt_route_stats st;
 	json_t *root, *routes;
@@ -93,4 +94,15 @@ fail:
 	json_decref(routes);
 	json_decref(root);
 	return NULL;
+}
+
+/* One consistent picture: the counters and the entries under the same lock. */
+json_t *pt_route_table_to_json(const struct pt_route_table *t)
+{
+	json_t *j;
+
+	pt_route_lock(t);
+	j = to_json_locked(t);
+	pt_route_unlock(t);
+	return j;
 }

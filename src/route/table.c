@@ -29,7 +29,9 @@ int pt_route_table_new(const struct pt_route_ops *ops, void *opaque, unsigned ma
 	};
 	t->slots = calloc(max_entries, sizeof(*t->slots));
 	t->buf = malloc(pt_route_encoded_size(max_entries));
-	if (!t->slots || !t->buf) {
+	t->undo = calloc(max_entries, sizeof(*t->undo));
+	t->logged = calloc(max_entries, 1);
+	if (!t->slots || !t->buf || !t->undo || !t->logged) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -42,9 +44,19 @@ int pt_route_table_new(const struct pt_route_ops *ops, void *opaque, unsigned ma
 		t->slots[gsi].owner_vector = PT_ROUTE_NO_VECTOR;
 	}
 	t->nr_entries = pt_route_default_fill(t->slots, mode);
+	{
+		pthread_mutexattr_t attr;
+
+		pthread_mutexattr_init(&attr);
+		pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&t->lock, &attr);
+		pthread_mutexattr_destroy(&attr);
+	}
 	*ret = t;
 	return 0;
 fail:
+	free(t->logged);
+	free(t->undo);
 	free(t->buf);
 	free(t->slots);
 	free(t);
@@ -56,46 +68,117 @@ void pt_route_table_free(struct pt_route_table *t)
 	if (!t)
 		return;
 	pt_gsi_alloc_fini(&t->msi_gsis);
+	pthread_mutex_destroy(&t->lock);
+	free(t->logged);
+	free(t->undo);
 	free(t->buf);
 	free(t->slots);
 	free(t);
 }
 
+void pt_route_slot_touch(struct pt_route_table *t, unsigned gsi)
+{
+	if (t->logged[gsi])
+		return;
+	t->logged[gsi] = 1;
+	t->undo[t->nr_undo].gsi = gsi;
+	t->undo[t->nr_undo].old = t->slots[gsi];
+	t->nr_undo++;
+}
+
+static void undo_forget(struct pt_route_table *t)
+{
+	for (unsigned i = 0; i < t->nr_undo; i++)
+		t->logged[t->undo[i].gsi] = 0;
+	t->nr_undo = 0;
+}
+
+/*
+ * KVM refused the table: put every route changed since the last good commit back as
+ * it was, so the model equals the kernel again and the next commit (another device's)
+ * does not fail on the same entries. irqfd bindings are the kernel's current ones and
+ * stay as they are.
+ */
+static void rollback(struct pt_route_table *t)
+{
+	for (unsigned i = t->nr_undo; i-- > 0;) {
+		unsigned gsi = t->undo[i].gsi;
+		struct pt_route_slot *s = &t->slots[gsi], old = t->undo[i].old;
+		bool was_msi = old.type == PT_ROUTE_MSI, is_msi = s->type == PT_ROUTE_MSI;
+
+		old.irqfd = s->irqfd;
+		old.resamplefd = s->resamplefd;
+		if (was_msi && !is_msi)
+			pt_gsi_alloc_take(&t->msi_gsis, gsi);
+		else if (!was_msi && is_msi)
+			pt_gsi_alloc_put(&t->msi_gsis, gsi);
+		t->nr_entries += (old.type != PT_ROUTE_NONE) - (s->type != PT_ROUTE_NONE);
+		t->nr_msi += was_msi - is_msi;
+		*s = old;
+	}
+	undo_forget(t);
+	t->dirty = false;
+}
+
 int pt_route_table_commit(struct pt_route_table *t)
 {
 	unsigned n;
-	int r;
+	int r = 0;
 
+	pt_route_lock(t);
 	if (!t->dirty)
-		return 0;
+		goto out;
 	n = pt_route_table_encode(t, t->buf, t->max_entries);
 	/* The allocator keeps the entry count within the maximum. */
 	if (n > t->max_entries || n != t->nr_entries) {
 		pt_err("internal error: routing table has %u entries, expected %u (max %u)",
 		       n, t->nr_entries, t->max_entries);
-		return -EOVERFLOW;
+		r = -EOVERFLOW;
+		goto out;
 	}
 	r = t->ops->set_gsi_routing(t->opaque, t->buf);
 	if (r < 0) {
 		t->commit_failures++;
-		pt_err("KVM_SET_GSI_ROUTING with %u entries (%u MSI) failed: %s", n, t->nr_msi,
-		       strerror(-r));
-		return r;
+		pt_err("KVM_SET_GSI_ROUTING with %u entries (%u MSI) failed: %s; the %u routes "
+		       "changed since the last commit are back as they were", n, t->nr_msi,
+		       strerror(-r), t->nr_undo);
+		rollback(t);
+		goto out;
 	}
 	t->commits++;
 	t->entries_committed += n;
 	t->dirty = false;
-	return 0;
+	undo_forget(t);
+out:
+	pt_route_unlock(t);
+	return r;
 }
 
 void pt_route_table_invalidate(struct pt_route_table *t)
 {
+	pt_route_lock(t);
 	t->dirty = true;
+	pt_route_unlock(t);
 }
 
 bool pt_route_table_dirty(const struct pt_route_table *t)
 {
-	return t->dirty;
+	bool d;
+
+	pt_route_lock(t);
+	d = t->dirty;
+	pt_route_unlock(t);
+	return d;
+}
+
+void pt_route_table_lock(struct pt_route_table *t)
+{
+	pt_route_lock(t);
+}
+
+void pt_route_table_unlock(struct pt_route_table *t)
+{
+	pt_route_unlock(t);
 }
 
 enum pt_irqchip pt_route_table_mode(const struct pt_route_table *t)
@@ -105,6 +188,7 @@ enum pt_irqchip pt_route_table_mode(const struct pt_route_table *t)
 
 void pt_route_table_stats(const struct pt_route_table *t, struct pt_route_stats *ret)
 {
+	pt_route_lock(t);
 	*ret = (struct pt_route_stats){
 		.commits = t->commits,
 		.entries_committed = t->entries_committed,
@@ -115,6 +199,7 @@ void pt_route_table_stats(const struct pt_route_table *t, struct pt_route_stats 
 		.irqfds = t->nr_irqfds,
 		.dirty = t->dirty,
 	};
+	pt_route_unlock(t);
 }
 
 int pt_route_owner_set(struct pt_route_slot *s, const char *dev, int vector)
@@ -145,8 +230,8 @@ static struct pt_route_slot *msi_slot(struct pt_route_table *t, unsigned gsi, co
 	return NULL;
 }
 
-int pt_route_msi_add(struct pt_route_table *t, const char *dev, int vector,
-		     enum pt_vector_state state, const struct pt_msi_msg *msg, int *ret_gsi)
+static int msi_add_locked(struct pt_route_table *t, const char *dev, int vector,
+			  enum pt_vector_state state, const struct pt_msi_msg *msg, int *ret_gsi)
 {
 	struct pt_route_slot *s;
 	unsigned gsi;
@@ -179,6 +264,7 @@ int pt_route_msi_add(struct pt_route_table *t, const char *dev, int vector,
 		return -ENOSPC;
 	}
 	s = &t->slots[gsi];
+	pt_route_slot_touch(t, gsi);
 	r = pt_route_owner_set(s, dev, vector);
 	if (r < 0) {
 		pt_gsi_alloc_put(&t->msi_gsis, gsi);
@@ -193,7 +279,8 @@ int pt_route_msi_add(struct pt_route_table *t, const char *dev, int vector,
 	return 0;
 }
 
-int pt_route_msi_update(struct pt_route_table *t, unsigned gsi, const struct pt_msi_msg *msg)
+static int msi_update_locked(struct pt_route_table *t, unsigned gsi,
+			     const struct pt_msi_msg *msg)
 {
 	struct pt_route_slot *s = msi_slot(t, gsi, "MSI route update");
 
@@ -201,12 +288,13 @@ int pt_route_msi_update(struct pt_route_table *t, unsigned gsi, const struct pt_
 		return -ENOENT;
 	if (pt_msi_msg_equal(&s->msg, msg))
 		return 0;
+	pt_route_slot_touch(t, gsi);
 	s->msg = *msg;
 	t->dirty = true;
 	return 0;
 }
 
-int pt_route_msi_remove(struct pt_route_table *t, unsigned gsi)
+static int msi_remove_locked(struct pt_route_table *t, unsigned gsi)
 {
 	struct pt_route_slot *s = msi_slot(t, gsi, "MSI route removal");
 	int r;
@@ -219,6 +307,7 @@ int pt_route_msi_remove(struct pt_route_table *t, unsigned gsi)
 		if (r < 0)
 			return r;
 	}
+	pt_route_slot_touch(t, gsi);
 	pt_gsi_alloc_put(&t->msi_gsis, gsi);
 	*s = (struct pt_route_slot){
 		.type = PT_ROUTE_NONE, .owner_vector = PT_ROUTE_NO_VECTOR,
@@ -230,7 +319,7 @@ int pt_route_msi_remove(struct pt_route_table *t, unsigned gsi)
 	return 0;
 }
 
-int pt_route_pin_claim(struct pt_route_table *t, unsigned gsi, const char *dev)
+static int pin_claim_locked(struct pt_route_table *t, unsigned gsi, const char *dev)
 {
 	struct pt_route_slot *s;
 
@@ -249,7 +338,7 @@ int pt_route_pin_claim(struct pt_route_table *t, unsigned gsi, const char *dev)
 	return pt_route_owner_set(s, dev, PT_ROUTE_NO_VECTOR);
 }
 
-int pt_route_pin_release(struct pt_route_table *t, unsigned gsi)
+static int pin_release_locked(struct pt_route_table *t, unsigned gsi)
 {
 	int r;
 
@@ -264,4 +353,33 @@ int pt_route_pin_release(struct pt_route_table *t, unsigned gsi)
 	}
 	t->slots[gsi].owner[0] = '\0';
 	return 0;
+}
+
+/* The public calls: each under the table's lock (route/table.h). */
+#define LOCKED(t, call) ({ int _r; pt_route_lock(t); _r = (call); pt_route_unlock(t); _r; })
+
+int pt_route_msi_add(struct pt_route_table *t, const char *dev, int vector,
+		     enum pt_vector_state state, const struct pt_msi_msg *msg, int *ret_gsi)
+{
+	return LOCKED(t, msi_add_locked(t, dev, vector, state, msg, ret_gsi));
+}
+
+int pt_route_msi_update(struct pt_route_table *t, unsigned gsi, const struct pt_msi_msg *msg)
+{
+	return LOCKED(t, msi_update_locked(t, gsi, msg));
+}
+
+int pt_route_msi_remove(struct pt_route_table *t, unsigned gsi)
+{
+	return LOCKED(t, msi_remove_locked(t, gsi));
+}
+
+int pt_route_pin_claim(struct pt_route_table *t, unsigned gsi, const char *dev)
+{
+	return LOCKED(t, pin_claim_locked(t, gsi, dev));
+}
+
+int pt_route_pin_release(struct pt_route_table *t, unsigned gsi)
+{
+	return LOCKED(t, pin_release_locked(t, gsi));
 }

@@ -11,7 +11,13 @@
  * The kernel calls go through struct pt_route_ops, so the model is testable without
  * KVM; pt_route_table_new_kvm() uses the real ioctls on a VM file descriptor.
  *
- * Not thread-safe: the VM object that owns the table serializes calls.
+ * Thread-safe: every call takes the table's lock (a recursive mutex), so the control
+ * thread can describe the table while vCPU threads change it. A device's burst (its
+ * changes and the commit that ends it) should hold pt_route_table_lock() throughout,
+ * so that a commit carries that device's changes only: when KVM refuses a commit,
+ * every route changed since the last good one is put back as it was (the GSIs the
+ * burst got are free again) and the error goes to the caller, so one device's bad
+ * route never fails the next device's commit.
  */
 #ifndef PT_ROUTE_TABLE_H
 #define PT_ROUTE_TABLE_H
@@ -76,8 +82,14 @@ int pt_route_table_new(const struct pt_route_ops *ops, void *opaque, unsigned ma
 /* Releases memory only: no ioctl (closing the VM fd drops routes and irqfds). */
 void pt_route_table_free(struct pt_route_table *t);
 
-/* One KVM_SET_GSI_ROUTING with the whole table if anything changed, else nothing. */
+/*
+ * One KVM_SET_GSI_ROUTING with the whole table if anything changed, else nothing. On
+ * failure the routes changed since the last good commit are rolled back (logged).
+ */
 int pt_route_table_commit(struct pt_route_table *t);
+/* Hold the lock across a burst of changes and its commit (may nest). */
+void pt_route_table_lock(struct pt_route_table *t);
+void pt_route_table_unlock(struct pt_route_table *t);
 /* Forget what the kernel has: the next commit sends the table even if unchanged. */
 void pt_route_table_invalidate(struct pt_route_table *t);
 bool pt_route_table_dirty(const struct pt_route_table *t);

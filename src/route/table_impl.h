@@ -2,6 +2,8 @@
 #ifndef PT_ROUTE_TABLE_IMPL_H
 #define PT_ROUTE_TABLE_IMPL_H
 
+#include <pthread.h>
+
 #include "route/gsi_alloc.h"
 #include "route/table.h"
 
@@ -24,7 +26,14 @@ struct pt_route_slot {
 	int resamplefd; /* -1 unless a level binding */
 };
 
+/* A slot as it was at the last good commit, for rolling a failed one back. */
+struct pt_route_undo {
+	unsigned gsi;
+	struct pt_route_slot old;
+};
+
 struct pt_route_table {
+	pthread_mutex_t lock; /* recursive: public calls nest (irqfd_assign commits) */
 	const struct pt_route_ops *ops;
 	void *opaque;
 	int vm_fd; /* pt_route_table_new_kvm() only: what opaque points to */
@@ -37,8 +46,25 @@ struct pt_route_table {
 	struct pt_gsi_alloc msi_gsis;
 	struct pt_route_slot *slots; /* max_entries, indexed by GSI */
 	struct kvm_irq_routing *buf; /* room for max_entries, reused by every commit */
+	struct pt_route_undo *undo;  /* slots changed since the last good commit */
+	unsigned nr_undo;
+	uint8_t *logged;             /* per GSI: already in undo */
 	uint64_t commits, entries_committed, commit_failures;
 };
+
+/* The table's lock; the mutex is logically mutable even in a const table. */
+static inline void pt_route_lock(const struct pt_route_table *t)
+{
+	pthread_mutex_lock((pthread_mutex_t *)&t->lock);
+}
+
+static inline void pt_route_unlock(const struct pt_route_table *t)
+{
+	pthread_mutex_unlock((pthread_mutex_t *)&t->lock);
+}
+
+/* Records slot gsi's committed state before its route changes (first change only). */
+void pt_route_slot_touch(struct pt_route_table *t, unsigned gsi);
 
 /* Fill slots 0-23 with KVM's default IRQCHIP routes; returns the entry count. */
 unsigned pt_route_default_fill(struct pt_route_slot *slots, enum pt_irqchip mode);

@@ -261,17 +261,46 @@ static void test_commit_batching(struct tap *t)
 	f.fail_routing = -EINVAL;
 	tap_is_int(t, pt_route_table_commit(tab), -EINVAL, "a failed commit returns the error");
 	pt_route_table_stats(tab, &st);
-	tap_ok(t, st.dirty && st.commit_failures == 1 && st.commits == 1,
-	       "... and the table stays dirty, counted as a failure");
-	tap_is_int(t, pt_route_table_commit(tab), 0, "the retry succeeds");
-	tap_ok(t, f.entries[40].u.msi.address_lo == 0xfee01000 && f.entries[40].u.msi.data == 0x33,
-	       "the kernel has the retargeted route");
+	tap_ok(t, !st.dirty && st.commit_failures == 1 && st.commits == 1 && st.msi_routes == 256,
+	       "... rolls the burst back: clean again, counted as a failure, 256 MSI routes");
+	tap_is_int(t, pt_route_msi_update(tab, 24, &same), 0, "GSI 24 has its committed message back");
+	tap_ok(t, !pt_route_table_dirty(tab), "... (updating to it changes nothing)");
+
+	/* The next device's burst is not poisoned by the refused one. */
+	int extra = PT_ROUTE_NO_GSI, extra2 = PT_ROUTE_NO_GSI;
+
+	f.fail_routing = 0;
+	pt_route_msi_add(tab, "0000:05:00.0", 0, PT_VECTOR_LIVE, &other, &extra);
+	tap_is_int(t, pt_route_table_commit(tab), 0, "another device's commit succeeds");
+	tap_ok(t, f.entries[f.nr - 1].gsi == (unsigned)extra && f.entries[40].u.msi.data == 0x20,
+	       "the kernel has its route, and GSI 24 as committed before");
+
+	/* A refused burst that added and removed routes: the GSIs come back as they were. */
+	pt_route_msi_remove(tab, (unsigned)extra);
+	pt_route_msi_add(tab, "0000:06:00.0", 0, PT_VECTOR_LIVE, &other, &extra2);
+	f.fail_routing = -EINVAL;
+	pt_route_table_commit(tab);
+	pt_route_table_stats(tab, &st);
+	tap_ok(t, st.msi_routes == 257 && st.entries == 297 && !st.dirty,
+	       "a refused add + remove: 257 MSI routes and 297 entries again (%u, %u)",
+	       st.msi_routes, st.entries);
+	tap_is_int(t, pt_route_msi_update(tab, (unsigned)extra, &other), 0,
+		   "the removed route is back on its GSI");
+	f.fail_routing = 0;
+	int again = PT_ROUTE_NO_GSI;
+
+	pt_route_msi_add(tab, "0000:06:00.0", 0, PT_VECTOR_LIVE, &other, &again);
+	tap_ok(t, again != extra && again >= 24,
+	       "the rolled-back GSI is free for the next add, the restored one is not (got %d)",
+	       again);
+	pt_route_msi_remove(tab, (unsigned)again);
+	pt_route_msi_remove(tab, (unsigned)extra);
 	for (int v = 0; v < 256; v++)
 		pt_route_msi_remove(tab, (unsigned)gsi[v]);
 	pt_route_table_commit(tab);
 	pt_route_table_stats(tab, &st);
 	tap_ok(t, f.nr == 40 && st.commits == 3 && st.msi_routes == 0,
-	       "removing all 256 is one more commit back to the 40 defaults");
+	       "removing them all is one more commit back to the 40 defaults");
 	pt_route_table_free(tab);
 }
 
