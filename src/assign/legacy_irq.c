@@ -199,6 +199,18 @@ static int wire(struct legacy_dev *ld, struct legacy_irq_state *s)
 	return 0;
 }
 
+/* After a failed wire(): the previous mode back, and no MSI-X count left held. */
+static void restore(struct legacy_dev *ld, struct legacy_irq_state *old)
+{
+	int r = ld->msix_nr_held ? clear_held_msix_nr(ld) : 0;
+
+	if (r == 0)
+		r = wire(ld, old);
+	if (r < 0)
+		pt_err("%s: its previous interrupts (%s) could not be restored", ld->base.name,
+		       pt_assign_irq_kind_name(old->kind));
+}
+
 static int validate(struct legacy_dev *ld, const struct pt_assign_irqs *irqs)
 {
 	const char *name = ld->base.name;
@@ -387,9 +399,8 @@ int legacy_irq_set(struct pt_assign_dev *d, const struct pt_assign_irqs *irqs)
 		r = unwire(ld, old);
 		if (r == 0) {
 			r = wire(ld, &nw);
-			if (r < 0 && wire(ld, old) < 0)
-				pt_err("%s: its previous interrupts (%s) could not be restored",
-				       d->name, pt_assign_irq_kind_name(old->kind));
+			if (r < 0)
+				restore(ld, old);
 		}
 		if (r < 0) {
 			routes_undo(ld, &nw, &u, true);

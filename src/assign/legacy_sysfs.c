@@ -292,8 +292,12 @@ int legacy_region_rw(struct pt_assign_dev *d, unsigned index, uint64_t off, unsi
 		       "\"rom\")", d->name, index);
 		return -EINVAL;
 	}
-	r = off < reg->info.size ? check_access(ld, "BAR", (unsigned)off, len, reg->info.size)
-				 : check_access(ld, "BAR", UINT32_MAX, len, 0);
+	if (off >= reg->info.size) {
+		pt_err("%s: BAR %u access at 0x%" PRIx64 ": past its %" PRIu64 " bytes", d->name,
+		       index, off, reg->info.size);
+		return -EINVAL;
+	}
+	r = check_access(ld, "BAR", (unsigned)off, len, reg->info.size);
 	if (r < 0)
 		return r;
 	if (reg->info.flags & PT_REGION_MMIO) {
