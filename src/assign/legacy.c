@@ -87,7 +87,7 @@ int pt_legacy_open(const struct pt_assign_env *env, const struct pt_legacy_ops *
 		goto fail;
 	}
 	if (!pt_legacy_caps_usable(&ld->caps)) {
-		pt_err("%s: backend = legacy cannot be used: %s", ld->base.name,
+		pt_err("%s: backend = legacy cannot be used: %s; use backend = vfio", ld->base.name,
 		       pt_legacy_caps_why_not(&ld->caps, why, sizeof(why)));
 		r = -EOPNOTSUPP;
 		goto fail;

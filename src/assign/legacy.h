@@ -51,7 +51,7 @@ bool pt_legacy_caps_usable(const struct pt_legacy_caps *c);
 
 /*
  * Why not, in one phrase starting with the capability that is missing, e.g.
- * "KVM_CAP_DEVICE_ASSIGNMENT = 0: ... removed in Linux 4.12 ...; use backend = vfio".
+ * "KVM_CAP_DEVICE_ASSIGNMENT = 0: ... (the interface was removed in Linux 4.12)".
  * NULL when usable. Static text plus the numbers, written into buf.
  */
 const char *pt_legacy_caps_why_not(const struct pt_legacy_caps *c, char *buf, unsigned len);

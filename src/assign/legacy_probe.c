@@ -53,15 +53,15 @@ const char *pt_legacy_caps_why_not(const struct pt_legacy_caps *c, char *buf, un
 {
 	if (c->device_assignment <= 0)
 		snprintf(buf, len, "KVM_CAP_DEVICE_ASSIGNMENT = %d: this kernel has no legacy "
-			 "KVM_ASSIGN_* device assignment (the interface was removed in Linux 4.12); "
-			 "use backend = vfio", c->device_assignment);
+			 "KVM_ASSIGN_* device assignment (the interface was removed in Linux 4.12)",
+			 c->device_assignment);
 	else if (c->iommu <= 0)
 		snprintf(buf, len, "KVM_CAP_IOMMU = %d: KVM finds no IOMMU, and legacy assignment "
-			 "needs one (enable intel_iommu=on or amd_iommu=on); use backend = vfio",
+			 "needs one (enable intel_iommu=on or amd_iommu=on)",
 			 c->iommu);
 	else if (c->assign_dev_irq <= 0)
 		snprintf(buf, len, "KVM_CAP_ASSIGN_DEV_IRQ = %d: this kernel's legacy assignment "
-			 "predates KVM_ASSIGN_DEV_IRQ (Linux 2.6.31); use backend = vfio",
+			 "predates KVM_ASSIGN_DEV_IRQ (Linux 2.6.31)",
 			 c->assign_dev_irq);
 	else
 		return NULL;

@@ -18,8 +18,7 @@ static void legacy_reason(const struct pt_assign_facts *f, char *buf, size_t len
 	*ret_ok = false;
 	if (f->kvm_error) {
 		snprintf(buf, len, "legacy KVM_ASSIGN_* assignment cannot be probed: /dev/kvm: %s "
-			 "(the interface was removed in Linux 4.12 anyway); use backend = vfio",
-			 strerror(-f->kvm_error));
+			 "(the interface was removed in Linux 4.12 anyway)", strerror(-f->kvm_error));
 		return;
 	}
 	if (!pt_legacy_caps_usable(&f->legacy)) {
@@ -41,7 +40,7 @@ void pt_assign_select(enum pt_backend wanted, const struct pt_assign_facts *f,
 		      struct pt_assign_choice *ret)
 {
 	const char *vwhy = f->vfio_why ? f->vfio_why : f->vfio ? "VFIO is ready" : "VFIO is not ready";
-	char legacy[PT_ASSIGN_REASON_MAX - 64];
+	char legacy[PT_ASSIGN_REASON_MAX / 2];
 	bool legacy_ok;
 
 	legacy_reason(f, legacy, sizeof(legacy), &legacy_ok);
@@ -55,8 +54,9 @@ void pt_assign_select(enum pt_backend wanted, const struct pt_assign_facts *f,
 	case PT_BACKEND_LEGACY:
 		ret->usable = legacy_ok;
 		ret->backend = PT_BACKEND_LEGACY;
-		snprintf(ret->reason, sizeof(ret->reason), "backend = legacy%s: %s",
-			 legacy_ok ? "" : " cannot be used", legacy);
+		snprintf(ret->reason, sizeof(ret->reason), "backend = legacy%s: %s%s",
+			 legacy_ok ? "" : " cannot be used", legacy,
+			 legacy_ok ? "" : "; use backend = vfio");
 		return;
 	case PT_BACKEND_AUTO:
 		break;
@@ -73,7 +73,7 @@ void pt_assign_select(enum pt_backend wanted, const struct pt_assign_facts *f,
 	} else {
 		ret->backend = PT_BACKEND_VFIO;
 		snprintf(ret->reason, sizeof(ret->reason), "backend = auto found no backend: "
-			 "VFIO cannot (%s); %s", vwhy, legacy);
+			 "VFIO cannot (%s); legacy: %s", vwhy, legacy);
 	}
 }
 

@@ -20,7 +20,7 @@ struct pt_assign_facts {
 	const char *vfio_why;         /* the evidence, for either answer (may be NULL) */
 };
 
-#define PT_ASSIGN_REASON_MAX 512
+#define PT_ASSIGN_REASON_MAX 1024
 
 struct pt_assign_choice {
 	bool usable;             /* false: the definition's backend cannot be used here */
