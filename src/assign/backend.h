@@ -51,9 +51,17 @@ enum pt_assign_region_flags {
 	PT_REGION_RW = 1 << 4,       /* region_rw works: trapped accesses can be forwarded */
 };
 
+#define PT_ASSIGN_MMAP_AREAS 4
+
 struct pt_assign_region {
 	uint64_t size;  /* 0: the region does not exist */
 	uint32_t flags; /* enum pt_assign_region_flags */
+	/*
+	 * With PT_REGION_MMAP: the parts region_mmap may map (VFIO's sparse mmap; legacy:
+	 * the whole region). The VMM still traps the MSI-X table and PBA pages itself.
+	 */
+	unsigned n_areas;
+	struct { uint64_t offset, size; } areas[PT_ASSIGN_MMAP_AREAS];
 };
 
 /* The interrupt mode the guest programmed; one at a time, as in the PCI spec. */

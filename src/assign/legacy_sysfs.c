@@ -57,6 +57,8 @@ static int parse_resource_table(struct legacy_dev *ld)
 			info->size = end - start + 1;
 			if (flags & IORESOURCE_MEM) {
 				info->flags = PT_REGION_MMIO | PT_REGION_MMAP | PT_REGION_RW;
+				info->n_areas = 1;
+				info->areas[0].size = info->size;
 				if (flags & IORESOURCE_MEM_64)
 					info->flags |= PT_REGION_MEM64;
 				if (flags & IORESOURCE_PREFETCH)
@@ -64,8 +66,11 @@ static int parse_resource_table(struct legacy_dev *ld)
 			} else {
 				info->flags = PT_REGION_RW; /* I/O ports: pread/pwrite on resourceN */
 			}
-			if (index == PT_ASSIGN_REGION_ROM)
-				info->flags &= ~(unsigned)(PT_REGION_MMAP | PT_REGION_RW); /* "rom" */
+			if (index == PT_ASSIGN_REGION_ROM) {
+				/* Read through sysfs "rom", which the VMM's ROM code handles. */
+				info->flags &= ~(unsigned)(PT_REGION_MMAP | PT_REGION_RW);
+				info->n_areas = 0;
+			}
 		}
 		index++;
 	}

@@ -541,7 +541,8 @@ static void sysfs_access(struct tap *t)
 	tap_is_int(t, b->config_read(w.dev, 3, 2, &v32), -EINVAL, "config: an unaligned read is refused");
 	rc = b->region_info(w.dev, 0, &reg);
 	tap_ok(t, rc == 0 && reg.size == 4096 &&
-		  reg.flags == (PT_REGION_MMIO | PT_REGION_MMAP | PT_REGION_RW),
+		  reg.flags == (PT_REGION_MMIO | PT_REGION_MMAP | PT_REGION_RW) && reg.n_areas == 1 &&
+		  reg.areas[0].offset == 0 && reg.areas[0].size == 4096,
 	       "BAR 0: 4 KiB of mappable memory (flags 0x%x)", reg.flags);
 	tap_ok(t, b->region_info(w.dev, 1, &reg) == 0 && reg.size == 0, "BAR 1: absent");
 	tap_ok(t, b->region_info(w.dev, 2, &reg) == 0 && reg.size == 32 && reg.flags == PT_REGION_RW,
