@@ -9,6 +9,7 @@ enum pt_exit_status {
 	PT_EXIT_UNSUPPORTED = 3, /* the host lacks what is needed (KVM, IOMMU, VFIO) */
 	PT_EXIT_REFUSED = 4,     /* refused for safety: device not assignable, in use */
 	PT_EXIT_NOT_FOUND = 5,   /* no such device, VM or running VMM */
+	PT_EXIT_BACKEND_GONE = 6, /* backend = legacy on a kernel without KVM_ASSIGN_* (Linux >= 4.12) */
 };
 
 #endif

@@ -28,6 +28,12 @@ int pt_cmd_run(struct pt_ctl *ctl, int argc, char **argv)
 		return PT_EXIT_REFUSED;
 	}
 
+	status = pt_ctl_check_backends(ctl, rt.def);
+	if (status != PT_EXIT_OK) {
+		pt_vm_runtime_close(&rt);
+		return status;
+	}
+
 	/* The VMM checks and takes the pidfile itself, so a race with a start loses cleanly. */
 	vmm_argv[0] = (char *)vmm;
 	vmm_argv[1] = (char *)"--config-dir";

@@ -21,6 +21,7 @@
 #include "common/exit_status.h"
 #include "common/files.h"
 #include "common/log.h"
+#include "assign/select.h"
 #include "config/vm_paths.h"
 #include "ctl/control_client.h"
 #include "ctl/ctl.h"
@@ -181,7 +182,7 @@ static int wait_until_up(const struct pt_ctl *ctl, const struct pt_vm_def *def,
 			show_log_tail(l);
 			if (code == 0)
 				return PT_EXIT_FAILURE;
-			return code <= PT_EXIT_NOT_FOUND ? code : PT_EXIT_FAILURE;
+			return code <= PT_EXIT_BACKEND_GONE ? code : PT_EXIT_FAILURE;
 		}
 		if (answers(def, l->pid, &st)) {
 			report_started(def, l, st);
@@ -216,6 +217,10 @@ int pt_cmd_start(struct pt_ctl *ctl, int argc, char **argv)
 		status = PT_EXIT_REFUSED;
 		goto out;
 	}
+	/* Before the first host change (stale files, logs, the VMM itself). */
+	status = pt_ctl_check_backends(ctl, rt.def);
+	if (status != PT_EXIT_OK)
+		goto out;
 	if (!rt.def->kernel) {
 		pt_err("%s: no kernel to boot: set kernel = /path in the [vm] section of %s", name,
 		       rt.def->path);

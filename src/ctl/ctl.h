@@ -29,6 +29,14 @@ int pt_ctl_parse_options(struct pt_ctl *ctl, int argc, char **argv, bool stop_at
 
 void pt_ctl_usage(FILE *out);
 
+struct pt_vm_def;
+/*
+ * Refuses a definition whose devices ask for a backend this kernel lacks (backend =
+ * legacy since Linux 4.12), with the reason, before anything on the host changes.
+ * PT_EXIT_OK, PT_EXIT_BACKEND_GONE, or PT_EXIT_UNSUPPORTED when /dev/kvm cannot be asked.
+ */
+int pt_ctl_check_backends(const struct pt_ctl *ctl, const struct pt_vm_def *def);
+
 int pt_cmd_check(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_devices(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_list(struct pt_ctl *ctl, int argc, char **argv);

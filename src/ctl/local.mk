@@ -2,6 +2,7 @@
 sbin_PROGRAMS += src/ctl/passthru-ctl
 src_ctl_passthru_ctl_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
 src_ctl_passthru_ctl_SOURCES = \
+	src/ctl/backends.c \
 	src/ctl/cmd_check.c \
 	src/ctl/cmd_console.c \
 	src/ctl/cmd_devices.c \
@@ -18,5 +19,6 @@ src_ctl_passthru_ctl_SOURCES = \
 	src/ctl/main.c \
 	src/ctl/table.c src/ctl/table.h \
 	src/ctl/vm_runtime.c src/ctl/vm_runtime.h
-src_ctl_passthru_ctl_LDADD = src/config/libconfig.a $(HOST_LIBS) $(INIH_LIBS)
+src_ctl_passthru_ctl_LDADD = src/assign/libassign.a src/route/libroute.a src/config/libconfig.a \
+	$(HOST_LIBS) $(INIH_LIBS)
 dist_man_MANS += man/passthru-ctl.8

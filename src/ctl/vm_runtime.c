@@ -197,6 +197,7 @@ const char *pt_vmm_exit_meaning(int status)
 	case 3: return "no usable KVM on this host";
 	case 4: return "the VM runs already";
 	case 5: return "no such VM";
+	case 6: return "a device asks for backend = legacy, which this kernel no longer has";
 	case 10: return "the guest reset";
 	case 11: return "the guest triple-faulted";
 	case 12: return "the guest crashed";

@@ -26,7 +26,7 @@ VMM_LIBS = src/vmm/libvmm.a src/route/libroute.a src/common/libcommon.a $(JANSSO
 sbin_PROGRAMS += src/vmm/passthru-vmm
 src_vmm_passthru_vmm_SOURCES = src/vmm/main.c
 src_vmm_passthru_vmm_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
-src_vmm_passthru_vmm_LDADD = src/vmm/libvmm.a src/route/libroute.a $(PT_CONFIG_LIBS) $(JANSSON_LIBS) -lpthread
+src_vmm_passthru_vmm_LDADD = src/vmm/libvmm.a src/assign/libassign.a src/route/libroute.a $(PT_CONFIG_LIBS) $(JANSSON_LIBS) -lpthread
 
 dist_man_MANS += man/passthru-vmm.8
 

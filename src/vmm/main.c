@@ -17,6 +17,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "assign/select.h"
 #include "common/exit_status.h"
 #include "common/log.h"
 #include "common/parse.h"
@@ -450,6 +451,10 @@ static int run(const struct args *a, const struct pt_vm_def *d)
 		pt_err("%s: no kernel configured (kernel = /path in the [vm] section)", d->path ? d->path : d->name);
 		return PT_EXIT_USAGE;
 	}
+	/* A definition asking for what this kernel removed gets its own reason and status. */
+	r = pt_assign_check_def(d, NULL);
+	if (r == -EOPNOTSUPP)
+		return PT_EXIT_BACKEND_GONE;
 	if (d->n_devices) {
 		pt_err("%s: %zu [device] sections, but this passthru-vmm cannot assign devices yet",
 		       d->path ? d->path : d->name, d->n_devices);
