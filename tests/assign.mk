@@ -38,3 +38,10 @@ tests/assign/legacy-refusal: $(top_srcdir)/tests/assign/legacy-refusal.sh $(STAN
 	$(AM_V_GEN)$(MKDIR_P) tests/assign && $(STANDALONE_TEST) $(top_srcdir)/tests/assign/legacy-refusal.sh \
 		$(top_srcdir)/tests/host/tap.sh $(abs_top_builddir) >$@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
+
+# The guest's view of an assigned device's config space (src/assign/vconfig.c).
+check_PROGRAMS += tests/assign/test-vconfig
+tests_assign_test_vconfig_SOURCES = tests/assign/test-vconfig.c
+tests_assign_test_vconfig_CPPFLAGS = $(ASSIGN_TEST_CPPFLAGS)
+tests_assign_test_vconfig_LDADD = $(ASSIGN_TEST_LIBS)
+TESTS += tests/assign/test-vconfig

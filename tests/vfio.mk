@@ -1,8 +1,16 @@
 # tests for src/vfio (see tests/local.mk for the conventions). They need VFIO and
 # the testbed's devices: here they skip; the testbed runs them (KVM_TESTS).
 check_PROGRAMS += tests/vfio/test-vfio-devices
-tests_vfio_test_vfio_devices_SOURCES = tests/vfio/test-vfio-devices.c
+tests_vfio_test_vfio_devices_SOURCES = tests/vfio/test-vfio-devices.c tests/vfio/fixture.h
 tests_vfio_test_vfio_devices_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_vfio_test_vfio_devices_LDADD = src/vfio/libvfio.a src/common/libcommon.a
 TESTS += tests/vfio/test-vfio-devices
 KVM_TESTS += tests/vfio/test-vfio-devices
+
+check_PROGRAMS += tests/vfio/test-vfio-backend
+tests_vfio_test_vfio_backend_SOURCES = tests/vfio/test-vfio-backend.c tests/vfio/fixture.h
+tests_vfio_test_vfio_backend_CPPFLAGS = $(TEST_CPPFLAGS) $(JANSSON_CFLAGS)
+tests_vfio_test_vfio_backend_LDADD = src/vfio/libvfio.a src/assign/libassign.a \
+	src/route/libroute.a src/config/libconfig.a src/common/libcommon.a $(JANSSON_LIBS)
+TESTS += tests/vfio/test-vfio-backend
+KVM_TESTS += tests/vfio/test-vfio-backend

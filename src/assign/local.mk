@@ -11,3 +11,5 @@ src_assign_libassign_a_SOURCES = \
 	src/assign/legacy_sysfs.c \
 	src/assign/select.c src/assign/select.h
 EXTRA_DIST += src/assign/README.md
+# The guest's view of an assigned device's config space, for every backend.
+src_assign_libassign_a_SOURCES += src/assign/vconfig.c src/assign/vconfig.h

@@ -76,6 +76,11 @@ int pt_vfio_irq_unmask(const struct pt_vfio_device *d, int index)
 			NULL);
 }
 
+int pt_vfio_irq_mask(const struct pt_vfio_device *d, int index)
+{
+	return set_irqs(d, index, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_MASK, 0, 1, NULL);
+}
+
 bool pt_vfio_irq_can_grow(const struct pt_vfio_device *d, int index)
 {
 	return index >= 0 && index < VFIO_PCI_NUM_IRQS && d->irqs[index].count &&

@@ -28,8 +28,10 @@ int pt_vfio_irq_disable(const struct pt_vfio_device *d, int index);
 /* INTx: the eventfd whose signal unmasks the line (KVM's resamplefd). */
 int pt_vfio_irq_set_unmask_fd(const struct pt_vfio_device *d, int index, int32_t fd);
 
-/* INTx: unmask the line now (after handling it in userspace). */
+/* INTx: unmask the line now (after handling it in userspace), or mask it (the
+ * guest's INTx disable bit). */
 int pt_vfio_irq_unmask(const struct pt_vfio_device *d, int index);
+int pt_vfio_irq_mask(const struct pt_vfio_device *d, int index);
 
 /* Whether MSI-X vectors can be added while MSI-X is enabled (no NORESIZE flag). */
 bool pt_vfio_irq_can_grow(const struct pt_vfio_device *d, int index);

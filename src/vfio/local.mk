@@ -1,9 +1,13 @@
-# src/vfio: the VFIO side of device assignment (see src/vfio/README.md). Users link
-# src/vfio/libvfio.a src/common/libcommon.a.
+# src/vfio: the VFIO side of device assignment and the VFIO backend of
+# src/assign/backend.h (see src/vfio/README.md). Users link src/vfio/libvfio.a
+# src/assign/libassign.a src/route/libroute.a src/common/libcommon.a.
 noinst_LIBRARIES += src/vfio/libvfio.a
 src_vfio_libvfio_a_SOURCES = \
+	src/vfio/backend.c src/vfio/backend.h src/vfio/backend_impl.h \
 	src/vfio/container.c src/vfio/container.h \
 	src/vfio/device.c src/vfio/device.h \
 	src/vfio/irq.c src/vfio/irq.h \
+	src/vfio/irq_state.c \
 	src/vfio/kvm_vfio.c src/vfio/kvm_vfio.h
 EXTRA_DIST += src/vfio/README.md
+src_vfio_libvfio_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)

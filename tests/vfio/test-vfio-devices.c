@@ -29,12 +29,12 @@
 #include <linux/pci_regs.h>
 
 #include "tap.h"
+#include "vfio/fixture.h"
 #include "vfio/container.h"
 #include "vfio/device.h"
 #include "vfio/irq.h"
 #include "vfio/kvm_vfio.h"
 
-#define SYS_PCI "/sys/bus/pci/devices"
 #define EDU_ID 0x00
 #define EDU_IRQ_STATUS 0x24
 #define EDU_IRQ_RAISE 0x60
@@ -49,123 +49,6 @@
 #define DMA_IOVA 0x100000
 #define DMA_SIZE 0x200000
 #define DMA_LEN 2048       /* QEMU 7.2's edu aborts on a full 4096-byte DMA */
-
-struct bound {
-	char bdf[64];
-	char old_driver[64];
-	int group;
-};
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-static int read_word(const char *bdf, const char *attr, unsigned *ret)
-{
-	char path[PATH_MAX], buf[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), SYS_PCI "/%s/%s", bdf, attr);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, sizeof(buf), f)) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	*ret = (unsigned)strtoul(buf, NULL, 16);
-	return 0;
-}
-
-static int link_name(const char *bdf, const char *attr, char *out, size_t len)
-{
-	char path[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), SYS_PCI "/%s/%s", bdf, attr);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = 0;
-	snprintf(out, len, "%.*s", (int)len - 1,
-		 strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
-	return 0;
-}
-
-/* The first PCI function with these IDs, bound to vfio-pci (the fixture step). */
-static int bind_vfio(unsigned vendor, unsigned device, struct bound *b)
-{
-	char path[PATH_MAX], group[32], drv[64];
-	struct dirent *e;
-	unsigned v, d;
-	DIR *dir = opendir(SYS_PCI);
-
-	memset(b, 0, sizeof(*b));
-	if (!dir)
-		return -ENOENT;
-	while ((e = readdir(dir))) {
-		if (e->d_name[0] == '.' || read_word(e->d_name, "vendor", &v) ||
-		    read_word(e->d_name, "device", &d) || v != vendor || d != device)
-			continue;
-		snprintf(b->bdf, sizeof(b->bdf), "%.63s", e->d_name);
-		break;
-	}
-	closedir(dir);
-	if (!*b->bdf)
-		return -ENOENT;
-	if (link_name(b->bdf, "iommu_group", group, sizeof(group)) < 0)
-		return -ENODEV;
-	b->group = atoi(group);
-	if (link_name(b->bdf, "driver", drv, sizeof(drv)) == 0) {
-		if (!strcmp(drv, "vfio-pci"))
-			return 0;
-		snprintf(b->old_driver, sizeof(b->old_driver), "%s", drv);
-		snprintf(path, sizeof(path), SYS_PCI "/%s/driver/unbind", b->bdf);
-		write_file(path, b->bdf);
-	}
-	snprintf(path, sizeof(path), SYS_PCI "/%s/driver_override", b->bdf);
-	write_file(path, "vfio-pci");
-	write_file("/sys/bus/pci/drivers_probe", b->bdf);
-	if (link_name(b->bdf, "driver", drv, sizeof(drv)) < 0 || strcmp(drv, "vfio-pci"))
-		return -EIO;
-	return 0;
-}
-
-static void unbind_vfio(const struct bound *b)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), SYS_PCI "/%s/driver/unbind", b->bdf);
-	write_file(path, b->bdf);
-	snprintf(path, sizeof(path), SYS_PCI "/%s/driver_override", b->bdf);
-	write_file(path, "\n");
-	if (*b->old_driver)
-		write_file("/sys/bus/pci/drivers_probe", b->bdf);
-}
-
-static int open_group(int id)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/dev/vfio/%d", id);
-	for (int i = 0; i < 50; i++) { /* udev may create it late */
-		int fd = open(path, O_RDWR | O_CLOEXEC);
-
-		if (fd >= 0 || errno != ENOENT)
-			return fd < 0 ? -errno : fd;
-		usleep(100 * 1000);
-	}
-	return -ENOENT;
-}
 
 /* 1 if fd became readable within ms (and drains it), else 0. */
 static int fired(int fd, int ms)

@@ -28,6 +28,9 @@ static const char init_script[] =
 	"echo \"PTLINUX serial_irq: $(sed -n 's/^ *\\([0-9]*\\):.*IO-APIC.*ttyS0.*/\\1/p' /proc/interrupts)\"\n"
 	"echo \"PTLINUX pci: $(ls /sys/bus/pci/devices | tr '\\n' ' ')\"\n"
 	"echo \"PTLINUX done\"\n"
+	/* The lines may still sit in the serial driver's buffer: setting the terminal's
+	 * modes (tcsetattr TCSADRAIN) returns once they are sent. */
+	"stty -F /dev/console $(stty -F /dev/console -g)\n"
 	/* Without ACPI the kernel's poweroff only halts: end through the debug-exit port. */
 	"printf '\\000' | dd of=/dev/port bs=1 seek=1281 count=1 2>/dev/null\n"
 	"poweroff -f\n";

@@ -1,0 +1,218 @@
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <linux/pci_regs.h>
+
+#include "common/log.h"
+#include "assign/vconfig.h"
+
+#define HEADER_END 0x40
+#define MSI_ENABLE PCI_MSI_FLAGS_ENABLE
+
+static bool hide_cap(uint8_t id)
+{
+	return id == PCI_CAP_ID_MSIX;
+}
+
+static int dev_read(struct pt_vconfig *vc, unsigned off, unsigned size, uint32_t *val)
+{
+	return vc->dev->backend->config_read(vc->dev, off, size, val);
+}
+
+static void set_irqs(struct pt_vconfig *vc, enum pt_assign_irq_kind kind)
+{
+	struct pt_assign_vector vec = { .state = PT_VECTOR_LIVE };
+	struct pt_assign_irqs irqs = { .kind = kind };
+
+	if (kind == PT_ASSIGN_IRQ_MSI) {
+		vec.msg.address_lo = vc->msi_addr_lo;
+		vec.msg.address_hi = vc->msi_64 ? vc->msi_addr_hi : 0;
+		vec.msg.data = vc->msi_data;
+		irqs.nvec = 1;
+		irqs.vec = &vec;
+	} else if (kind == PT_ASSIGN_IRQ_INTX) {
+		irqs.intx_gsi = (unsigned)vc->intx_gsi;
+	}
+	if (pt_assign_irq_set(vc->dev, &irqs) == 0)
+		vc->mode = kind;
+	/* On failure the backend kept the previous mode and said why. */
+}
+
+int pt_vconfig_init(struct pt_vconfig *vc, struct pt_assign_dev *dev, int intx_gsi)
+{
+	uint32_t status = 0, ptr = 0, hdr = 0, flags = 0;
+	uint8_t *link;
+	int n = 0;
+
+	memset(vc, 0, sizeof(*vc));
+	vc->dev = dev;
+	vc->intx_gsi = intx_gsi;
+	if (dev_read(vc, PCI_STATUS, 2, &status) < 0)
+		return -EIO;
+	link = &vc->first_cap;
+	if (status & PCI_STATUS_CAP_LIST) {
+		dev_read(vc, PCI_CAPABILITY_LIST, 1, &ptr);
+		ptr &= 0xfc;
+	}
+	/* Walk the device's chain, linking only the capabilities shown. */
+	while (ptr >= HEADER_END && ptr < PT_VCONFIG_SIZE && n++ < PT_VCONFIG_MAX_CAPS &&
+	       !vc->shown[ptr]) {
+		if (dev_read(vc, ptr, 2, &hdr) < 0)
+			return -EIO;
+		if (hide_cap((uint8_t)hdr)) {
+			vc->hidden_caps++;
+		} else {
+			*link = (uint8_t)ptr;
+			vc->shown[ptr] = true;
+			link = &vc->next_cap[ptr];
+			if ((uint8_t)hdr == PCI_CAP_ID_MSI && !vc->msi) {
+				vc->msi = (uint8_t)ptr;
+				dev_read(vc, ptr + PCI_MSI_FLAGS, 2, &flags);
+				vc->msi_64 = flags & PCI_MSI_FLAGS_64BIT;
+			}
+		}
+		ptr = (hdr >> 8) & 0xfc;
+	}
+	*link = 0;
+	if (intx_gsi >= 0)
+		set_irqs(vc, PT_ASSIGN_IRQ_INTX);
+	return 0;
+}
+
+/* One byte of the virtual MSI capability, or -1 when off is not in it. */
+static int msi_byte(const struct pt_vconfig *vc, unsigned off)
+{
+	unsigned rel, data_off;
+	uint16_t ctrl;
+
+	if (!vc->msi || off < vc->msi)
+		return -1;
+	rel = off - vc->msi;
+	data_off = vc->msi_64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32;
+	if (rel >= data_off + 2)
+		return -1;
+	switch (rel) {
+	case 0:
+		return PCI_CAP_ID_MSI;
+	case 1:
+		return vc->next_cap[vc->msi];
+	case 2:
+	case 3:
+		/* One vector (MMC 0), no per-vector masking; 64-bit as the device is. */
+		ctrl = (vc->msi_ctrl & MSI_ENABLE) | (vc->msi_64 ? PCI_MSI_FLAGS_64BIT : 0);
+		return rel == 2 ? ctrl & 0xff : ctrl >> 8;
+	}
+	if (rel >= PCI_MSI_ADDRESS_LO && rel < PCI_MSI_ADDRESS_LO + 4)
+		return (int)(vc->msi_addr_lo >> (8 * (rel - PCI_MSI_ADDRESS_LO)) & 0xff);
+	if (vc->msi_64 && rel >= PCI_MSI_ADDRESS_HI && rel < PCI_MSI_ADDRESS_HI + 4)
+		return (int)(vc->msi_addr_hi >> (8 * (rel - PCI_MSI_ADDRESS_HI)) & 0xff);
+	if (rel >= data_off)
+		return vc->msi_data >> (8 * (rel - data_off)) & 0xff;
+	return 0;
+}
+
+/* The guest's view of one byte at or above 0x40. */
+static uint8_t cap_byte(struct pt_vconfig *vc, unsigned off, uint8_t dev_byte)
+{
+	int m = msi_byte(vc, off);
+
+	if (m >= 0)
+		return (uint8_t)m;
+	if (off >= 1 && vc->shown[off - 1])
+		return vc->next_cap[off - 1]; /* a shown capability's next pointer */
+	return dev_byte;
+}
+
+uint32_t pt_vconfig_read(struct pt_vconfig *vc, unsigned off, unsigned size, uint32_t bus_val)
+{
+	uint32_t dev = 0, out = 0;
+
+	if (off < HEADER_END) {
+		/* The bus's header, with the capability bit and pointer of the chain shown. */
+		for (unsigned i = 0; i < size; i++) {
+			unsigned o = off + i;
+			uint8_t b = (uint8_t)(bus_val >> (8 * i));
+
+			if (o == PCI_STATUS)
+				b = (uint8_t)((b & ~PCI_STATUS_CAP_LIST) |
+					      (vc->first_cap ? PCI_STATUS_CAP_LIST : 0));
+			else if (o == PCI_CAPABILITY_LIST)
+				b = vc->first_cap;
+			out |= (uint32_t)b << (8 * i);
+		}
+		return out;
+	}
+	if (dev_read(vc, off, size, &dev) < 0)
+		dev = 0xffffffff;
+	for (unsigned i = 0; i < size; i++)
+		out |= (uint32_t)cap_byte(vc, off + i, (uint8_t)(dev >> (8 * i))) << (8 * i);
+	return out;
+}
+
+static void msi_write(struct pt_vconfig *vc, unsigned rel, uint8_t b)
+{
+	unsigned data_off = vc->msi_64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32;
+
+	if (rel == PCI_MSI_FLAGS)
+		vc->msi_ctrl = (vc->msi_ctrl & 0xff00) | b;
+	else if (rel >= PCI_MSI_ADDRESS_LO && rel < PCI_MSI_ADDRESS_LO + 4)
+		vc->msi_addr_lo = (vc->msi_addr_lo & ~(0xffu << (8 * (rel - PCI_MSI_ADDRESS_LO)))) |
+				  (uint32_t)b << (8 * (rel - PCI_MSI_ADDRESS_LO));
+	else if (vc->msi_64 && rel >= PCI_MSI_ADDRESS_HI && rel < PCI_MSI_ADDRESS_HI + 4)
+		vc->msi_addr_hi = (vc->msi_addr_hi & ~(0xffu << (8 * (rel - PCI_MSI_ADDRESS_HI)))) |
+				  (uint32_t)b << (8 * (rel - PCI_MSI_ADDRESS_HI));
+	else if (rel >= data_off && rel < data_off + 2)
+		vc->msi_data = (uint16_t)((vc->msi_data & ~(0xff << (8 * (rel - data_off)))) |
+					  b << (8 * (rel - data_off)));
+}
+
+/* After a write to the MSI capability: the backend follows the enable bit and message. */
+static void msi_apply(struct pt_vconfig *vc)
+{
+	bool on = vc->msi_ctrl & MSI_ENABLE;
+
+	if (on)
+		set_irqs(vc, PT_ASSIGN_IRQ_MSI); /* enable, or a retarget while enabled */
+	else if (vc->mode == PT_ASSIGN_IRQ_MSI)
+		set_irqs(vc, vc->intx_gsi >= 0 ? PT_ASSIGN_IRQ_INTX : PT_ASSIGN_IRQ_NONE);
+}
+
+void pt_vconfig_write(struct pt_vconfig *vc, unsigned off, unsigned size, uint32_t val)
+{
+	bool msi_touched = false;
+
+	if (off < HEADER_END) {
+		if (off <= PCI_COMMAND + 1 && off + size > PCI_COMMAND) {
+			uint32_t cmd = 0;
+			uint16_t keep = PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+					PCI_COMMAND_INTX_DISABLE;
+			uint16_t guest = (uint16_t)(off == PCI_COMMAND ? val : val << 8);
+
+			vc->dev->backend->config_read(vc->dev, PCI_COMMAND, 2, &cmd);
+			cmd = (cmd & ~keep) | (guest & keep);
+			vc->dev->backend->config_write(vc->dev, PCI_COMMAND, 2, cmd);
+			if (vc->dev->backend->intx_mask && vc->mode == PT_ASSIGN_IRQ_INTX)
+				vc->dev->backend->intx_mask(vc->dev, guest & PCI_COMMAND_INTX_DISABLE);
+		}
+		return; /* the rest of the header is the bus's */
+	}
+	for (unsigned i = 0; i < size; i++) {
+		unsigned o = off + i;
+		uint8_t b = (uint8_t)(val >> (8 * i));
+
+		if (msi_byte(vc, o) >= 0) {
+			msi_write(vc, o - vc->msi, b);
+			msi_touched = true;
+		} else if (!(o >= 1 && vc->shown[o - 1]) && !vc->shown[o]) {
+			vc->dev->backend->config_write(vc->dev, o, 1, b);
+		}
+	}
+	if (msi_touched)
+		msi_apply(vc);
+}
+
+const char *pt_vconfig_irq_mode(const struct pt_vconfig *vc)
+{
+	return pt_assign_irq_kind_name(vc->mode);
+}

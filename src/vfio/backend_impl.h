@@ -1,0 +1,42 @@
+/* Inside the VFIO backend (src/vfio/backend.c, irq_state.c): not for other folders. */
+#ifndef PT_VFIO_BACKEND_IMPL_H
+#define PT_VFIO_BACKEND_IMPL_H
+
+#include <stdbool.h>
+
+#include "assign/backend.h"
+#include "vfio/backend.h"
+#include "vfio/container.h"
+#include "vfio/device.h"
+#include "vfio/irq.h"
+
+/* The interrupt mode in force, and the eventfds and GSIs it holds. */
+struct pt_vfio_irq_state {
+	enum pt_assign_irq_kind kind;
+	unsigned intx_gsi;
+	int intx_fd, resample_fd;        /* INTx: trigger (an irqfd) and unmask (its resamplefd) */
+	unsigned nvec;                   /* MSI, MSI-X */
+	struct pt_assign_vector *vec;    /* as the guest left them */
+	int *gsi;                        /* per vector: its route's GSI, or -1 */
+	int *fd;                         /* per vector: its trigger eventfd (an irqfd), or -1 */
+};
+
+struct pt_vfio_assign {
+	struct pt_assign_dev base;       /* first: backend.h's handle */
+	struct pt_assign_env env;        /* lent by the VMM */
+	int group_fd, group_id;          /* the handed-over group: ours after open */
+	bool in_container, in_kvm;
+	int kvm_vfio_fd;
+	struct pt_vfio_container *container;
+	struct pt_vfio_device *dev;
+	void *maps[PT_ASSIGN_REGION_BARS];
+	struct pt_vfio_irq_state irq;
+};
+
+void pt_vfio_irqs_init(struct pt_vfio_assign *v);
+/* backend.h's irq_set for VFIO. */
+int pt_vfio_irq_set(struct pt_assign_dev *d, const struct pt_assign_irqs *irqs);
+/* Interrupts off: the device stops injecting, then its routes and eventfds go. */
+void pt_vfio_irqs_off(struct pt_vfio_assign *v);
+
+#endif

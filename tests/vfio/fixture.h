@@ -1,0 +1,137 @@
+/*
+ * Test fixture for the VFIO tests (testbed only): find a device by its IDs and bind it
+ * to vfio-pci with driver_override, the way passthru-ctl prepare does for real, and
+ * give it back afterwards.
+ */
+#ifndef PT_TESTS_VFIO_FIXTURE_H
+#define PT_TESTS_VFIO_FIXTURE_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SYS_PCI "/sys/bus/pci/devices"
+
+struct bound {
+	char bdf[64];
+	char old_driver[64];
+	int group;
+};
+
+static inline int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static inline int read_word(const char *bdf, const char *attr, unsigned *ret)
+{
+	char path[PATH_MAX], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), SYS_PCI "/%s/%s", bdf, attr);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	*ret = (unsigned)strtoul(buf, NULL, 16);
+	return 0;
+}
+
+static inline int link_name(const char *bdf, const char *attr, char *out, size_t len)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), SYS_PCI "/%s/%s", bdf, attr);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = 0;
+	snprintf(out, len, "%.*s", (int)len - 1,
+		 strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
+	return 0;
+}
+
+/* The first PCI function with these IDs, bound to vfio-pci (the fixture step). */
+static inline int bind_vfio(unsigned vendor, unsigned device, struct bound *b)
+{
+	char path[PATH_MAX], group[32], drv[64];
+	struct dirent *e;
+	unsigned v = 0, d = 0;
+	DIR *dir = opendir(SYS_PCI);
+
+	memset(b, 0, sizeof(*b));
+	if (!dir)
+		return -ENOENT;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.' || read_word(e->d_name, "vendor", &v) ||
+		    read_word(e->d_name, "device", &d) || v != vendor || d != device)
+			continue;
+		snprintf(b->bdf, sizeof(b->bdf), "%.63s", e->d_name);
+		break;
+	}
+	closedir(dir);
+	if (!*b->bdf)
+		return -ENOENT;
+	if (link_name(b->bdf, "iommu_group", group, sizeof(group)) < 0)
+		return -ENODEV;
+	b->group = atoi(group);
+	if (link_name(b->bdf, "driver", drv, sizeof(drv)) == 0) {
+		if (!strcmp(drv, "vfio-pci"))
+			return 0;
+		snprintf(b->old_driver, sizeof(b->old_driver), "%s", drv);
+		snprintf(path, sizeof(path), SYS_PCI "/%s/driver/unbind", b->bdf);
+		write_file(path, b->bdf);
+	}
+	snprintf(path, sizeof(path), SYS_PCI "/%s/driver_override", b->bdf);
+	write_file(path, "vfio-pci");
+	write_file("/sys/bus/pci/drivers_probe", b->bdf);
+	if (link_name(b->bdf, "driver", drv, sizeof(drv)) < 0 || strcmp(drv, "vfio-pci"))
+		return -EIO;
+	return 0;
+}
+
+static inline void unbind_vfio(const struct bound *b)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), SYS_PCI "/%s/driver/unbind", b->bdf);
+	write_file(path, b->bdf);
+	snprintf(path, sizeof(path), SYS_PCI "/%s/driver_override", b->bdf);
+	write_file(path, "\n");
+	if (*b->old_driver)
+		write_file("/sys/bus/pci/drivers_probe", b->bdf);
+}
+
+static inline int open_group(int id)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/dev/vfio/%d", id);
+	for (int i = 0; i < 50; i++) { /* udev may create it late */
+		int fd = open(path, O_RDWR | O_CLOEXEC);
+
+		if (fd >= 0 || errno != ENOENT)
+			return fd < 0 ? -errno : fd;
+		usleep(100 * 1000);
+	}
+	return -ENOENT;
+}
+
+#endif

@@ -1,0 +1,268 @@
+/*
+ * The VFIO backend (src/vfio/backend.c) through src/assign/backend.h, against the real
+ * kernel in the testbed: edu and e1000e on vfio-pci, a KVM VM with its irqchip and a
+ * vCPU that never runs, whose LAPIC IRR witnesses every interrupt the device sends
+ * through the routing table's irqfds (no guest needed). Skips without VFIO and KVM.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <linux/pci_regs.h>
+
+#include "route/irqfd.h"
+#include "route/kvm_ops.h"
+#include "route/kvm_vm.h"
+#include "tap.h"
+#include "vfio/backend.h"
+#include "vfio/fixture.h"
+
+#define DELIVERY_MS 5000
+#define EDU_IRQ_RAISE 0x60
+#define EDU_IRQ_ACK 0x64
+#define EDU_DMA_SRC 0x80
+#define EDU_DMA_DST 0x88
+#define EDU_DMA_COUNT 0x90
+#define EDU_DMA_CMD 0x98
+#define RAM_GPA 0x100000
+#define RAM_SIZE 0x200000
+
+static int reg_write(struct pt_assign_dev *d, uint64_t off, uint64_t v, unsigned len)
+{
+	return d->backend->region_rw(d, 0, off, len, true, &v);
+}
+
+static uint64_t reg_read(struct pt_assign_dev *d, uint64_t off, unsigned len)
+{
+	uint64_t v = ~0ULL;
+
+	d->backend->region_rw(d, 0, off, len, false, &v);
+	return v;
+}
+
+static int set_ioapic_pin(struct kvm_vm *vm, unsigned pin, unsigned vector)
+{
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+
+	if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &chip) < 0)
+		return -errno;
+	memset(&chip.chip.ioapic.redirtbl[pin], 0, sizeof(chip.chip.ioapic.redirtbl[pin]));
+	chip.chip.ioapic.redirtbl[pin].fields.vector = vector;
+	chip.chip.ioapic.redirtbl[pin].fields.trig_mode = 1;
+	return ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &chip) < 0 ? -errno : 0;
+}
+
+static void test_regions_and_dma(struct tap *t, struct pt_assign_dev *d)
+{
+	struct pt_assign_region r;
+	uint32_t ids = 0, cmd = 0;
+	uint8_t *ram;
+	void *bar = NULL;
+	int i;
+
+	tap_is_int(t, d->backend->region_info(d, 0, &r), 0, "region_info BAR0");
+	tap_ok(t, r.size == 1 << 20 && (r.flags & PT_REGION_MMIO) && (r.flags & PT_REGION_MMAP) &&
+		  (r.flags & PT_REGION_RW) && !(r.flags & PT_REGION_MEM64) && r.n_areas == 1,
+	       "BAR0: 1 MiB, 32-bit memory, mmap-able whole, forwardable (flags %#x)", r.flags);
+	d->backend->region_info(d, 1, &r);
+	tap_ok(t, r.size == 0, "BAR1 does not exist");
+	tap_is_int(t, d->backend->config_read(d, 0, 4, &ids), 0, "config_read");
+	tap_is_int(t, ids, 0x11e81234, "the IDs 1234:11e8");
+	tap_is_int(t, reg_read(d, 0, 4), 0x010000ed, "a forwarded read of the ID register");
+	tap_is_int(t, d->backend->region_mmap(d, 0, &bar), 0, "region_mmap BAR0");
+	if (bar)
+		tap_is_int(t, *(volatile uint32_t *)bar, 0x010000ed, "the ID register in the mapping");
+
+	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ram == MAP_FAILED) {
+		tap_skip(t, "DMA: no memory");
+		return;
+	}
+	tap_is_int(t, d->backend->map_ram(d, RAM_GPA, RAM_SIZE, ram), 0,
+		   "map_ram: 2 MiB of \"guest RAM\" at %#x", RAM_GPA);
+	d->backend->config_read(d, PCI_COMMAND, 2, &cmd);
+	d->backend->config_write(d, PCI_COMMAND, 2, cmd | PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY);
+	for (i = 0; i < 1024; i++)
+		ram[i] = (uint8_t)(i ^ 0x5a);
+	reg_write(d, EDU_DMA_SRC, RAM_GPA, 8);
+	reg_write(d, EDU_DMA_DST, 0x40000, 8);
+	reg_write(d, EDU_DMA_COUNT, 1024, 8);
+	reg_write(d, EDU_DMA_CMD, 1, 8);
+	for (i = 0; i < 500 && (reg_read(d, EDU_DMA_CMD, 8) & 1); i++)
+		usleep(10000);
+	reg_write(d, EDU_DMA_SRC, 0x40000, 8);
+	reg_write(d, EDU_DMA_DST, RAM_GPA + 0x8000, 8);
+	reg_write(d, EDU_DMA_CMD, 3, 8);
+	for (i = 0; i < 500 && (reg_read(d, EDU_DMA_CMD, 8) & 1); i++)
+		usleep(10000);
+	tap_ok(t, !memcmp(ram, ram + 0x8000, 1024),
+	       "the device's DMA reads and writes \"guest RAM\" at guest-physical addresses");
+}
+
+static void test_edu_irqs(struct tap *t, struct kvm_vm *vm, struct pt_route_table *tab,
+			  struct pt_assign_dev *d)
+{
+	struct pt_assign_vector vec[2] = {
+		{ PT_VECTOR_LIVE, pt_msi_compose(0, 0x45) },
+		{ PT_VECTOR_LIVE, pt_msi_compose(0, 0x47) },
+	};
+	struct pt_assign_irqs intx = { .kind = PT_ASSIGN_IRQ_INTX, .intx_gsi = 10 };
+	struct pt_assign_irqs msi = { .kind = PT_ASSIGN_IRQ_MSI, .nvec = 1, .vec = vec };
+	struct pt_assign_irqs none = { .kind = PT_ASSIGN_IRQ_NONE };
+	struct pt_route_stats st, st2;
+
+	set_ioapic_pin(vm, 10, 0x61);
+	kvm_vm_clear_irr(vm);
+	tap_is_int(t, pt_assign_irq_set(d, &intx), 0, "INTx on GSI 10");
+	tap_ok(t, pt_route_irqfd_of(tab, 10) >= 0, "GSI 10 has the device's irqfd (with resample)");
+	reg_write(d, EDU_IRQ_RAISE, 1, 4);
+	tap_ok(t, kvm_vm_wait_irr(vm, 0x61, DELIVERY_MS),
+	       "edu's INTx reaches the IOAPIC pin: vector 0x61 pending in the LAPIC");
+	reg_write(d, EDU_IRQ_ACK, 1, 4);
+
+	kvm_vm_clear_irr(vm);
+	tap_is_int(t, pt_assign_irq_set(d, &msi), 0, "switch to MSI, one vector to 0x45");
+	tap_ok(t, pt_route_irqfd_of(tab, 10) < 0, "GSI 10 is free again");
+	reg_write(d, EDU_IRQ_RAISE, 1, 4);
+	tap_ok(t, kvm_vm_wait_irr(vm, 0x45, DELIVERY_MS), "edu's MSI arrives as vector 0x45");
+	reg_write(d, EDU_IRQ_ACK, 1, 4);
+
+	pt_route_table_stats(tab, &st);
+	vec[0].msg = pt_msi_compose(0, 0x46);
+	kvm_vm_clear_irr(vm);
+	tap_is_int(t, pt_assign_irq_set(d, &msi), 0, "the guest retargets it to 0x46");
+	pt_route_table_stats(tab, &st2);
+	tap_ok(t, st2.commits == st.commits + 1 && st2.msi_routes == 1,
+	       "a retarget is one commit, the same route (commits %llu -> %llu)",
+	       (unsigned long long)st.commits, (unsigned long long)st2.commits);
+	reg_write(d, EDU_IRQ_RAISE, 1, 4);
+	tap_ok(t, kvm_vm_wait_irr(vm, 0x46, DELIVERY_MS) && !kvm_vm_wait_irr(vm, 0x45, 0),
+	       "the next one arrives as 0x46");
+	reg_write(d, EDU_IRQ_ACK, 1, 4);
+
+	msi.nvec = 2;
+	tap_is_int(t, pt_assign_irq_set(d, &msi), -ERANGE, "two MSI vectors: edu has one, refused");
+	msi.nvec = 1;
+	kvm_vm_clear_irr(vm);
+	reg_write(d, EDU_IRQ_RAISE, 1, 4);
+	tap_ok(t, kvm_vm_wait_irr(vm, 0x46, DELIVERY_MS),
+	       "after the refusal the previous mode still delivers");
+	reg_write(d, EDU_IRQ_ACK, 1, 4);
+
+	tap_is_int(t, pt_assign_irq_set(d, &none), 0, "interrupts off");
+	pt_route_table_stats(tab, &st);
+	tap_ok(t, st.msi_routes == 0 && st.irqfds == 0, "no route and no irqfd left (%u, %u)",
+	       st.msi_routes, st.irqfds);
+}
+
+static void test_edu(struct tap *t, const struct bound *b)
+{
+	struct kvm_vm vm;
+	struct pt_route_table *tab = NULL;
+	struct pt_assign_dev *d = NULL;
+	struct pt_bdf bdf;
+	const char *why = "";
+	int group, nul;
+
+	if (kvm_vm_open(&vm, false, &why) < 0 || kvm_vm_add_vcpu(&vm) < 0 ||
+	    pt_route_table_new_kvm(vm.vm_fd, PT_IRQCHIP_KERNEL, &tab) < 0) {
+		tap_skip(t, "no KVM VM here (%s)", why);
+		kvm_vm_close(&vm);
+		return;
+	}
+	struct pt_assign_env env = { .kvm_fd = vm.kvm_fd, .vm_fd = vm.vm_fd, .routes = tab };
+
+	pt_bdf_parse(b->bdf, &bdf, NULL);
+	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	tap_is_int(t, pt_assign_vfio.open(&env, &bdf, nul, &d), -EBADF,
+		   "open with an fd that is no VFIO group is refused");
+	tap_ok(t, fcntl(nul, F_GETFD) >= 0, "and that fd is still the caller's");
+	close(nul);
+
+	group = open_group(b->group);
+	tap_is_int(t, pt_assign_vfio.open(&env, &bdf, group, &d), 0, "open edu %s (group %d)",
+		   b->bdf, b->group);
+	if (!d)
+		goto out;
+	tap_is_str(t, d->backend->name, "vfio", "the backend says it is vfio");
+	test_regions_and_dma(t, d);
+	test_edu_irqs(t, &vm, tab, d);
+	tap_is_int(t, d->backend->reset(d), -ENOTTY, "reset: edu has none, and says so");
+	pt_assign_release(d);
+	tap_ok(t, fcntl(group, F_GETFD) < 0 && errno == EBADF,
+	       "release closed the group fd it owned");
+out:
+	pt_route_table_free(tab);
+	kvm_vm_close(&vm);
+}
+
+static void test_e1000e(struct tap *t, const struct bound *b)
+{
+	struct pt_assign_vector vec[5];
+	struct pt_assign_irqs msix = { .kind = PT_ASSIGN_IRQ_MSIX, .nvec = 5, .vec = vec };
+	struct pt_route_table *tab = NULL;
+	struct pt_assign_dev *d = NULL;
+	struct pt_route_stats st;
+	struct kvm_vm vm;
+	struct pt_bdf bdf;
+	const char *why = "";
+
+	if (kvm_vm_open(&vm, false, &why) < 0 || kvm_vm_add_vcpu(&vm) < 0 ||
+	    pt_route_table_new_kvm(vm.vm_fd, PT_IRQCHIP_KERNEL, &tab) < 0) {
+		tap_skip(t, "e1000e: no KVM VM here (%s)", why);
+		kvm_vm_close(&vm);
+		return;
+	}
+	struct pt_assign_env env = { .kvm_fd = vm.kvm_fd, .vm_fd = vm.vm_fd, .routes = tab };
+
+	pt_bdf_parse(b->bdf, &bdf, NULL);
+	tap_is_int(t, pt_assign_vfio.open(&env, &bdf, open_group(b->group), &d), 0,
+		   "open e1000e %s", b->bdf);
+	if (!d)
+		goto out;
+	for (int i = 0; i < 5; i++) {
+		vec[i].state = i < 3 ? PT_VECTOR_LIVE : PT_VECTOR_MASKED;
+		vec[i].msg = pt_msi_compose(0, 0x50 + i);
+	}
+	tap_is_int(t, pt_assign_irq_set(d, &msix), 0, "MSI-X: 5 vectors, 3 live, 2 masked");
+	pt_route_table_stats(tab, &st);
+	tap_ok(t, st.msi_routes == 3 && st.irqfds == 3 && st.commits == 1,
+	       "3 routes and irqfds, committed once (%u, %u, %llu)", st.msi_routes, st.irqfds,
+	       (unsigned long long)st.commits);
+	tap_is_int(t, d->backend->reset(d), 0, "reset: e1000e has one");
+	pt_assign_release(d);
+	pt_route_table_stats(tab, &st);
+	tap_ok(t, st.msi_routes == 0 && st.irqfds == 0, "release removed its routes and irqfds");
+out:
+	pt_route_table_free(tab);
+	kvm_vm_close(&vm);
+}
+
+int main(void)
+{
+	struct tap t = { 0 };
+	struct bound edu, nic;
+	int r;
+
+	if (access("/dev/vfio/vfio", F_OK) < 0)
+		tap_skip_all("no /dev/vfio/vfio here (no VFIO): the testbed runs this (make check-testbed)");
+	if (access("/dev/kvm", R_OK | W_OK) < 0)
+		tap_skip_all("no usable /dev/kvm");
+	r = bind_vfio(0x1234, 0x11e8, &edu);
+	if (r == -ENOENT)
+		tap_skip_all("no edu device (1234:11e8): the testbed adds one");
+	if (r < 0)
+		tap_skip_all("edu did not bind to vfio-pci (%s)", strerror(-r));
+	test_edu(&t, &edu);
+	unbind_vfio(&edu);
+	if (bind_vfio(0x8086, 0x10d3, &nic) == 0) {
+		test_e1000e(&t, &nic);
+		unbind_vfio(&nic);
+	} else {
+		tap_skip(&t, "no e1000e bound to vfio-pci here");
+	}
+	return tap_done(&t);
+}
