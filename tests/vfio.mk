@@ -14,3 +14,15 @@ tests_vfio_test_vfio_backend_LDADD = src/vfio/libvfio.a src/assign/libassign.a \
 	src/route/libroute.a src/config/libconfig.a src/common/libcommon.a $(JANSSON_LIBS)
 TESTS += tests/vfio/test-vfio-backend
 KVM_TESTS += tests/vfio/test-vfio-backend
+
+# passthru-vmm with edu assigned, in the testbed's nested KVM (a self-contained copy).
+VFIO_SH_TESTS = tests/vfio/vmm-edu.sh
+TESTS += $(VFIO_SH_TESTS)
+EXTRA_DIST += $(VFIO_SH_TESTS)
+KVM_TESTS += tests/vfio/vmm-edu
+check_DATA += tests/vfio/vmm-edu
+CLEANFILES += tests/vfio/vmm-edu
+tests/vfio/vmm-edu: $(top_srcdir)/tests/vfio/vmm-edu.sh $(STANDALONE_TEST_DEPS)
+	$(AM_V_GEN)$(MKDIR_P) tests/vfio && $(STANDALONE_TEST) $(top_srcdir)/tests/vfio/vmm-edu.sh \
+		$(top_srcdir)/tests/host/tap.sh $(abs_top_builddir) >$@.tmp && \
+	chmod +x $@.tmp && mv $@.tmp $@

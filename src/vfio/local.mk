@@ -6,6 +6,7 @@ src_vfio_libvfio_a_SOURCES = \
 	src/vfio/backend.c src/vfio/backend.h src/vfio/backend_impl.h \
 	src/vfio/container.c src/vfio/container.h \
 	src/vfio/device.c src/vfio/device.h \
+	src/vfio/group.c src/vfio/group.h \
 	src/vfio/irq.c src/vfio/irq.h \
 	src/vfio/irq_state.c \
 	src/vfio/kvm_vfio.c src/vfio/kvm_vfio.h

@@ -13,6 +13,7 @@ src_vmm_libvmm_a_SOURCES = src/vmm/cond.h \
 	src/vmm/vm.c src/vmm/vm.h src/vmm/vm_internal.h \
 	src/vmm/vcpu.c src/vmm/vm_exit.c src/vmm/devices.c src/vmm/vm_load.c \
 	src/vmm/vm_devices.c \
+	src/vmm/assigned.c src/vmm/assigned.h \
 	src/vmm/routes.c src/vmm/routes.h \
 	src/vmm/console.c src/vmm/console.h \
 	src/vmm/control_proto.c src/vmm/control_proto.h \
@@ -21,12 +22,13 @@ src_vmm_libvmm_a_SOURCES = src/vmm/cond.h \
 src_vmm_libvmm_a_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
 
 # What a program linking libvmm.a needs after it.
-VMM_LIBS = src/vmm/libvmm.a src/route/libroute.a src/common/libcommon.a $(JANSSON_LIBS) -lpthread
+VMM_LIBS = src/vmm/libvmm.a src/vfio/libvfio.a src/assign/libassign.a src/route/libroute.a \
+	$(PT_CONFIG_LIBS) $(JANSSON_LIBS) -lpthread
 
 sbin_PROGRAMS += src/vmm/passthru-vmm
 src_vmm_passthru_vmm_SOURCES = src/vmm/main.c
 src_vmm_passthru_vmm_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
-src_vmm_passthru_vmm_LDADD = src/vmm/libvmm.a src/assign/libassign.a src/route/libroute.a $(PT_CONFIG_LIBS) $(JANSSON_LIBS) -lpthread
+src_vmm_passthru_vmm_LDADD = $(VMM_LIBS)
 
 dist_man_MANS += man/passthru-vmm.8
 

@@ -26,6 +26,10 @@
 #include "config/vm_def.h"
 #include "config/vm_paths.h"
 #include "vmm/console.h"
+#include "vfio/backend.h"
+#include "vfio/group.h"
+#include "vmm/assigned.h"
+#include "vmm/pci.h"
 #include "vmm/vm.h"
 #include "vmm/vm_control.h"
 
@@ -38,6 +42,8 @@ struct args {
 	unsigned vcpus;
 	enum pt_irqchip irqchip;
 	bool hugepages;
+	size_t n_devices;             /* --device */
+	struct pt_dev_def devices[PT_PCI_SLOTS];
 };
 
 static void usage(FILE *f)
@@ -46,7 +52,7 @@ static void usage(FILE *f)
 		"Usage: %1$s [--config-dir DIR] [CONSOLE AND PIDFILE OPTIONS] VM\n"
 		"       %1$s --kernel IMAGE [--initrd FILE] [--append CMDLINE] [--memory SIZE]\n"
 		"            [--vcpus N] [--irqchip kernel|split] [--hugepages] [--socket PATH]\n"
-		"            [--name NAME] [CONSOLE AND PIDFILE OPTIONS]\n"
+		"            [--name NAME] [--device BDF]... [CONSOLE AND PIDFILE OPTIONS]\n"
 		"Run one KVM virtual machine in the foreground.\n\n"
 		"  -c, --config-dir DIR  where VM definitions are (default: $PASSTHRU_CONFIG_DIR,\n"
 		"                        then " SYSCONFDIR "/passthru/vms)\n"
@@ -59,6 +65,8 @@ static void usage(FILE *f)
 		"      --hugepages       back guest RAM with 2 MiB hugepages\n"
 		"  -s, --socket PATH     serve the control socket at PATH (default: none)\n"
 		"      --name NAME       the VM's name in messages and status (default: vm)\n"
+		"      --device BDF      assign the host PCI function BDF through VFIO (repeatable;\n"
+		"                        it must be on vfio-pci: passthru-ctl prepare BDF)\n"
 		"      --console KIND    where the serial console goes: stdio, none, pty or\n"
 		"                        file:PATH (default: stdio, or the definition's console)\n"
 		"      --console-log FILE  also append the guest's console output to FILE\n"
@@ -77,7 +85,7 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { OPT_IRQCHIP = 256, OPT_HUGEPAGES, OPT_NAME, OPT_CONSOLE, OPT_CONSOLE_LOG,
+	enum { OPT_IRQCHIP = 256, OPT_HUGEPAGES, OPT_NAME, OPT_CONSOLE, OPT_CONSOLE_LOG, OPT_DEVICE,
 	       OPT_PIDFILE };
 	static const struct option opts[] = {
 		{ "config-dir", required_argument, NULL, 'c' },
@@ -90,6 +98,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
 		{ "socket", required_argument, NULL, 's' },
 		{ "name", required_argument, NULL, OPT_NAME },
+		{ "device", required_argument, NULL, OPT_DEVICE },
 		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
 		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
@@ -158,6 +167,25 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->name = optarg;
 			direct_opt = true;
 			break;
+		case OPT_DEVICE: {
+			struct pt_dev_def *dev = &a->devices[a->n_devices];
+			const char *why = NULL;
+
+			if (a->n_devices == PT_PCI_SLOTS - 1) {
+				pt_err("--device %s: at most %d devices", optarg, PT_PCI_SLOTS - 1);
+				return -EINVAL;
+			}
+			if (pt_bdf_parse(optarg, &dev->bdf, &why) < 0) {
+				pt_err("--device %s: %s (expected a PCI address such as 0000:03:00.0)",
+				       optarg, why ? why : "not a PCI address");
+				return -EINVAL;
+			}
+			dev->backend = PT_BACKEND_VFIO;
+			dev->guest_slot = -1;
+			a->n_devices++;
+			direct_opt = true;
+			break;
+		}
 		case OPT_CONSOLE:
 			a->console = optarg;
 			break;
@@ -194,8 +222,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return 0;
 	}
 	if (direct_opt) {
-		pt_err("--initrd, --append, --memory, --vcpus, --irqchip, --hugepages, --socket "
-		       "and --name go with --kernel; a VM definition sets them itself");
+		pt_err("--initrd, --append, --memory, --vcpus, --irqchip, --hugepages, --socket, "
+		       "--name and --device go with --kernel; a VM definition sets them itself");
 		return -EINVAL;
 	}
 	if (optind + 1 != argc) {
@@ -222,7 +250,32 @@ static int def_from_args(const struct args *a, struct pt_vm_def *d)
 	d->hugepages = a->hugepages;
 	d->socket = (char *)a->socket;
 	d->console = PT_CONSOLE_STDIO;
+	d->n_devices = a->n_devices;
+	d->devices = (struct pt_dev_def *)a->devices;
 	return 0;
+}
+
+/*
+ * The definition's devices, through VFIO (a legacy one was refused before). The VMM
+ * opens each VFIO group itself here; passthru-ctl will hand the group fds over.
+ * Returns an exit status.
+ */
+static int assign_devices(struct pt_vm *vm, const struct pt_vm_def *d)
+{
+	for (size_t i = 0; i < d->n_devices; i++) {
+		const struct pt_dev_def *dev = &d->devices[i];
+		int fd = pt_vfio_group_open(&dev->bdf), r;
+
+		if (fd < 0)
+			return fd == -ENODEV ? PT_EXIT_NOT_FOUND :
+			       fd == -ENOENT || fd == -EBUSY ? PT_EXIT_REFUSED : PT_EXIT_FAILURE;
+		r = pt_vm_assign_device(vm, &pt_assign_vfio, &dev->bdf, fd, dev->guest_slot);
+		if (r < 0) {
+			close(fd);
+			return r == -EBUSY ? PT_EXIT_REFUSED : PT_EXIT_FAILURE;
+		}
+	}
+	return PT_EXIT_OK;
 }
 
 /* Where the console goes: the definition's choice unless --console overrides it. */
@@ -455,11 +508,6 @@ static int run(const struct args *a, const struct pt_vm_def *d)
 	r = pt_assign_check_def(d, NULL);
 	if (r == -EOPNOTSUPP)
 		return PT_EXIT_BACKEND_GONE;
-	if (d->n_devices) {
-		pt_err("%s: %zu [device] sections, but this passthru-vmm cannot assign devices yet",
-		       d->path ? d->path : d->name, d->n_devices);
-		return PT_EXIT_UNSUPPORTED;
-	}
 	if (console_choose(a, d, &choice) < 0)
 		return PT_EXIT_USAGE;
 	if (a->pidfile)
@@ -498,6 +546,10 @@ static int run(const struct args *a, const struct pt_vm_def *d)
 		status = exit_for_create_error(r);
 		goto out_sfd;
 	}
+	/* Devices first: the loader's MP table lists the PCI functions. */
+	status = assign_devices(vm, d);
+	if (status)
+		goto out_vm;
 	r = pt_vm_load_kernel(vm, d->kernel, d->initrd, d->cmdline);
 	if (r < 0) {
 		status = r == -ENOMEM ? PT_EXIT_FAILURE : PT_EXIT_USAGE;

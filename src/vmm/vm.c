@@ -16,6 +16,7 @@
 #include "vmm/cond.h"
 #include "vmm/e820.h"
 #include "vmm/layout.h"
+#include "vmm/assigned.h"
 #include "vmm/vm_internal.h"
 
 #define KVM_API 12
@@ -370,6 +371,7 @@ void pt_vm_destroy(struct pt_vm *vm)
 		pt_vm_stop(vm);
 		pt_vm_wait(vm, -1, NULL);
 	}
+	pt_vm_release_devices(vm); /* before the routes and the VM fd they use */
 	pt_vm_routes_free(vm);
 	for (unsigned i = 0; vm->vcpus && i < vm->n_vcpus; i++) {
 		if (vm->vcpus[i].run)

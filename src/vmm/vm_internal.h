@@ -69,6 +69,7 @@ struct pt_vm {
 	int exit_efd;
 
 	struct pt_route_table *routes;
+	struct pt_vm_assigned *assigned; /* assigned.c: devices, released before the routes */
 
 	pthread_mutex_t slots_lock;
 	unsigned max_slots;       /* KVM_CAP_NR_MEMSLOTS */
@@ -91,6 +92,8 @@ bool pt_vcpu_handle_exit(struct pt_vcpu *vcpu);
 
 /* devices.c: UART, debug exit, reset, CMOS, PCI config ports, the ignored legacy ports. */
 int pt_vm_devices_init(struct pt_vm *vm);
+
+struct pt_vm_assigned;
 
 /* routes.c: the route layer's hook points. */
 int pt_vm_routes_init(struct pt_vm *vm);

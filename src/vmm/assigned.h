@@ -1,0 +1,34 @@
+/*
+ * Assigned devices in the VM: the platform's half of device assignment. The backend
+ * (src/assign/backend.h: VFIO or legacy) owns the device; this glue gives it a PCI
+ * function on the guest's bus, the guest's RAM for its DMA, its BARs as memory slots
+ * (when the backend can mmap them) or trapped ranges forwarded to the backend, and
+ * its config space through src/assign/vconfig.
+ *
+ * The VM owns its assigned devices and releases them in pt_vm_destroy before the
+ * routing table and the VM fd (the order assign/README.md asks for). Add devices
+ * before the guest is loaded: the loaders write the MP table from the PCI functions
+ * registered so far.
+ */
+#ifndef PT_VMM_ASSIGNED_H
+#define PT_VMM_ASSIGNED_H
+
+#include "assign/backend.h"
+#include "vmm/vm.h"
+
+/*
+ * Opens bdf with backend (handed_fd: what passthru-ctl opened for it, the VFIO group;
+ * owned by the VM on success, still the caller's on failure) and puts it on the
+ * guest's bus at slot (1-31, or -1 for the next free). Errors are logged and name
+ * the device; -EEXIST for a slot in use, -ENOSPC for no room for its BARs.
+ */
+int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backend,
+			const struct pt_bdf *bdf, int handed_fd, int slot);
+
+/* Releases every assigned device (pt_vm_destroy calls it first). */
+void pt_vm_release_devices(struct pt_vm *vm);
+
+/* How many devices are assigned. */
+unsigned pt_vm_assigned_count(const struct pt_vm *vm);
+
+#endif
