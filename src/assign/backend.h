@@ -111,9 +111,11 @@ struct pt_assign_backend {
 			 bool write, uint64_t *val);
 	/*
 	 * Switches the device's interrupts to irqs (NONE: off). Live vectors get MSI routes
-	 * on GSIs from env->routes (committed once per call), masked and disabled vectors
-	 * none; a retarget of an already live vector only updates its route. All or
-	 * nothing: on failure the previous mode, its GSIs and routes stay.
+	 * on GSIs from env->routes (committed once per call) and the device injects into
+	 * them; a vector masked again keeps its GSI and route (guests mask often) but gets
+	 * no injection, one masked from the start gets no GSI, a disabled one loses its GSI;
+	 * a retarget of a live vector only updates its route. All or nothing: on failure
+	 * the previous mode, its GSIs and routes stay.
 	 */
 	int (*irq_set)(struct pt_assign_dev *d, const struct pt_assign_irqs *irqs);
 	/* The guest's INTx disable bit (command register bit 10). */

@@ -75,13 +75,14 @@ int pt_legacy_open(const struct pt_assign_env *env, const struct pt_legacy_ops *
 	ld->base.bdf = *bdf;
 	pt_bdf_format(bdf, ld->base.name);
 	ld->ops = ops;
-	ld->opaque = opaque;
+	ld->fds = (struct pt_legacy_kvm_fds){ .kvm_fd = env->kvm_fd, .vm_fd = env->vm_fd };
+	ld->opaque = opaque ? opaque : &ld->fds;
 	ld->routes = env->routes;
 	ld->config_fd = -1;
 	for (unsigned i = 0; i < PT_ASSIGN_REGIONS; i++)
 		ld->regions[i].fd = -1;
 
-	r = pt_legacy_probe(ops, opaque, &ld->caps);
+	r = pt_legacy_probe(ops, ld->opaque, &ld->caps);
 	if (r < 0) {
 		pt_err("%s: KVM_CHECK_EXTENSION failed: %s", ld->base.name, strerror(-r));
 		goto fail;
@@ -124,30 +125,12 @@ uint32_t pt_legacy_assign_flags(const struct pt_assign_dev *d)
 static int legacy_open_kvm(const struct pt_assign_env *env, const struct pt_bdf *bdf,
 			   int handed_fd, struct pt_assign_dev **ret)
 {
-	struct pt_legacy_kvm_fds *fds = malloc(sizeof(*fds));
-	struct pt_assign_dev *d;
-	int r;
-
-	if (!fds)
-		return -ENOMEM;
 	if (handed_fd >= 0) {
 		pt_err("legacy assignment takes no file descriptor from passthru-ctl (got %d)",
 		       handed_fd);
-		free(fds);
 		return -EINVAL;
 	}
-	*fds = (struct pt_legacy_kvm_fds){ .kvm_fd = env->kvm_fd, .vm_fd = env->vm_fd };
-	r = pt_legacy_open(env, &pt_legacy_kvm_ops, fds, bdf, &d);
-	if (r < 0) {
-		free(fds);
-		return r;
-	}
-	/* The device keeps its own copy; the ops' opaque points into it from now on. */
-	legacy_of(d)->fds = *fds;
-	legacy_of(d)->opaque = &legacy_of(d)->fds;
-	free(fds);
-	*ret = d;
-	return 0;
+	return pt_legacy_open(env, &pt_legacy_kvm_ops, NULL, bdf, ret);
 }
 
 static void legacy_release(struct pt_assign_dev *d)

@@ -60,8 +60,9 @@ const char *pt_legacy_caps_why_not(const struct pt_legacy_caps *c, char *buf, un
 uint32_t pt_legacy_dev_id(const struct pt_bdf *bdf);
 
 /*
- * The backend's open with explicit kernel ops (tests); pt_assign_legacy.open uses
- * pt_legacy_kvm_ops on env->kvm_fd/vm_fd. opaque must outlive the device.
+ * The backend's open with explicit kernel ops (tests) and their opaque, which must
+ * outlive the device; opaque NULL means env->kvm_fd and env->vm_fd (what
+ * pt_assign_legacy.open does with pt_legacy_kvm_ops).
  */
 int pt_legacy_open(const struct pt_assign_env *env, const struct pt_legacy_ops *ops,
 		   void *opaque, const struct pt_bdf *bdf, struct pt_assign_dev **ret);

@@ -11,6 +11,7 @@ struct legacy_irq_state {
 	unsigned intx_gsi;       /* INTX */
 	unsigned nvec;           /* MSI, MSI-X: vectors the guest gave */
 	int *gsi;                /* per vector: its MSI route's GSI, or PT_ROUTE_NO_GSI */
+	bool *live;              /* per vector: the kernel injects into gsi (else masked) */
 	struct pt_msi_msg *msg;  /* per vector, as routed */
 	bool wired;              /* KVM_ASSIGN_DEV_IRQ in force for this state */
 };

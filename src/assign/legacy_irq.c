@@ -25,8 +25,10 @@
 void legacy_irq_state_free(struct legacy_irq_state *s)
 {
 	free(s->gsi);
+	free(s->live);
 	free(s->msg);
 	s->gsi = NULL;
+	s->live = NULL;
 	s->msg = NULL;
 	s->nvec = 0;
 }
@@ -36,13 +38,20 @@ static unsigned live_count(const struct legacy_irq_state *s)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < s->nvec; i++)
-		n += s->gsi[i] >= 0;
+		n += s->live[i];
 	return n;
 }
 
+/* The vector's GSI, live or masked. */
 static int gsi_at(const struct legacy_irq_state *s, unsigned i)
 {
 	return i < s->nvec ? s->gsi[i] : PT_ROUTE_NO_GSI;
+}
+
+/* The GSI the kernel injects the vector into, if it does. */
+static int live_gsi_at(const struct legacy_irq_state *s, unsigned i)
+{
+	return i < s->nvec && s->live[i] ? s->gsi[i] : PT_ROUTE_NO_GSI;
 }
 
 /* Would the kernel be told the same thing for both states? */
@@ -55,7 +64,7 @@ static bool kernel_same(const struct legacy_irq_state *a, const struct legacy_ir
 	if (a->kind == PT_ASSIGN_IRQ_INTX)
 		return a->intx_gsi == b->intx_gsi;
 	for (unsigned i = 0; i < n; i++)
-		if (gsi_at(a, i) != gsi_at(b, i))
+		if (live_gsi_at(a, i) != live_gsi_at(b, i))
 			return false;
 	return true;
 }
@@ -146,7 +155,7 @@ static int wire_msix(struct legacy_dev *ld, struct legacy_irq_state *s, unsigned
 			.gsi = (uint32_t)s->gsi[i], .entry = (uint16_t)i,
 		};
 
-		if (s->gsi[i] < 0)
+		if (!s->live[i])
 			continue;
 		r = legacy_ioctl(ld, PT_KVM_ASSIGN_SET_MSIX_ENTRY, &e, "MSI-X entry to GSI");
 		if (r < 0)
@@ -184,7 +193,7 @@ static int wire(struct legacy_dev *ld, struct legacy_irq_state *s)
 		return 0;
 	}
 	r = legacy_ioctl(ld, PT_KVM_ASSIGN_DEV_IRQ, &irq, pt_assign_irq_kind_name(s->kind));
-	if (r < 0) {
+	if (r < 0 && r != -EEXIST) {
 		/* The host half may have gone in before the guest half failed: take it out. */
 		struct pt_kvm_assigned_irq undo = irq;
 		int r2 = ld->ops->vm_ioctl(ld->opaque, PT_KVM_DEASSIGN_DEV_IRQ, &undo);
@@ -193,6 +202,8 @@ static int wire(struct legacy_dev *ld, struct legacy_irq_state *s)
 			ld->msix_nr_held = false;
 		return r;
 	}
+	if (r < 0)
+		return r; /* EEXIST: something else is assigned; leave it alone */
 	if (s->kind == PT_ASSIGN_IRQ_MSIX)
 		ld->msix_nr_held = false;
 	s->wired = true;
@@ -305,7 +316,8 @@ static int routes_apply(struct legacy_dev *ld, const struct legacy_irq_state *ol
 		const struct pt_assign_vector *v = &irqs->vec[i];
 		int keep = old->kind == nw->kind ? gsi_at(old, i) : PT_ROUTE_NO_GSI;
 
-		if (v->state != PT_VECTOR_LIVE)
+		/* Disabled: no GSI. Masked: keeps one it had (guests mask often), gets none. */
+		if (v->state == PT_VECTOR_DISABLED || (v->state == PT_VECTOR_MASKED && keep < 0))
 			continue;
 		if (keep >= 0) {
 			u->old_msg[i] = old->msg[i];
@@ -319,6 +331,7 @@ static int routes_apply(struct legacy_dev *ld, const struct legacy_irq_state *ol
 		if (r < 0)
 			goto fail;
 		nw->msg[i] = v->msg;
+		nw->live[i] = v->state == PT_VECTOR_LIVE;
 	}
 	r = pt_route_table_commit(ld->routes);
 	if (r == 0)
@@ -360,8 +373,9 @@ static int state_new(const struct pt_assign_irqs *irqs, struct legacy_irq_state 
 	if (!n)
 		return 0;
 	ret->gsi = malloc(n * sizeof(*ret->gsi));
+	ret->live = calloc(n, sizeof(*ret->live));
 	ret->msg = calloc(n, sizeof(*ret->msg));
-	if (!ret->gsi || !ret->msg) {
+	if (!ret->gsi || !ret->live || !ret->msg) {
 		legacy_irq_state_free(ret);
 		return -ENOMEM;
 	}

@@ -310,6 +310,8 @@ static int assign_irq(struct fake_kernel *k, const struct pt_kvm_assigned_irq *i
 	int r;
 
 	lint_zero(k, irq->reserved, sizeof(irq->reserved));
+	if (irq->host_irq) /* "ignored (legacy field)": 3.17 takes the IRQ from the device */
+		k->abi_violations++;
 	if (irq->flags & ~(PT_KVM_DEV_IRQ_HOST_MASK | PT_KVM_DEV_IRQ_GUEST_MASK))
 		k->abi_violations++;
 	if (!k->irqchip_in_kernel)

@@ -76,6 +76,11 @@ echo 999999 >"$PASSTHRU_RUN_DIR/auto.pid"
 run "$ctl" start auto
 tap_ok "$([ ! -e "$PASSTHRU_RUN_DIR/auto.pid" ]; echo $?)" "control: start auto removed its stale pidfile (status $rc)"
 
+# The simulated Linux 3.17 of the unit tests is linked into tests only.
+for prog in "$ctl" "$vmm"; do
+	tap_ok "$(grep -q fk_vm_ioctl "$prog"; [ $? = 1 ]; echo $?)" "$(basename "$prog") does not contain the test double"
+done
+
 run "$ctl" validate "$PASSTHRU_CONFIG_DIR/leg.conf"
 tap_is "$rc" 0 "validate: backend = legacy is a valid definition (the host decides at start)"
 tap_done

@@ -18,8 +18,8 @@
 #include "assign/select.h"
 #include "host/readiness.h"
 #include "route/kvm_ops.h"
+#include "route/kvm_vm.h"
 #include "route/fake_ops.h" /* capture_begin/end */
-#include "../route/kvm_vm.h"
 #include "tap.h"
 
 /* True on Linux 4.12 and later, where legacy assignment no longer exists. */

@@ -1,11 +1,11 @@
 /*
  * The legacy backend end to end against a simulated Linux 3.17 (fake_kernel.h) and a
  * sysfs fixture: assign -> INTx (and its mask) -> MSI -> MSI-X -> retarget ->
- * reprogram -> off -> MSI-X again -> deassign, with the exact ioctl sequence, the
- * kernel's state and the routing table checked after each step; then a failure
- * injected at every one of those ioctls and at every routing commit, each leaving the
- * kernel, the routes and the descriptors as they were; then refusals and the double's
- * own 3.17 rules.
+ * reprogram -> mask, unmask -> off -> MSI-X again -> deassign, with the exact ioctl
+ * sequence, the kernel's state and the routing table checked after each step; then a
+ * failure injected at every one of those ioctls and at every routing commit, each
+ * leaving the kernel, the routes and the descriptors as they were; then refusals and
+ * the double's own 3.17 rules.
  */
 #include "config.h"
 
@@ -24,7 +24,7 @@
 #include "route/fake_ops.h"
 #include "tap.h"
 
-#define NSTEPS 10
+#define NSTEPS 12
 #define DEV_ID 0x300u
 
 struct world {
@@ -106,9 +106,17 @@ static int step(struct world *w, int i)
 		struct pt_assign_vector v[] = { vec(L, 0, 0x50), vec(L, 0, 0x51), vec(L, 1, 0x52) };
 		return irq(w, PT_ASSIGN_IRQ_MSIX, 0, 3, v);
 	}
-	case 8:
+	case 8: { /* masks vector 0: out of the kernel's set, its GSI kept */
+		struct pt_assign_vector v[] = { vec(M, 0, 0x50), vec(L, 0, 0x51), vec(L, 1, 0x52) };
+		return irq(w, PT_ASSIGN_IRQ_MSIX, 0, 3, v);
+	}
+	case 9: { /* ... and unmasks it: back on the same GSI */
+		struct pt_assign_vector v[] = { vec(L, 0, 0x50), vec(L, 0, 0x51), vec(L, 1, 0x52) };
+		return irq(w, PT_ASSIGN_IRQ_MSIX, 0, 3, v);
+	}
+	case 10:
 		return irq(w, PT_ASSIGN_IRQ_NONE, 0, 0, NULL);
-	case 9: {
+	case 11: {
 		struct pt_assign_vector v[] = { vec(L, 0, 0x60) };
 		return irq(w, PT_ASSIGN_IRQ_MSIX, 0, 1, v);
 	}
@@ -135,6 +143,17 @@ static const char *const expected_log[NSTEPS] = {
 	"ASSIGN_SET_MSIX_ENTRY id=0x300 entry=1 gsi=24 = 0\n"
 	"ASSIGN_SET_MSIX_ENTRY id=0x300 entry=2 gsi=26 = 0\n"
 	"ASSIGN_DEV_IRQ id=0x300 guest_irq=0 flags=0x404 = 0",
+	"DEASSIGN_DEV_IRQ id=0x300 guest_irq=0 flags=0x404 = 0\n"
+	"ASSIGN_SET_MSIX_NR id=0x300 nr=2 = 0\n"
+	"ASSIGN_SET_MSIX_ENTRY id=0x300 entry=1 gsi=24 = 0\n"
+	"ASSIGN_SET_MSIX_ENTRY id=0x300 entry=2 gsi=26 = 0\n"
+	"ASSIGN_DEV_IRQ id=0x300 guest_irq=0 flags=0x404 = 0",
+	"DEASSIGN_DEV_IRQ id=0x300 guest_irq=0 flags=0x404 = 0\n"
+	"ASSIGN_SET_MSIX_NR id=0x300 nr=3 = 0\n"
+	"ASSIGN_SET_MSIX_ENTRY id=0x300 entry=0 gsi=25 = 0\n"
+	"ASSIGN_SET_MSIX_ENTRY id=0x300 entry=1 gsi=24 = 0\n"
+	"ASSIGN_SET_MSIX_ENTRY id=0x300 entry=2 gsi=26 = 0\n"
+	"ASSIGN_DEV_IRQ id=0x300 guest_irq=0 flags=0x404 = 0",
 	"DEASSIGN_DEV_IRQ id=0x300 guest_irq=0 flags=0x404 = 0",
 	"ASSIGN_SET_MSIX_NR id=0x300 nr=1 = 0\n"
 	"ASSIGN_SET_MSIX_ENTRY id=0x300 entry=0 gsi=24 = 0\n"
@@ -151,6 +170,8 @@ static const char *const expected_state[NSTEPS] = {
 	"iommu_domain=1 | dev 0x300 flags=0x3 irq=0x404 guest_irq=0 msix_nr=2 0:25 2:26 | host 0:03:00 enabled=1 intx=0 msi=0 msix=1",
 	"iommu_domain=1 | dev 0x300 flags=0x3 irq=0x404 guest_irq=0 msix_nr=2 0:25 2:26 | host 0:03:00 enabled=1 intx=0 msi=0 msix=1",
 	"iommu_domain=1 | dev 0x300 flags=0x3 irq=0x404 guest_irq=0 msix_nr=3 0:25 1:24 2:26 | host 0:03:00 enabled=1 intx=0 msi=0 msix=1",
+	"iommu_domain=1 | dev 0x300 flags=0x3 irq=0x404 guest_irq=0 msix_nr=2 1:24 2:26 | host 0:03:00 enabled=1 intx=0 msi=0 msix=1",
+	"iommu_domain=1 | dev 0x300 flags=0x3 irq=0x404 guest_irq=0 msix_nr=3 0:25 1:24 2:26 | host 0:03:00 enabled=1 intx=0 msi=0 msix=1",
 	"iommu_domain=1 | dev 0x300 flags=0x3 irq=0x0 msix_nr=0 | host 0:03:00 enabled=1 intx=0 msi=0 msix=0",
 	"iommu_domain=1 | dev 0x300 flags=0x3 irq=0x404 guest_irq=0 msix_nr=1 0:24 | host 0:03:00 enabled=1 intx=0 msi=0 msix=1",
 };
@@ -164,6 +185,8 @@ static const char *const expected_routes[NSTEPS] = {
 	"24:msi:0000:03:00.0/0:apic0:0x40",
 	"25:msi:0000:03:00.0/0:apic0:0x50 26:msi:0000:03:00.0/2:apic0:0x52",
 	"25:msi:0000:03:00.0/0:apic0:0x50 26:msi:0000:03:00.0/2:apic1:0x52",
+	"24:msi:0000:03:00.0/1:apic0:0x51 25:msi:0000:03:00.0/0:apic0:0x50 26:msi:0000:03:00.0/2:apic1:0x52",
+	"24:msi:0000:03:00.0/1:apic0:0x51 25:msi:0000:03:00.0/0:apic0:0x50 26:msi:0000:03:00.0/2:apic1:0x52",
 	"24:msi:0000:03:00.0/1:apic0:0x51 25:msi:0000:03:00.0/0:apic0:0x50 26:msi:0000:03:00.0/2:apic1:0x52",
 	"",
 	"24:msi:0000:03:00.0/0:apic0:0x60",
@@ -336,7 +359,7 @@ static void fail_every_call(struct tap *t)
 /* A failed KVM_SET_GSI_ROUTING: the step fails before any legacy ioctl. */
 static void fail_every_commit(struct tap *t)
 {
-	static const int steps[] = { 4, 5, 6, 7, 9 };
+	static const int steps[] = { 4, 5, 6, 7, 11 };
 
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		struct world w;
