@@ -71,9 +71,10 @@ static char *errors_text(struct pt_config_errors *errs)
 
 /* One per error class of man/passthru.ini.5; each has bad/NAME.conf and bad/NAME.expected. */
 static const char *const bad_files[] = {
-	"bad-bdf", "bad-enum", "bad-name", "bad-unit", "control-group", "duplicate-device",
-	"duplicate-key", "duplicate-vm", "empty", "empty-value", "memory-align",
-	"memory-overflow", "memory-small", "missing-keys", "missing-vm", "name-mismatch",
+	"bad-bdf", "bad-enum", "bad-name", "bad-unit", "control-bytes", "control-group",
+	"duplicate-device", "duplicate-key", "duplicate-vm", "empty", "empty-value", "long-lines",
+	"many-errors", "memory-align", "memory-overflow", "memory-small", "missing-keys",
+	"missing-vm", "name-mismatch",
 	"needs-kernel", "no-unit", "non-canonical-bdf", "not-a-number", "out-of-range",
 	"relative-path", "slot-conflict", "socket-long", "syntax", "too-many-devices",
 	"unknown-key", "unknown-section",
@@ -430,10 +431,84 @@ static void test_scratch_dir(struct tap *t, const char *tmp)
 	r = pt_vm_def_load(path, &def, &errs);
 	tap_is_int(t, r, -EISDIR, "a directory is not a definition");
 	tap_ok(t, def == SENTINEL && errs.n == 1 && errs.items[0].line == 0 &&
-	       !strcmp(errs.items[0].message, "cannot read the file: Is a directory"),
+	       !strcmp(errs.items[0].message, "cannot read the file: it is a directory; "
+		       "a VM definition is a regular file"),
 	       "  and says so");
 	pt_config_errors_clear(&errs);
 	rmdir(path);
+
+	/*
+	 * A FIFO, a symlink to /dev/zero and a file over the size limit: refused at once,
+	 * not read (the FIFO hung, /dev/zero ate memory). main's alarm() fails a hang.
+	 */
+	free(path);
+	if (asprintf(&path, "%s/fifo.conf", tmp) < 0 || mkfifo(path, 0600) < 0)
+		exit(99);
+	def = SENTINEL;
+	r = pt_vm_def_load(path, &def, &errs);
+	tap_is_int(t, r, -EINVAL, "a FIFO is not read");
+	tap_ok(t, def == SENTINEL && errs.n == 1 &&
+	       strstr(errs.items[0].message, "it is a FIFO; a VM definition is a regular file"),
+	       "  and says so: %s", errs.n ? errs.items[0].message : "(nothing)");
+	pt_config_errors_clear(&errs);
+	unlink(path);
+
+	free(path);
+	if (asprintf(&path, "%s/zero.conf", tmp) < 0 || symlink("/dev/zero", path) < 0)
+		exit(99);
+	r = pt_vm_def_load(path, &def, &errs);
+	tap_is_int(t, r, -EINVAL, "a symlink to /dev/zero is not read");
+	tap_ok(t, def == SENTINEL && errs.n == 1 &&
+	       strstr(errs.items[0].message, "it is a character device"),
+	       "  and says so: %s", errs.n ? errs.items[0].message : "(nothing)");
+	pt_config_errors_clear(&errs);
+	unlink(path);
+
+	free(path);
+	if (asprintf(&path, "%s/big.conf", tmp) < 0)
+		exit(99);
+	{
+		FILE *f = fopen(path, "we");
+
+		if (!f)
+			exit(99);
+		fputs("[vm]\nname = big\nmemory = 64M\n", f);
+		for (int i = 0; i < PT_CONFIG_FILE_MAX / 16; i++)
+			fputs("# a long comment\n", f);
+		fclose(f);
+	}
+	r = pt_vm_def_load(path, &def, &errs);
+	tap_is_int(t, r, -EFBIG, "a file over %d bytes is not read", PT_CONFIG_FILE_MAX);
+	tap_ok(t, def == SENTINEL && errs.n == 1 &&
+	       strstr(errs.items[0].message, "may have at most 1048576"),
+	       "  and says what the limit is: %s", errs.n ? errs.items[0].message : "(nothing)");
+	pt_config_errors_clear(&errs);
+	unlink(path);
+
+	/* The longest cmdline passthru-vmm takes fits in a definition. */
+	free(path);
+	if (asprintf(&path, "%s/longcmd.conf", tmp) < 0)
+		exit(99);
+	{
+		FILE *f = fopen(path, "we");
+
+		if (!f)
+			exit(99);
+		fputs("[vm]\nname = longcmd\nmemory = 64M\nkernel = /k\ncmdline = ", f);
+		for (int i = 0; i < PT_VM_CMDLINE_MAX; i++)
+			fputc('c', f);
+		fputs("\n", f);
+		fclose(f);
+	}
+	r = pt_vm_def_load(path, &def, &errs);
+	tap_is_int(t, r, 0, "a cmdline of %d bytes loads", PT_VM_CMDLINE_MAX);
+	if (r == 0) {
+		tap_is_int(t, strlen(def->cmdline), PT_VM_CMDLINE_MAX, "  all of it");
+		pt_vm_def_free(def);
+		def = SENTINEL;
+	}
+	pt_config_errors_clear(&errs);
+	unlink(path);
 
 	/* A NUL byte is not text. */
 	free(path);
@@ -698,6 +773,7 @@ int main(void)
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 99;
 	}
+	alarm(300); /* a watchdog: a file that blocks the reader fails the test, not the run */
 	test_bad_files(&t);
 	test_good_files(&t);
 	test_max_devices(&t);
