@@ -503,7 +503,8 @@ static int run(const struct args *a, const struct pt_vm_def *d)
 	if (sock) {
 		r = pt_vm_control_start(vm, sock, d->control_group, &srv);
 		if (r < 0) {
-			status = PT_EXIT_FAILURE;
+			/* -ENOENT: the definition names a group the host does not have. */
+			status = r == -ENOENT ? PT_EXIT_USAGE : PT_EXIT_FAILURE;
 			goto out_vm;
 		}
 	}

@@ -149,6 +149,32 @@ static void check_kvm(struct tap *t, const char *dir)
 		tap_ok(t, r.status == 0 && strstr(r.err, "console on /dev/pts/") && !r.out[0],
 		       "--console pty: the pseudo-terminal is named on stderr");
 	}
+	{
+		/*
+		 * Hugepages the pool cannot give: a clear error and status 1. The mapping
+		 * used MAP_NORESERVE, so the first write into guest RAM died of SIGBUS (135).
+		 */
+		char *const huge[] = { "passthru-vmm", "--kernel", MINIGUEST, "--append", "h",
+				       "--memory", "64M", "--hugepages", "--console", "none", NULL };
+		FILE *hf = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "re");
+		long free_pages = -1;
+
+		if (hf) {
+			if (fscanf(hf, "%ld", &free_pages) != 1)
+				free_pages = -1;
+			fclose(hf);
+		}
+		run_vmm(huge, NULL, NULL, NULL, &r);
+		if (free_pages < 0)
+			tap_skip(t, "no 2 MiB hugepage pool on this host");
+		else if (free_pages < 32)
+			tap_ok(t, r.status == 1 && strstr(r.err, "hugepages") &&
+			       strstr(r.err, "vm.nr_hugepages=32"),
+			       "--hugepages with %ld of 32 pages free: status 1 and says why "
+			       "(status %d: %s)", free_pages, r.status, r.err);
+		else
+			tap_is_int(t, r.status, 0, "--hugepages with %ld pages free: runs", free_pages);
+	}
 	run_vmm(spin, NULL, sock, talk_status_stop, &r);
 	tap_is_int(t, r.status, 0, "stopped through the control socket: status 0");
 	tap_ok(t, strstr(talk_reply[0], "\"state\":\"running\"") && strstr(talk_reply[0], "\"vcpus\":2") &&
@@ -182,6 +208,16 @@ static void check_kvm(struct tap *t, const char *dir)
 	tap_ok(t, access(path, F_OK) < 0, "its pidfile was removed at exit");
 	snprintf(path, sizeof(path), "%s/rundir", dir);
 	tap_ok(t, access(path, F_OK) == 0, "... in the run directory it created");
+
+	/* A control-group the host does not have is a bad definition: status 2, not 1. */
+	f = fopen(conf, "w");
+	fprintf(f, "[vm]\nname = tvm\nmemory = 32M\nkernel = %s\ncmdline = h\n"
+		"socket = %s\nconsole = none\ncontrol-group = no-such-group-here\n", MINIGUEST, sock);
+	fclose(f);
+	run_vmm(bydef, NULL, NULL, NULL, &r);
+	tap_ok(t, r.status == 2 && strstr(r.err, "control-group \"no-such-group-here\" does not exist"),
+	       "an unknown control-group: status 2, named with the key's spelling (status %d: %s)",
+	       r.status, r.err);
 	unsetenv("PASSTHRU_RUN_DIR");
 }
 
