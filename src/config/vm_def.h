@@ -138,7 +138,8 @@ int pt_vm_def_find(const char *config_dir, const char *name, struct pt_vm_def **
  * them with pt_vm_defs_free; *ret may be NULL when *ret_n is 0). On any other
  * error (-ENOENT: no such directory, -ENOMEM, ...) nothing is written.
  * One device may be defined in several VMs: that is not an error (it is attached
- * to one running VM at a time).
+ * to one running VM at a time). One control socket may not: a definition naming
+ * the socket of one before it (in name order) is reported and left out.
  */
 int pt_vm_def_load_dir(const char *config_dir, struct pt_vm_def ***ret, size_t *ret_n,
 		       struct pt_config_errors *errs);

@@ -17,6 +17,7 @@
 #include "common/cleanup.h"
 #include "config/parser.h"
 #include "config/vm_def.h"
+#include "config/vm_paths.h"
 #include "tap.h"
 
 #define MiB (1ULL << 20)
@@ -400,6 +401,28 @@ static void test_scratch_dir(struct tap *t, const char *tmp)
 	tap_is_int(t, r, -EINVAL, "scratch dir with a bad file: -EINVAL");
 	tap_is_int(t, n, 3, "  the three good ones are still returned");
 	tap_is_int(t, errs.n, 1, "  one message");
+	pt_vm_defs_free(defs, n);
+	pt_config_errors_clear(&errs);
+	unlink(path);
+
+	/* Two definitions naming one control socket: the second is refused. */
+	{
+		_cleanup_free_ char *text = NULL;
+
+		if (asprintf(&text, "[vm]\nname = h4\nmemory = 32M\nsocket = %s/a.sock\n",
+			     pt_run_dir()) < 0)
+			exit(99);
+		SCRATCH("h4.conf", text);
+	}
+	defs = NULL;
+	n = 0;
+	r = pt_vm_def_load_dir(tmp, &defs, &n, &errs);
+	tap_is_int(t, r, -EINVAL, "scratch dir with h4 naming a's socket: -EINVAL");
+	tap_is_int(t, n, 3, "  h4 is left out");
+	tap_ok(t, errs.n == 1 && strstr(errs.items[0].message, "/a.sock is also the control socket "
+					"of VM a (") && errs.items[0].line == 0 &&
+	       strstr(errs.items[0].file, "/h4.conf"),
+	       "  and says which VM has that socket: %s", errs.n ? errs.items[0].message : "");
 	pt_vm_defs_free(defs, n);
 	pt_config_errors_clear(&errs);
 	unlink(path);
