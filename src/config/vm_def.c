@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "config/parser.h"
@@ -152,6 +153,24 @@ static int open_file(const char *path, FILE **ret, struct pt_config_errors *errs
 					file_kind(st.st_mode)) < 0)
 			return -ENOMEM;
 		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	}
+	/*
+	 * Root runs what a definition names (a kernel, a socket path): as root, only a
+	 * definition root owns and nobody else may write is read.
+	 */
+	if (geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
+		close(fd);
+		if (st.st_uid != 0 ?
+		    pt_config_error_add(errs, path, 0, "refused: the file is owned by uid %u; "
+					"as root, passthru reads only definitions owned by root "
+					"(chown root %s)", (unsigned)st.st_uid, path) < 0 :
+		    pt_config_error_add(errs, path, 0, "refused: the file is writable by %s "
+					"(mode %04o); as root, passthru reads only definitions "
+					"nobody else may change (chmod go-w %s)",
+					st.st_mode & S_IWOTH ? "everyone" : "its group",
+					(unsigned)(st.st_mode & 07777), path) < 0)
+			return -ENOMEM;
+		return -EPERM;
 	}
 	if (st.st_size > PT_CONFIG_FILE_MAX) {
 		close(fd);

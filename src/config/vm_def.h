@@ -114,8 +114,9 @@ struct pt_config_errors {
  * PT_CONFIG_ERRORS_MAX are listed, then one "... and N more" at line 0. Control bytes
  * and bytes that are not UTF-8 in a message are written as \xNN. Only a regular
  * file of at most PT_CONFIG_FILE_MAX bytes is read (a FIFO, a device or a symlink to
- * one is refused without blocking). On error *ret is not written and nothing stays
- * allocated.
+ * one is refused without blocking); run as root, only a file owned by root and not
+ * writable by its group or others (-EPERM otherwise). On error *ret is not written
+ * and nothing stays allocated.
  * The name must match the file name NAME.conf; a file not named *.conf (a draft
  * given to passthru-ctl validate) skips that one check. Files named in the
  * definition (kernel, initrd, rom, ...) are not opened here: their existence

@@ -368,6 +368,15 @@ static int bind_socket(struct pt_control_server *s)
 		pt_err("control socket %s: cannot create its directory: %s", s->path, strerror(-r));
 		return r;
 	}
+	{
+		char why[512];
+
+		r = pt_dir_check_private(s->path, why, sizeof(why));
+		if (r < 0) {
+			pt_err("control socket %s: refused: %s", s->path, why);
+			return r;
+		}
+	}
 	r = clear_stale(s->path, &addr);
 	if (r < 0)
 		return r;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/exit_status.h"
+#include "common/files.h"
 #include "common/log.h"
 #include "common/parse.h"
 #include "common/pidfile.h"
@@ -420,6 +421,16 @@ static int pidfile_take(const char *vm_name, const char *path)
 
 	if (!path)
 		return -1;
+	fd = pt_mkdir_parents(path);
+	if (fd == 0) {
+		char why[512];
+
+		fd = pt_dir_check_private(path, why, sizeof(why));
+		if (fd < 0) {
+			pt_err("pidfile %s: refused: %s", path, why);
+			return fd;
+		}
+	}
 	fd = pt_pidfile_acquire(path, &holder);
 	if (fd == -EBUSY) {
 		if (holder)

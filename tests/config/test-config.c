@@ -508,6 +508,42 @@ static void test_scratch_dir(struct tap *t, const char *tmp)
 	pt_config_errors_clear(&errs);
 	unlink(path);
 
+	/* As root, a definition another user owns, or others may write, is refused. */
+	free(path);
+	if (asprintf(&path, "%s/owned.conf", tmp) < 0)
+		exit(99);
+	write_text(path, "[vm]\nname = owned\nmemory = 64M\n");
+	if (geteuid() == 0 && chown(path, 65534, 65534) == 0) {
+		r = pt_vm_def_load(path, &def, &errs);
+		tap_is_int(t, r, -EPERM, "as root, a definition owned by uid 65534 is refused");
+		tap_ok(t, def == SENTINEL && errs.n == 1 &&
+		       strstr(errs.items[0].message, "owned by uid 65534; as root, passthru reads "
+			      "only definitions owned by root"),
+		       "  and says why: %s", errs.n ? errs.items[0].message : "(nothing)");
+		pt_config_errors_clear(&errs);
+		if (chown(path, 0, 0) < 0 || chmod(path, 0666) < 0)
+			exit(99);
+		r = pt_vm_def_load(path, &def, &errs);
+		tap_is_int(t, r, -EPERM, "as root, a world-writable definition is refused");
+		tap_ok(t, def == SENTINEL && errs.n == 1 &&
+		       strstr(errs.items[0].message, "writable by everyone (mode 0666)"),
+		       "  and says why: %s", errs.n ? errs.items[0].message : "(nothing)");
+		pt_config_errors_clear(&errs);
+		if (chmod(path, 0644) < 0)
+			exit(99);
+		r = pt_vm_def_load(path, &def, &errs);
+		tap_is_int(t, r, 0, "  once root's and 0644, it loads");
+		if (r == 0) {
+			pt_vm_def_free(def);
+			def = SENTINEL;
+		}
+		pt_config_errors_clear(&errs);
+	} else {
+		for (int i = 0; i < 5; i++)
+			tap_skip(t, "ownership checks need root");
+	}
+	unlink(path);
+
 	/* The longest cmdline passthru-vmm takes fits in a definition. */
 	free(path);
 	if (asprintf(&path, "%s/longcmd.conf", tmp) < 0)

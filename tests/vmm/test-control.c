@@ -328,6 +328,36 @@ static void test_root_slot(struct tap *t, const char *dir)
 	pt_control_server_stop(srv);
 }
 
+/* The socket's directory: another owner, or writable by others, is refused. */
+static void test_unsafe_dirs(struct tap *t, const char *dir)
+{
+	struct pt_control_server *srv = NULL;
+	struct pt_control_server_opts o = { .verbs = verbs, .ctx = "dirs" };
+	char sub[256], path[300];
+
+	snprintf(sub, sizeof(sub), "%s/open", dir);
+	snprintf(path, sizeof(path), "%s/vm.sock", sub);
+	o.path = path;
+	if (mkdir(sub, 0755) < 0 || chmod(sub, 0777) < 0) {
+		tap_ok(t, 0, "unsafe dirs: mkdir %s", sub);
+		return;
+	}
+	tap_is_int(t, pt_control_server_start(&o, &srv), -EACCES,
+		   "a socket in a world-writable directory is refused");
+	tap_ok(t, access(path, F_OK) < 0, "  and nothing is created there");
+	chmod(sub, 0775);
+	tap_is_int(t, pt_control_server_start(&o, &srv), -EACCES,
+		   "a socket in a group-writable directory is refused");
+	chmod(sub, 0755);
+	if (geteuid() == 0 && chown(sub, 65534, 65534) == 0) {
+		tap_is_int(t, pt_control_server_start(&o, &srv), -EPERM,
+			   "a socket in a directory another user owns is refused");
+	} else {
+		tap_skip(t, "a directory owned by another user needs root to make");
+	}
+	rmdir(sub);
+}
+
 static void test_server(struct tap *t, const char *dir)
 {
 	struct pt_control_server *srv = NULL, *srv2 = NULL;
@@ -457,6 +487,7 @@ int main(void)
 		tap_skip_all("mkdtemp failed");
 	test_server(&t, dir);
 	test_idle(&t, dir);
+	test_unsafe_dirs(&t, dir);
 	test_root_slot(&t, dir);
 	{
 		char cmd[64];

@@ -44,6 +44,35 @@ static void check_usage(struct tap *t)
 	tap_ok(t, r.status == 0 && strstr(r.out, "--kernel IMAGE"), "--help");
 }
 
+/* A run directory others may write: the pidfile is not taken there (no KVM needed). */
+static void check_run_dir(struct tap *t, const char *dir)
+{
+	struct result r;
+	char confdir[200], conf[300], rundir[200];
+	char *const bydef[] = { "passthru-vmm", "--config-dir", confdir, "rvm", NULL };
+	FILE *f;
+
+	snprintf(confdir, sizeof(confdir), "%s/rvms", dir);
+	snprintf(rundir, sizeof(rundir), "%s/openrun", dir);
+	snprintf(conf, sizeof(conf), "%s/rvm.conf", confdir);
+	if (mkdir(confdir, 0755) < 0 || mkdir(rundir, 0755) < 0 || chmod(rundir, 01777) < 0 ||
+	    !(f = fopen(conf, "w"))) {
+		tap_ok(t, 0, "run dir: set up %s", rundir);
+		return;
+	}
+	fprintf(f, "[vm]\nname = rvm\nmemory = 32M\nkernel = /nonexistent/k\nconsole = none\n");
+	fclose(f);
+	setenv("PASSTHRU_RUN_DIR", rundir, 1);
+	run_vmm(bydef, NULL, NULL, NULL, &r);
+	unsetenv("PASSTHRU_RUN_DIR");
+	tap_ok(t, r.status == 1 && strstr(r.err, "refused: ") &&
+	       strstr(r.err, "is writable by everyone (mode 1777)"),
+	       "a world-writable run directory: no pidfile there, status 1 (status %d: %s)",
+	       r.status, r.err);
+	snprintf(conf, sizeof(conf), "%s/rvm.pid", rundir);
+	tap_ok(t, access(conf, F_OK) < 0, "  and no pidfile was created");
+}
+
 static int connect_to(const char *path)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -221,6 +250,15 @@ static void check_kvm(struct tap *t, const char *dir)
 	unsetenv("PASSTHRU_RUN_DIR");
 }
 
+static void remove_dir(const char *dir)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		tap_diag("could not remove %s", dir);
+}
+
 int main(void)
 {
 	struct tap t = { 0 };
@@ -229,7 +267,10 @@ int main(void)
 
 	if (access(PASSTHRU_VMM, X_OK) < 0)
 		tap_skip_all("%s was not built", PASSTHRU_VMM);
+	if (!mkdtemp(dir))
+		tap_skip_all("mkdtemp failed");
 	check_usage(&t);
+	check_run_dir(&t, dir);
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		char *const k[] = { "passthru-vmm", "--kernel", MINIGUEST, NULL };
@@ -240,18 +281,11 @@ int main(void)
 			tap_ok(&t, r.status == 3 && strstr(r.err, "/dev/kvm"),
 			       "no /dev/kvm: status 3, and it says so");
 		tap_skip(&t, "the rest needs /dev/kvm (it runs in the testbed)");
+		remove_dir(dir);
 		return tap_done(&t);
 	}
 	close(fd);
-	if (!mkdtemp(dir))
-		tap_skip_all("mkdtemp failed");
 	check_kvm(&t, dir);
-	{
-		char cmd[64];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd))
-			tap_diag("could not remove %s", dir);
-	}
+	remove_dir(dir);
 	return tap_done(&t);
 }
