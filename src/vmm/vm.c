@@ -341,6 +341,7 @@ int pt_vm_create(const struct pt_vm_opts *opts, struct pt_vm **ret)
 	vm->exit_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->exit_efd < 0) {
 		r = -errno;
+		pt_err("%s: eventfd for the VM's exit: %m", vm->name);
 		goto fail;
 	}
 	r = install_kick_handler();

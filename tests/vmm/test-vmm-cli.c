@@ -204,6 +204,22 @@ static void check_kvm(struct tap *t, const char *dir)
 		else
 			tap_is_int(t, r.status, 0, "--hugepages with %ld pages free: runs", free_pages);
 	}
+	{
+		/*
+		 * RLIMIT_NOFILE too low for the VM, hard limit included: said up front. With
+		 * 4 the old VMM failed at its first eventfd and exited 1 saying nothing.
+		 */
+		char *const four[] = { "passthru-vmm", "--kernel", MINIGUEST, "--append", "h",
+				       "--vcpus", "4", "--console", "none", NULL };
+
+		vmm_proc_nofile = 4;
+		run_vmm(four, NULL, NULL, NULL, &r);
+		vmm_proc_nofile = 0;
+		tap_ok(t, r.status == 1 && strstr(r.err, "RLIMIT_NOFILE allows 4 open files") &&
+		       strstr(r.err, "4 vCPUs need 68"),
+		       "RLIMIT_NOFILE 4: status 1 and how many are needed (status %d: %s)",
+		       r.status, r.err);
+	}
 	run_vmm(spin, NULL, sock, talk_status_stop, &r);
 	tap_is_int(t, r.status, 0, "stopped through the control socket: status 0");
 	tap_ok(t, strstr(talk_reply[0], "\"state\":\"running\"") && strstr(talk_reply[0], "\"vcpus\":2") &&
