@@ -22,7 +22,6 @@
 
 struct client {
 	int fd;
-	bool root;
 	long long active_ms;  /* when it last sent or took bytes */
 	char *out;            /* a reply not yet taken whole (the socket was full) */
 	size_t out_len, out_off;
@@ -207,7 +206,6 @@ static void accept_client(struct pt_control_server *s)
 		return;
 	}
 	s->clients[i]->fd = fd;
-	s->clients[i]->root = cred.uid == 0;
 	s->clients[i]->active_ms = pt_monotonic_ms();
 	s->clients[i]->out = NULL;
 	s->clients[i]->len = 0;
@@ -242,31 +240,30 @@ static void serve_client(struct pt_control_server *s, unsigned i, short revents)
 	ssize_t n;
 
 	if (c->out) {
-		if (!flush_client(c) || !answer_lines(s, c))
-			drop_client(s, i);
-		return;
+		if (!flush_client(c))
+			goto drop;
+	} else {
+		if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+			return;
+		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			return;
+		if (n <= 0)
+			goto drop;
+		c->active_ms = pt_monotonic_ms();
+		c->len += (size_t)n;
 	}
-	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
-		return;
-	n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n <= 0) {
-		drop_client(s, i);
-		return;
-	}
-	c->active_ms = pt_monotonic_ms();
-	c->len += (size_t)n;
-	if (!answer_lines(s, c)) {
-		drop_client(s, i);
-		return;
-	}
+	if (!answer_lines(s, c))
+		goto drop;
 	if (!c->out && c->len == sizeof(c->buf)) {
 		/* No newline within the limit: answer once and hang up (no way to resync). */
 		send_error(c->fd, PT_CTL_ERR_TOO_LARGE,
 			   "request longer than 65536 bytes without a newline");
-		drop_client(s, i);
+		goto drop;
 	}
+	return;
+drop:
+	drop_client(s, i);
 }
 
 /* Hangs up on clients idle too long; the poll timeout until the next one would be. */
