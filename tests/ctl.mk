@@ -1,7 +1,7 @@
 # tests for passthru-ctl's VM commands (run, start, stop, status, console, routes)
-CTL_SH_TESTS = tests/ctl/ctl-errors.sh tests/ctl/ctl-lifecycle.sh
+CTL_SH_TESTS = tests/ctl/ctl-errors.sh tests/ctl/ctl-lifecycle.sh tests/ctl/ctl-socket.sh
 TESTS += $(CTL_SH_TESTS)
-EXTRA_DIST += $(CTL_SH_TESTS)
+EXTRA_DIST += $(CTL_SH_TESTS) tests/ctl/fake-vmm.py
 
 # The testbed runs the build tree's self-contained copy (tests/local.mk, STANDALONE_TEST).
 KVM_TESTS += tests/ctl/ctl-lifecycle

@@ -16,10 +16,11 @@ int pt_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 	unsigned long long v;
 	char *end;
 
-	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
+	/* Digits only: no sign, no blank, no 0x or leading-0 octal as strtoull's base 0 reads. */
+	if (!s || !*s || strspn(s, "0123456789") != strlen(s))
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, 10);
 	if (*end)
 		return -EINVAL;
 	if (errno == ERANGE || v < min || v > max)

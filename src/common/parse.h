@@ -6,7 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Decimal (or 0x hex) unsigned integer in [min, max]. -EINVAL or -ERANGE. */
+/*
+ * A decimal unsigned integer in [min, max]: digits only ("010" is ten; "0x10", "+1"
+ * and " 1" are -EINVAL). -EINVAL or -ERANGE.
+ */
 int pt_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 
 /*

@@ -25,7 +25,8 @@ static pid_t read_pid(int fd)
 	buf[n] = 0;
 	errno = 0;
 	v = strtol(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n') || v <= 0 || v > 0x7fffffff)
+	/* pid 1 is init, never a VMM: a file saying 1 is as good as garbage. */
+	if (errno || end == buf || (*end && *end != '\n') || v <= 1 || v > 0x7fffffff)
 		return 0;
 	return (pid_t)v;
 }

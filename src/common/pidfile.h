@@ -20,7 +20,8 @@ void pt_pidfile_release(const char *path, int fd);
 
 /*
  * 1 if a live process holds path (its pid in *ret_pid), 0 if nobody does (absent
- * or stale; *ret_pid is the recorded pid or 0), or -errno.
+ * or stale; *ret_pid is the recorded pid or 0), or -errno. A recorded pid that is
+ * not a number above 1 reads as 0.
  */
 int pt_pidfile_probe(const char *path, pid_t *ret_pid);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "config/parser.h"
 #include "config/vm_def.h"
 
@@ -14,15 +15,21 @@ static int error_addv(struct pt_config_errors *errs, const char *file, unsigned 
 		      const char *fmt, va_list ap)
 {
 	struct pt_config_error *items;
-	char *f, *msg;
+	char *f, *raw, *msg;
 
 	items = realloc(errs->items, (errs->n + 1) * sizeof(*items));
 	if (!items)
 		return -ENOMEM;
 	errs->items = items;
-	f = strdup(file);
-	if (!f || vasprintf(&msg, fmt, ap) < 0) {
+	if (vasprintf(&raw, fmt, ap) < 0)
+		return -ENOMEM;
+	/* Values are echoed: their control bytes must not reach a terminal as they are. */
+	msg = pt_text_escape(raw, strlen(raw));
+	free(raw);
+	f = pt_text_escape(file, strlen(file));
+	if (!f || !msg) {
 		free(f);
+		free(msg);
 		return -ENOMEM;
 	}
 	items[errs->n++] = (struct pt_config_error){ .file = f, .line = line, .message = msg };
@@ -46,6 +53,11 @@ void pt_parser_error(struct pt_config_parser *p, unsigned line, const char *fmt,
 	va_list ap;
 
 	p->invalid = true;
+	if (p->n_errors >= PT_CONFIG_ERRORS_MAX) {
+		p->n_unlisted++;
+		return;
+	}
+	p->n_errors++;
 	va_start(ap, fmt);
 	if (error_addv(p->errs, p->path, line, fmt, ap) < 0)
 		p->err = -ENOMEM;

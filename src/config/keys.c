@@ -134,6 +134,13 @@ static void set_initrd(struct pt_config_parser *p, const struct key *k, const ch
 
 static void set_cmdline(struct pt_config_parser *p, const struct key *k, const char *value)
 {
+	size_t len = strlen(value);
+
+	if (len > PT_VM_CMDLINE_MAX) {
+		pt_parser_error(p, p->lineno, "%s is too long (%zu bytes): use %s", k->name, len,
+				k->valid);
+		return;
+	}
 	set_string(p, &p->def->cmdline, value);
 }
 
@@ -297,7 +304,8 @@ static const struct key vm_keys[PT_VM_KEY_COUNT] = {
 	[PT_VM_KEY_VCPUS] = { "vcpus", "a number from 1 to 254", set_vcpus },
 	[PT_VM_KEY_KERNEL] = { "kernel", "an absolute path, e.g. /boot/vmlinuz", set_kernel },
 	[PT_VM_KEY_INITRD] = { "initrd", "an absolute path, e.g. /boot/initrd.img", set_initrd },
-	[PT_VM_KEY_CMDLINE] = { "cmdline", "the guest kernel's command line", set_cmdline },
+	[PT_VM_KEY_CMDLINE] = { "cmdline", "the guest kernel's command line, at most 4095 bytes",
+		set_cmdline },
 	[PT_VM_KEY_IRQCHIP] = { "irqchip", "kernel or split", set_irqchip },
 	[PT_VM_KEY_CONSOLE] = { "console", "stdio, pty, none or file:/ABSOLUTE/PATH", set_console },
 	[PT_VM_KEY_HUGEPAGES] = { "hugepages", "yes or no", set_hugepages },

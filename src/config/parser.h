@@ -54,6 +54,9 @@ struct pt_config_parser {
 	struct pt_config_errors *errs;
 	int err;               /* -ENOMEM or a read error: stop and return it */
 	bool invalid;          /* at least one validation error */
+	size_t n_errors;       /* problems listed for this file */
+	size_t n_unlisted;     /* problems past PT_CONFIG_ERRORS_MAX, only counted */
+	size_t bytes_read;     /* against PT_CONFIG_FILE_MAX, should the file grow */
 
 	char *line;            /* the current physical line (getline buffer) */
 	size_t line_cap;
@@ -69,7 +72,10 @@ struct pt_config_parser {
 	size_t dev_cap;
 };
 
-/* Records "path:line: message"; marks the file invalid. */
+/*
+ * Records "path:line: message" (at most PT_CONFIG_ERRORS_MAX per file; the rest are
+ * counted in n_unlisted); marks the file invalid.
+ */
 void pt_parser_error(struct pt_config_parser *p, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -3,8 +3,10 @@
  * ';' comments; this reader counts lines (the packaged inih passes no line number to
  * the handler), reads section headers itself (inih does not report a section with no
  * keys) and keeps from inih what it would misread or reject without saying where:
- * indented lines (continuation lines to inih), over-long lines (its buffer is fixed)
- * and "KEY: VALUE" (accepted by inih, not by this format).
+ * indented lines (continuation lines to inih) and "KEY: VALUE" (accepted by inih, not
+ * by this format). inih's line buffer is fixed when it is built (200 bytes in Debian's);
+ * a longer line, up to PT_CONFIG_LINE_MAX, is split into KEY and VALUE here the way
+ * inih would, so a long cmdline fits.
  */
 #include "config.h"
 
@@ -28,16 +30,28 @@ static char *trim(char *s)
 	return s;
 }
 
-/* A '#' after a blank starts a comment, as ';' does for inih. */
-static void strip_hash_comment(char *s)
+/*
+ * A '#' or ';' after a blank starts a comment (inih's rule for ';'). Stripped here,
+ * so neither counts against the line limit.
+ */
+static void strip_comment(char *s)
 {
-	for (char *c = strchr(s, '#'); c; c = strchr(c + 1, '#')) {
+	for (char *c = strpbrk(s, "#;"); c; c = strpbrk(c + 1, "#;")) {
 		if (c > s && (c[-1] == ' ' || c[-1] == '\t')) {
 			*c = '\0';
 			trim(s);
 			return;
 		}
 	}
+}
+
+static bool too_long(struct pt_config_parser *p, size_t len, size_t max)
+{
+	if (len <= max)
+		return false;
+	pt_parser_error(p, p->lineno, "line is too long (%zu characters): lines may have at most %zu",
+			len, max);
+	return true;
 }
 
 static void header(struct pt_config_parser *p, char *s)
@@ -72,9 +86,17 @@ static bool next_line(struct pt_config_parser *p)
 {
 	ssize_t n;
 
+	if (p->bytes_read >= PT_CONFIG_FILE_MAX) {
+		/* It grew after it was checked (a regular file being written). */
+		if (fgetc(p->f) != EOF)
+			pt_parser_error(p, 0, "the file is too large: a VM definition may have "
+					"at most %d bytes", PT_CONFIG_FILE_MAX);
+		return false;
+	}
 	errno = 0;
 	n = getline(&p->line, &p->line_cap, p->f);
 	if (n >= 0) {
+		p->bytes_read += (size_t)n;
 		p->lineno++;
 		if ((size_t)n != strlen(p->line)) {
 			pt_parser_error(p, p->lineno,
@@ -95,6 +117,15 @@ static bool next_line(struct pt_config_parser *p)
 	return false;
 }
 
+/* A KEY = VALUE line too long for inih's buffer: split as inih would. */
+static void long_line(struct pt_config_parser *p, char *s, char *sep)
+{
+	*sep = '\0';
+	p->handled = true;
+	if (!p->err)
+		pt_config_key_set(p, trim(s), trim(sep + 1));
+}
+
 /* inih's ini_reader: returns the next KEY = VALUE line, without leading blanks. */
 static char *reader(char *buf, int num, void *stream)
 {
@@ -110,21 +141,26 @@ static char *reader(char *buf, int num, void *stream)
 		s = trim(s);
 		if (!*s || *s == '#' || *s == ';')
 			continue;
+		strip_comment(s);
+		len = strlen(s);
+		if (too_long(p, len, PT_CONFIG_LINE_MAX))
+			continue;
 		if (*s == '[') {
 			header(p, s);
 			continue;
 		}
-		strip_hash_comment(s);
 		sep = strpbrk(s, "=:");
 		if (sep && *sep == ':') {
 			pt_parser_error(p, p->lineno, "expected KEY = VALUE: "
 					"use '=' between the key and its value");
 			continue;
 		}
-		len = strlen(s);
 		if (num < 2 || len > (size_t)num - 2) {
-			pt_parser_error(p, p->lineno, "line is too long (%zu characters): "
-					"lines may have at most %d", len, num - 2);
+			if (sep)
+				long_line(p, s, sep);
+			else
+				pt_parser_error(p, p->lineno, "expected KEY = VALUE, a [section] "
+						"header or a comment");
 			continue;
 		}
 		memcpy(buf, s, len);

@@ -2,11 +2,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "config/parser.h"
@@ -108,24 +110,80 @@ static struct pt_vm_def *def_new(const char *path)
 	return def;
 }
 
+/* What a path that is not a regular file is, for the message. */
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+/*
+ * Opens a regular file of at most PT_CONFIG_FILE_MAX bytes. O_NONBLOCK first: opening
+ * a FIFO for reading would otherwise wait for a writer, and a device never ends.
+ */
 static int open_file(const char *path, FILE **ret, struct pt_config_errors *errs)
 {
-	FILE *f = fopen(path, "re");
 	struct stat st;
-	int r;
+	FILE *f;
+	int fd, r;
 
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		if (pt_config_error_add(errs, path, 0, "cannot read the file: it is %s; "
+					"a VM definition is a regular file",
+					file_kind(st.st_mode)) < 0)
+			return -ENOMEM;
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	}
+	/*
+	 * Root runs what a definition names (a kernel, a socket path): as root, only a
+	 * definition root owns and nobody else may write is read.
+	 */
+	if (geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
+		close(fd);
+		if (st.st_uid != 0 ?
+		    pt_config_error_add(errs, path, 0, "refused: the file is owned by uid %u; "
+					"as root, passthru reads only definitions owned by root "
+					"(chown root %s)", (unsigned)st.st_uid, path) < 0 :
+		    pt_config_error_add(errs, path, 0, "refused: the file is writable by %s "
+					"(mode %04o); as root, passthru reads only definitions "
+					"nobody else may change (chmod go-w %s)",
+					st.st_mode & S_IWOTH ? "everyone" : "its group",
+					(unsigned)(st.st_mode & 07777), path) < 0)
+			return -ENOMEM;
+		return -EPERM;
+	}
+	if (st.st_size > PT_CONFIG_FILE_MAX) {
+		close(fd);
+		if (pt_config_error_add(errs, path, 0, "the file is too large (%lld bytes): "
+					"a VM definition may have at most %d",
+					(long long)st.st_size, PT_CONFIG_FILE_MAX) < 0)
+			return -ENOMEM;
+		return -EFBIG;
+	}
+	f = fdopen(fd, "r");
 	if (!f) {
 		r = -errno;
-		goto fail;
-	}
-	if (fstat(fileno(f), &st) < 0) {
-		r = -errno;
-		fclose(f);
-		goto fail;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		fclose(f);
-		r = -EISDIR;
+		close(fd);
 		goto fail;
 	}
 	*ret = f;
@@ -135,6 +193,17 @@ fail:
 	if (pt_config_error_add(errs, path, 0, "cannot read the file: %s", strerror(-r)) < 0)
 		return -ENOMEM;
 	return r;
+}
+
+/* After the listed problems: how many more there were. */
+static void add_unlisted(struct pt_config_parser *p)
+{
+	if (!p->n_unlisted || p->err)
+		return;
+	if (pt_config_error_add(p->errs, p->path, 0, "... and %zu more problems not listed "
+				"(at most %d are listed per file)", p->n_unlisted,
+				PT_CONFIG_ERRORS_MAX) < 0)
+		p->err = -ENOMEM;
 }
 
 int pt_vm_def_load(const char *path, struct pt_vm_def **ret, struct pt_config_errors *errs)
@@ -161,6 +230,9 @@ out:
 	free(p.line);
 	free(p.dev_lines);
 	pt_config_errors_sort(errs, first);
+	add_unlisted(&p);
+	if (p.err == -ENOMEM)
+		r = -ENOMEM;
 	if (r < 0) {
 		pt_vm_def_free(p.def);
 		return r;

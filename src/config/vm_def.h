@@ -21,6 +21,10 @@
 #define PT_GUEST_SLOT_MIN 1                /* slot 0 is the host bridge */
 #define PT_GUEST_SLOT_MAX 31
 #define PT_VM_DEVICES_MAX (PT_GUEST_SLOT_MAX - PT_GUEST_SLOT_MIN + 1)
+#define PT_VM_CMDLINE_MAX 4095             /* bytes of cmdline, as passthru-vmm --append */
+#define PT_CONFIG_FILE_MAX (1 << 20)       /* bytes of one definition file */
+#define PT_CONFIG_LINE_MAX 8192            /* characters of one line, comments excluded */
+#define PT_CONFIG_ERRORS_MAX 50            /* problems listed per file; the rest are counted */
 
 enum pt_irqchip {
 	PT_IRQCHIP_KERNEL, /* in-kernel PIC, IOAPIC and LAPIC */
@@ -106,8 +110,13 @@ struct pt_config_errors {
  * Reads and validates one definition. Returns 0 and a definition, or a negative
  * errno with every problem found appended to errs (-EINVAL for invalid content,
  * -ENOENT/-EACCES/... when the file cannot be read, with a message for that too;
- * -ENOMEM). Messages are sorted by line and name the path as given. On error
- * *ret is not written and nothing stays allocated.
+ * -ENOMEM). Messages are sorted by line and name the path as given; at most
+ * PT_CONFIG_ERRORS_MAX are listed, then one "... and N more" at line 0. Control bytes
+ * and bytes that are not UTF-8 in a message are written as \xNN. Only a regular
+ * file of at most PT_CONFIG_FILE_MAX bytes is read (a FIFO, a device or a symlink to
+ * one is refused without blocking); run as root, only a file owned by root and not
+ * writable by its group or others (-EPERM otherwise). On error *ret is not written
+ * and nothing stays allocated.
  * The name must match the file name NAME.conf; a file not named *.conf (a draft
  * given to passthru-ctl validate) skips that one check. Files named in the
  * definition (kernel, initrd, rom, ...) are not opened here: their existence
@@ -130,7 +139,8 @@ int pt_vm_def_find(const char *config_dir, const char *name, struct pt_vm_def **
  * them with pt_vm_defs_free; *ret may be NULL when *ret_n is 0). On any other
  * error (-ENOENT: no such directory, -ENOMEM, ...) nothing is written.
  * One device may be defined in several VMs: that is not an error (it is attached
- * to one running VM at a time).
+ * to one running VM at a time). One control socket may not: a definition naming
+ * the socket of one before it (in name order) is reported and left out.
  */
 int pt_vm_def_load_dir(const char *config_dir, struct pt_vm_def ***ret, size_t *ret_n,
 		       struct pt_config_errors *errs);

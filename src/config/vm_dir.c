@@ -93,6 +93,38 @@ static int name_order(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/*
+ * A VM whose control socket an earlier one (in name order) names too is refused:
+ * the client would talk to whichever VMM holds the socket. Returns how many were
+ * dropped from defs, or -ENOMEM.
+ */
+static int drop_shared_sockets(struct pt_vm_def **defs, size_t *n, struct pt_config_errors *errs)
+{
+	size_t kept = 0;
+	int dropped = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		const struct pt_vm_def *first = NULL;
+
+		for (size_t j = 0; j < kept && !first; j++)
+			if (!strcmp(defs[j]->socket, defs[i]->socket))
+				first = defs[j];
+		if (!first) {
+			defs[kept++] = defs[i];
+			continue;
+		}
+		if (pt_config_error_add(errs, defs[i]->path, 0,
+					"socket: %s is also the control socket of VM %s (%s): "
+					"give each VM its own socket", defs[i]->socket,
+					first->name, first->path) < 0)
+			return -ENOMEM;
+		pt_vm_def_free(defs[i]);
+		dropped++;
+	}
+	*n = kept;
+	return dropped;
+}
+
 int pt_vm_def_load_dir(const char *config_dir, struct pt_vm_def ***ret, size_t *ret_n,
 		       struct pt_config_errors *errs)
 {
@@ -135,6 +167,14 @@ int pt_vm_def_load_dir(const char *config_dir, struct pt_vm_def ***ret, size_t *
 	for (int i = 0; i < n; i++)
 		free(list[i]);
 	free(list);
+	if (!r) {
+		int k = drop_shared_sockets(defs, &n_defs, errs);
+
+		if (k < 0)
+			r = k;
+		else if (k > 0)
+			failed = true;
+	}
 	if (r < 0) {
 		pt_vm_defs_free(defs, n_defs);
 		return r;

@@ -34,12 +34,18 @@ static json_t *vm_status(const struct pt_vm_runtime *rt, char *why, size_t why_s
 	*why = 0;
 	*ret_exit = PT_EXIT_NOT_FOUND;
 	if (rt->running) {
-		r = pt_ctl_request(rt->def->socket, "status", NULL, PT_CTL_REPLY_TIMEOUT_MS, &vmm,
-				   why, why_size);
+		r = pt_vm_runtime_request(rt, "status", NULL, &vmm, why, why_size);
 		state = r == 0 ? "running" : "unresponsive";
 		*ret_exit = r == 0 ? PT_EXIT_OK : PT_EXIT_FAILURE;
-		if (r < 0 && r != -EREMOTEIO)
+		if (r == -EACCES || r == -EPERM) {
+			/* It may well run: this user may not ask it. */
+			state = "unknown";
+			*ret_exit = PT_EXIT_REFUSED;
+			snprintf(why, why_size, "permission denied on %s: the control socket admits "
+				 "root, its owner and the definition's control-group", rt->def->socket);
+		} else if (r < 0 && r != -EREMOTEIO && r != -ENXIO) {
 			snprintf(why, why_size, "%s", strerror(-r));
+		}
 	}
 	o = json_pack("{s:s,s:s,s:o,s:s,s:s,s:b}", "name", rt->def->name, "state", state,
 		      "pid", rt->running || rt->stale_pidfile ? json_integer(rt->pid) : json_null(),
@@ -62,6 +68,9 @@ static void print_one(const json_t *o, const char *why)
 	if (!strcmp(state, "unresponsive"))
 		printf("  problem:  its VMM (pid %lld) does not answer on its socket: %s\n",
 		       (long long)pid, why);
+	if (!strcmp(state, "unknown"))
+		printf("  problem:  its VMM (pid %lld) holds the pidfile, but %s\n", (long long)pid,
+		       why);
 	if (json_is_true(json_object_get(o, "stale")))
 		printf("  problem:  its VMM (pid %lld) ended without cleaning up "
 		       "(passthru-ctl stop %s removes what it left)\n", (long long)pid, name);

@@ -39,6 +39,12 @@ static bool wait_gone(const char *pidfile, int timeout_s)
 
 static int send_signal(const struct pt_vm_runtime *rt, int sig)
 {
+	if (rt->pid <= 1) {
+		/* kill(0) would signal our own process group, kill(-1) everything. */
+		pt_err("%s: its pidfile %s is held but names no VMM's pid: not signalling",
+		       rt->def->name, rt->pidfile);
+		return PT_EXIT_FAILURE;
+	}
 	if (kill(rt->pid, sig) == 0 || errno == ESRCH)
 		return PT_EXIT_OK;
 	pt_err("%s: cannot signal its VMM (pid %d): %m", rt->def->name, (int)rt->pid);
@@ -63,22 +69,23 @@ static int kill_vmm(struct pt_vm_runtime *rt)
 /* Asks for the orderly stop. An exit status; 0 also when SIGTERM had to do. */
 static int ask_to_stop(const struct pt_vm_runtime *rt)
 {
-	char err[256];
+	char err[512];
 	json_t *ret = NULL;
 	int r;
 
-	r = pt_ctl_request(rt->def->socket, "stop", NULL, PT_CTL_REPLY_TIMEOUT_MS, &ret, err,
-			   sizeof(err));
+	r = pt_vm_runtime_request(rt, "stop", NULL, &ret, err, sizeof(err));
 	json_decref(ret);
 	if (r == 0)
 		return PT_EXIT_OK;
 	if (r == -EACCES || r == -EPERM) {
 		pt_err("%s: %s: permission denied: the control socket admits root, its owner and "
-		       "the definition's control_group", rt->def->name, rt->def->socket);
+		       "the definition's control-group", rt->def->name, rt->def->socket);
 		return PT_EXIT_REFUSED;
 	}
+	/* The reason said is the one that happened: refused, busy, timed out, another VMM. */
 	pt_warn("%s: no stop through %s (%s): sending SIGTERM to pid %d", rt->def->name,
-		rt->def->socket, r == -EREMOTEIO ? err : strerror(-r), (int)rt->pid);
+		rt->def->socket, r == -EREMOTEIO || r == -ENXIO ? err : strerror(-r),
+		(int)rt->pid);
 	return send_signal(rt, SIGTERM);
 }
 

@@ -15,33 +15,98 @@
 
 #define REPLY_MAX (1024 * 1024) /* a routes table of a few thousand entries fits */
 
-int pt_ctl_connect(const char *path)
+#define RETRY_MS 20 /* between connect attempts while the listen backlog is full */
+
+/* Waits until fd is ready for events or the deadline passes. 0, -ETIMEDOUT or -errno. */
+static int wait_fd(int fd, short events, long long deadline)
+{
+	for (;;) {
+		long long left = deadline - pt_monotonic_ms();
+		struct pollfd p = { .fd = fd, .events = events };
+		int n;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		n = poll(&p, 1, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n > 0)
+			return 0;
+	}
+}
+
+/*
+ * A non-blocking connect, bounded: a Unix socket whose backlog is full (a VMM that
+ * stopped accepting) answers EAGAIN, not EINPROGRESS, so that is tried again until
+ * the deadline; a blocking connect waited forever.
+ */
+static int connect_until(int fd, const struct sockaddr_un *sa, long long deadline)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	for (;;) {
+		if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno == EINPROGRESS)
+			break;
+		if (errno != EAGAIN)
+			return -errno;
+		if (pt_monotonic_ms() + RETRY_MS >= deadline)
+			return -ETIMEDOUT;
+		usleep(RETRY_MS * 1000);
+	}
+	err = wait_fd(fd, POLLOUT, deadline);
+	if (err < 0)
+		return err;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return -errno;
+	return -err;
+}
+
+int pt_ctl_connect_timeout(const char *path, int timeout_ms)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	int fd, r;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int r = -errno;
-
+	r = connect_until(fd, &sa, pt_monotonic_ms() + timeout_ms);
+	if (r < 0) {
 		close(fd);
 		return r;
 	}
 	return fd;
 }
 
-static int send_all(int fd, const char *buf, size_t len)
+int pt_ctl_connect(const char *path)
+{
+	return pt_ctl_connect_timeout(path, PT_CTL_CONNECT_TIMEOUT_MS);
+}
+
+/* Sends all of buf by the deadline (the socket is non-blocking). */
+static int send_all(int fd, const char *buf, size_t len, long long deadline)
 {
 	while (len) {
-		ssize_t w = send(fd, buf, len, MSG_NOSIGNAL);
+		ssize_t w = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && errno == EAGAIN) {
+			int r = wait_fd(fd, POLLOUT, deadline);
+
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (w < 0)
 			return errno == EPIPE ? -ECONNRESET : -errno;
 		buf += w;
@@ -74,8 +139,8 @@ static int read_line(int fd, int timeout_ms, char **ret)
 		if (n == 0)
 			return -ETIMEDOUT;
 		/* Peek, then consume only up to the newline: the socket may carry more. */
-		n = recv(fd, chunk, sizeof(chunk), MSG_PEEK);
-		if (n < 0 && errno == EINTR)
+		n = recv(fd, chunk, sizeof(chunk), MSG_PEEK | MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0)
 			return -errno;
@@ -95,7 +160,7 @@ static int read_line(int fd, int timeout_ms, char **ret)
 				return -ENOMEM;
 			buf = b;
 		}
-		n = recv(fd, buf + len, (size_t)n, 0);
+		n = recv(fd, buf + len, (size_t)n, MSG_DONTWAIT);
 		if (n <= 0)
 			return n == 0 ? -ECONNRESET : -errno;
 		len += (size_t)n;
@@ -111,7 +176,9 @@ int pt_ctl_call(int fd, const char *verb, json_t *args, int timeout_ms, json_t *
 		char *err_buf, size_t err_size)
 {
 	_cleanup_free_ char *line = NULL, *reply = NULL;
+	long long deadline = pt_monotonic_ms() + timeout_ms;
 	json_t *req, *rep, *ret, *err;
+	size_t len;
 	int r;
 
 	req = json_pack("{s:s}", "execute", verb);
@@ -123,12 +190,19 @@ int pt_ctl_call(int fd, const char *verb, json_t *args, int timeout_ms, json_t *
 	json_decref(req);
 	if (!line)
 		return -ENOMEM;
-	r = send_all(fd, line, strlen(line));
-	if (r >= 0)
-		r = send_all(fd, "\n", 1);
+	len = strlen(line);
+	{
+		char *l = realloc(line, len + 2);
+
+		if (!l)
+			return -ENOMEM;
+		line = l;
+		memcpy(line + len, "\n", 2);
+	}
+	r = send_all(fd, line, len + 1, deadline);
 	if (r < 0)
 		return r;
-	r = read_line(fd, timeout_ms, &reply);
+	r = read_line(fd, (int)(deadline - pt_monotonic_ms()), &reply);
 	if (r < 0)
 		return r;
 	rep = json_loads(reply, 0, NULL);
@@ -158,7 +232,7 @@ int pt_ctl_call(int fd, const char *verb, json_t *args, int timeout_ms, json_t *
 int pt_ctl_request(const char *path, const char *verb, json_t *args, int timeout_ms,
 		   json_t **ret_return, char *err_buf, size_t err_size)
 {
-	int fd = pt_ctl_connect(path), r;
+	int fd = pt_ctl_connect_timeout(path, timeout_ms), r;
 
 	if (fd < 0)
 		return fd;

@@ -8,17 +8,22 @@
 #include <jansson.h>
 
 #define PT_CTL_REPLY_TIMEOUT_MS 5000
+#define PT_CTL_CONNECT_TIMEOUT_MS 5000
 
 /*
- * Connects to the socket at path. -ENOENT (no socket: the VMM does not run),
- * -ECONNREFUSED (a socket nobody serves: left by a VMM that died), -EACCES, ...
- * Nothing is printed: the caller knows what the VM is called.
+ * Connects to the socket at path within timeout_ms. -ENOENT (no socket: the VMM
+ * does not run), -ECONNREFUSED (a socket nobody serves: left by a VMM that died),
+ * -ETIMEDOUT (its listen backlog stayed full: a VMM that does not accept), -EACCES,
+ * ... The fd is non-blocking. Nothing is printed: the caller knows the VM's name.
  */
+int pt_ctl_connect_timeout(const char *path, int timeout_ms);
+
+/* The same within PT_CTL_CONNECT_TIMEOUT_MS. */
 int pt_ctl_connect(const char *path);
 
 /*
  * Sends {"execute": verb, "arguments": args} (args may be NULL; a reference is not
- * taken) and waits up to timeout_ms for the reply. On success *ret_return is the
+ * taken) and waits for the reply: timeout_ms bounds the whole call. On success *ret_return is the
  * "return" value (a new reference). An "error" reply is -EREMOTEIO with its class
  * and description in err_buf; other failures are -errno (-ETIMEDOUT, -EPROTO for a
  * reply that is not the protocol's, -ECONNRESET when the VMM closed the socket).
@@ -26,7 +31,7 @@ int pt_ctl_connect(const char *path);
 int pt_ctl_call(int fd, const char *verb, json_t *args, int timeout_ms, json_t **ret_return,
 		char *err_buf, size_t err_size);
 
-/* Connects, calls, closes: a one-shot request. */
+/* Connects, calls, closes: a one-shot request; timeout_ms bounds each of the two steps. */
 int pt_ctl_request(const char *path, const char *verb, json_t *args, int timeout_ms,
 		   json_t **ret_return, char *err_buf, size_t err_size);
 

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "common/exit_status.h"
 #include "common/log.h"
 #include "common/pidfile.h"
@@ -119,6 +120,53 @@ void pt_vm_runtime_close(struct pt_vm_runtime *rt)
 	memset(rt, 0, sizeof(*rt));
 }
 
+/* Whether the status answer st comes from this VM's VMM; why not in why. */
+static bool is_ours(const struct pt_vm_runtime *rt, json_t *st, char *why, size_t why_size)
+{
+	const char *name = json_string_value(json_object_get(st, "name"));
+	json_int_t pid = json_integer_value(json_object_get(st, "pid"));
+
+	if (name && !strcmp(name, rt->def->name) && rt->running && pid == rt->pid)
+		return true;
+	if (!rt->running)
+		snprintf(why, why_size, "the VMM of %s (pid %lld) answers on %s, but no VMM holds "
+			 "%s's pidfile %s", name ? name : "?", (long long)pid, rt->def->socket,
+			 rt->def->name, rt->pidfile);
+	else
+		snprintf(why, why_size, "the VMM of %s (pid %lld) answers on %s, not %s's (pid %d, "
+			 "pidfile %s): do two definitions name this socket?", name ? name : "?",
+			 (long long)pid, rt->def->socket, rt->def->name, (int)rt->pid, rt->pidfile);
+	return false;
+}
+
+int pt_vm_runtime_request(const struct pt_vm_runtime *rt, const char *verb, json_t *args,
+			  json_t **ret_return, char *why, size_t why_size)
+{
+	json_t *st = NULL;
+	int fd, r;
+
+	*why = '\0';
+	fd = pt_ctl_connect_timeout(rt->def->socket, PT_CTL_CONNECT_TIMEOUT_MS);
+	if (fd < 0)
+		return fd;
+	r = pt_ctl_call(fd, "status", NULL, PT_CTL_REPLY_TIMEOUT_MS, &st, why, why_size);
+	if (r < 0)
+		goto out;
+	if (!is_ours(rt, st, why, why_size)) {
+		r = -ENXIO;
+		goto out;
+	}
+	if (!strcmp(verb, "status") && !args) {
+		*ret_return = TAKE_PTR(st);
+		goto out;
+	}
+	r = pt_ctl_call(fd, verb, args, PT_CTL_REPLY_TIMEOUT_MS, ret_return, why, why_size);
+out:
+	json_decref(st);
+	close(fd);
+	return r;
+}
+
 int pt_vm_runtime_call(const struct pt_vm_runtime *rt, const char *verb, json_t *args,
 		       json_t **ret_return)
 {
@@ -126,7 +174,7 @@ int pt_vm_runtime_call(const struct pt_vm_runtime *rt, const char *verb, json_t 
 	char err[512] = "";
 	int r;
 
-	r = pt_ctl_request(sock, verb, args, PT_CTL_REPLY_TIMEOUT_MS, ret_return, err, sizeof(err));
+	r = pt_vm_runtime_request(rt, verb, args, ret_return, err, sizeof(err));
 	switch (r) {
 	case 0:
 		return PT_EXIT_OK;
@@ -141,14 +189,17 @@ int pt_vm_runtime_call(const struct pt_vm_runtime *rt, const char *verb, json_t 
 	case -EACCES:
 	case -EPERM:
 		pt_err("%s: %s: permission denied: the control socket admits root, its owner "
-		       "and the definition's control_group", name, sock);
+		       "and the definition's control-group", name, sock);
 		return PT_EXIT_REFUSED;
+	case -ENXIO:
+		pt_err("%s: not asking '%s': %s", name, verb, err);
+		return PT_EXIT_FAILURE;
 	case -EREMOTEIO:
 		pt_err("%s: the VMM refused '%s': %s", name, verb, err);
 		return PT_EXIT_FAILURE;
 	case -ETIMEDOUT:
-		pt_err("%s: no answer to '%s' on %s within %d s", name, verb, sock,
-		       PT_CTL_REPLY_TIMEOUT_MS / 1000);
+		pt_err("%s: no answer to '%s' on %s within %d s (its VMM does not accept or "
+		       "does not answer)", name, verb, sock, PT_CTL_REPLY_TIMEOUT_MS / 1000);
 		return PT_EXIT_FAILURE;
 	case -ECONNRESET:
 		pt_err("%s: the VMM closed %s without answering '%s'", name, sock, verb);
@@ -170,8 +221,12 @@ int pt_vm_runtime_clean_stale(struct pt_vm_runtime *rt)
 	if (pt_vm_runtime_probe(rt) < 0 || rt->running)
 		return 0;
 	if (rt->stale_pidfile && unlink(rt->pidfile) == 0) {
-		pt_warn("%s: removed the stale pidfile %s (pid %d is gone)", rt->def->name,
-			  rt->pidfile, (int)rt->pid);
+		if (rt->pid)
+			pt_warn("%s: removed the stale pidfile %s (pid %d is gone)", rt->def->name,
+				rt->pidfile, (int)rt->pid);
+		else
+			pt_warn("%s: removed the stale pidfile %s (it held no VMM's pid)",
+				rt->def->name, rt->pidfile);
 		n++;
 	}
 	if (lstat(rt->def->socket, &st) == 0 && S_ISSOCK(st.st_mode)) {

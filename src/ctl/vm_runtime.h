@@ -45,9 +45,20 @@ int pt_vm_runtime_probe(struct pt_vm_runtime *rt);
 void pt_vm_runtime_close(struct pt_vm_runtime *rt);
 
 /*
- * Asks the VM's VMM (one request on its socket). On failure prints why, naming the
- * VM and the socket, and returns the exit status (5 not running, 4 permission
- * denied, 1 otherwise); 0 and *ret_return on success.
+ * Asks the VM's VMM one request on its socket, after making sure on the same
+ * connection that the VMM answering there is this VM's: its status names this VM
+ * and the pid holding the VM's pidfile. Two definitions may name one socket, and
+ * then another VM's VMM answers. 0 and *ret_return; -ENXIO when another VMM
+ * answers (or a VMM while no pidfile is held), with who it is in why; an "error"
+ * reply is -EREMOTEIO with its text in why; other -errno as pt_ctl_request.
+ */
+int pt_vm_runtime_request(const struct pt_vm_runtime *rt, const char *verb, json_t *args,
+			  json_t **ret_return, char *why, size_t why_size);
+
+/*
+ * pt_vm_runtime_request, and on failure prints why, naming the VM and the socket, and
+ * returns the exit status (5 not running, 4 permission denied, 1 otherwise); 0 and
+ * *ret_return on success.
  */
 int pt_vm_runtime_call(const struct pt_vm_runtime *rt, const char *verb, json_t *args,
 		       json_t **ret_return);

@@ -15,12 +15,16 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/files.h"
 #include "common/log.h"
 #include "vmm/control.h"
 
 struct client {
 	int fd;
+	long long active_ms;  /* when it last sent or took bytes */
+	char *out;            /* a reply not yet taken whole (the socket was full) */
+	size_t out_len, out_off;
 	size_t len;
 	char buf[PT_CONTROL_MAX_LINE + 1];
 };
@@ -32,6 +36,7 @@ struct pt_control_server {
 	gid_t gid;
 	const struct pt_control_verb *verbs;
 	void *ctx;
+	int idle_ms;
 	pthread_t thread;
 	struct client *clients[PT_CONTROL_MAX_CLIENTS];
 };
@@ -61,44 +66,112 @@ static bool peer_allowed(const struct pt_control_server *s, const struct ucred *
 	return false;
 }
 
-static bool send_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+/* The reply when there is no memory to make one: a request still gets its line. */
+static const char no_memory_line[] =
+	"{\"error\":{\"class\":\"" PT_CTL_ERR_FAILED "\",\"desc\":\"out of memory\"}}\n";
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
+/* Sends what it can without blocking: bytes sent, or -errno (-EAGAIN: none). */
+static ssize_t send_some(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	do
+		w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (w < 0 && errno == EINTR);
+	return w < 0 ? -errno : w;
 }
 
-/*
- * Writes a whole reply line without blocking; false if the client cannot take
- * it (a client that does not read its replies is dropped).
- */
-static bool send_line(int fd, const char *line)
+/* A line and its newline in one buffer, so one send carries both. */
+static char *with_newline(char *line, size_t *ret_len)
 {
-	return send_all(fd, line, strlen(line)) && send_all(fd, "\n", 1);
+	size_t len = strlen(line);
+	char *s = realloc(line, len + 2);
+
+	if (!s) {
+		free(line);
+		return NULL;
+	}
+	memcpy(s + len, "\n", 2);
+	*ret_len = len + 1;
+	return s;
 }
 
 static void drop_client(struct pt_control_server *s, unsigned i)
 {
 	close(s->clients[i]->fd);
+	free(s->clients[i]->out);
 	free(s->clients[i]);
 	s->clients[i] = NULL;
 }
 
+/* One error line, as much as the socket takes now: before hanging up. */
+static void send_error(int fd, const char *cls, const char *desc)
+{
+	char *line = pt_control_error_line(cls, desc, NULL);
+	size_t len;
+
+	line = line ? with_newline(line, &len) : NULL;
+	if (line)
+		send_some(fd, line, len);
+	free(line);
+}
+
 static void reject(int fd, const char *cls, const char *desc)
 {
-	_cleanup_free_ char *line = pt_control_error_line(cls, desc, NULL);
-
-	if (line)
-		send_line(fd, line);
+	send_error(fd, cls, desc);
 	close(fd);
+}
+
+/*
+ * Queues a reply line (taking it; NULL means out of memory) and sends what the
+ * socket takes now; the rest goes out as the client reads (POLLOUT). False if the
+ * client is gone.
+ */
+static bool queue_reply(struct client *c, char *line)
+{
+	size_t len;
+	ssize_t w;
+
+	line = line ? with_newline(line, &len) : NULL;
+	if (!line) {
+		line = strdup(no_memory_line);
+		len = sizeof(no_memory_line) - 1;
+		if (!line)
+			return false;
+	}
+	c->out = line;
+	c->out_len = len;
+	c->out_off = 0;
+	w = send_some(c->fd, c->out, c->out_len);
+	if (w < 0 && w != -EAGAIN)
+		return false;
+	if (w > 0) {
+		c->out_off = (size_t)w;
+		c->active_ms = pt_monotonic_ms();
+	}
+	if (c->out_off == c->out_len) {
+		free(c->out);
+		c->out = NULL;
+	}
+	return true;
+}
+
+/* The client can take more of its pending reply. False if it is gone. */
+static bool flush_client(struct client *c)
+{
+	ssize_t w = send_some(c->fd, c->out + c->out_off, c->out_len - c->out_off);
+
+	if (w == -EAGAIN)
+		return true;
+	if (w <= 0)
+		return false;
+	c->out_off += (size_t)w;
+	c->active_ms = pt_monotonic_ms();
+	if (c->out_off == c->out_len) {
+		free(c->out);
+		c->out = NULL;
+	}
+	return true;
 }
 
 static void accept_client(struct pt_control_server *s)
@@ -118,10 +191,13 @@ static void accept_client(struct pt_control_server *s)
 		       "use this socket");
 		return;
 	}
+	/* The last slots are root's: a full socket never keeps root's stop out. */
 	for (i = 0; i < PT_CONTROL_MAX_CLIENTS && s->clients[i]; i++)
 		;
-	if (i == PT_CONTROL_MAX_CLIENTS) {
-		reject(fd, PT_CTL_ERR_BUSY, "too many clients (16); try again later");
+	if (i == PT_CONTROL_MAX_CLIENTS ||
+	    (cred.uid != 0 && i >= PT_CONTROL_MAX_CLIENTS - PT_CONTROL_ROOT_SLOTS)) {
+		reject(fd, PT_CTL_ERR_BUSY, "too many clients (16, the last kept for root); "
+		       "try again later");
 		return;
 	}
 	s->clients[i] = malloc(sizeof(struct client));
@@ -130,49 +206,85 @@ static void accept_client(struct pt_control_server *s)
 		return;
 	}
 	s->clients[i]->fd = fd;
+	s->clients[i]->active_ms = pt_monotonic_ms();
+	s->clients[i]->out = NULL;
 	s->clients[i]->len = 0;
 }
 
-/* Reads what the client sent and answers each complete line. */
-static void serve_client(struct pt_control_server *s, unsigned i)
+/* Answers the complete lines buffered, one at a time: a reply must be taken first. */
+static bool answer_lines(struct pt_control_server *s, struct client *c)
 {
-	struct client *c = s->clients[i];
-	ssize_t n;
 	char *nl;
 
-	n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n <= 0) {
-		drop_client(s, i);
-		return;
-	}
-	c->len += (size_t)n;
-	while ((nl = memchr(c->buf, '\n', c->len))) {
+	while (!c->out && (nl = memchr(c->buf, '\n', c->len))) {
 		size_t line_len = (size_t)(nl - c->buf);
-		_cleanup_free_ char *reply = NULL;
 
 		if (line_len && c->buf[line_len - 1] == '\r')
 			line_len--;
-		if (line_len) {
-			reply = pt_control_handle_line(s->verbs, s->ctx, c->buf, line_len);
-			if (!reply || !send_line(c->fd, reply)) {
-				drop_client(s, i);
-				return;
-			}
-		}
+		if (line_len &&
+		    !queue_reply(c, pt_control_handle_line(s->verbs, s->ctx, c->buf, line_len)))
+			return false;
 		c->len -= (size_t)(nl + 1 - c->buf);
 		memmove(c->buf, nl + 1, c->len);
 	}
-	if (c->len == sizeof(c->buf)) {
-		/* No newline within the limit: answer once and hang up (no way to resync). */
-		_cleanup_free_ char *reply = pt_control_error_line(
-			PT_CTL_ERR_TOO_LARGE, "request longer than 65536 bytes without a newline", NULL);
+	return true;
+}
 
-		if (reply)
-			send_line(c->fd, reply);
-		drop_client(s, i);
+/*
+ * Sends what is pending, reads what the client sent and answers each complete line.
+ * While a reply waits for the client to read it, nothing more is read.
+ */
+static void serve_client(struct pt_control_server *s, unsigned i, short revents)
+{
+	struct client *c = s->clients[i];
+	ssize_t n;
+
+	if (c->out) {
+		if (!flush_client(c))
+			goto drop;
+	} else {
+		if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+			return;
+		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			return;
+		if (n <= 0)
+			goto drop;
+		c->active_ms = pt_monotonic_ms();
+		c->len += (size_t)n;
 	}
+	if (!answer_lines(s, c))
+		goto drop;
+	if (!c->out && c->len == sizeof(c->buf)) {
+		/* No newline within the limit: answer once and hang up (no way to resync). */
+		send_error(c->fd, PT_CTL_ERR_TOO_LARGE,
+			   "request longer than 65536 bytes without a newline");
+		goto drop;
+	}
+	return;
+drop:
+	drop_client(s, i);
+}
+
+/* Hangs up on clients idle too long; the poll timeout until the next one would be. */
+static int drop_idle(struct pt_control_server *s)
+{
+	long long now = pt_monotonic_ms(), next = -1;
+
+	for (unsigned i = 0; i < PT_CONTROL_MAX_CLIENTS; i++) {
+		long long due;
+
+		if (!s->clients[i])
+			continue;
+		due = s->clients[i]->active_ms + s->idle_ms;
+		if (due <= now) {
+			drop_client(s, i);
+			continue;
+		}
+		if (next < 0 || due - now < next)
+			next = due - now;
+	}
+	return (int)next;
 }
 
 static void *server_thread(void *arg)
@@ -186,13 +298,16 @@ static void *server_thread(void *arg)
 
 		pfd[0] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
+		int timeout = drop_idle(s);
+
 		for (unsigned i = 0; i < PT_CONTROL_MAX_CLIENTS; i++) {
 			if (!s->clients[i])
 				continue;
 			idx[n - 2] = i;
-			pfd[n++] = (struct pollfd){ .fd = s->clients[i]->fd, .events = POLLIN };
+			pfd[n++] = (struct pollfd){ .fd = s->clients[i]->fd,
+						    .events = s->clients[i]->out ? POLLOUT : POLLIN };
 		}
-		if (poll(pfd, n, -1) < 0) {
+		if (poll(pfd, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			pt_err("control socket %s: poll: %m", s->path);
@@ -202,7 +317,7 @@ static void *server_thread(void *arg)
 			break;
 		for (nfds_t k = 2; k < n; k++)
 			if (pfd[k].revents)
-				serve_client(s, idx[k - 2]);
+				serve_client(s, idx[k - 2], pfd[k].revents);
 		if (pfd[1].revents & POLLIN)
 			accept_client(s);
 	}
@@ -250,6 +365,15 @@ static int bind_socket(struct pt_control_server *s)
 		pt_err("control socket %s: cannot create its directory: %s", s->path, strerror(-r));
 		return r;
 	}
+	{
+		char why[512];
+
+		r = pt_dir_check_private(s->path, why, sizeof(why));
+		if (r < 0) {
+			pt_err("control socket %s: refused: %s", s->path, why);
+			return r;
+		}
+	}
 	r = clear_stale(s->path, &addr);
 	if (r < 0)
 		return r;
@@ -286,6 +410,7 @@ int pt_control_server_start(const struct pt_control_server_opts *opts,
 	s->listen_fd = s->wake_fd = -1;
 	s->verbs = opts->verbs;
 	s->ctx = opts->ctx;
+	s->idle_ms = opts->idle_ms > 0 ? opts->idle_ms : PT_CONTROL_IDLE_MS;
 	s->path = strdup(opts->path);
 	if (!s->path) {
 		r = -ENOMEM;
@@ -295,7 +420,7 @@ int pt_control_server_start(const struct pt_control_server_opts *opts,
 		struct group *gr = getgrnam(opts->group);
 
 		if (!gr) {
-			pt_err("control socket %s: control_group \"%s\" does not exist", s->path,
+			pt_err("control socket %s: control-group \"%s\" does not exist", s->path,
 			       opts->group);
 			r = -ENOENT;
 			goto fail;

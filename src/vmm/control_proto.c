@@ -1,8 +1,10 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/text.h"
 #include "vmm/control_proto.h"
 
 static char *dump(json_t *reply)
@@ -15,8 +17,17 @@ static char *dump(json_t *reply)
 
 char *pt_control_error_line(const char *cls, const char *desc, json_t *id)
 {
-	json_t *reply = json_pack("{s:{s:s,s:s}}", "error", "class", cls, "desc", desc);
+	/*
+	 * jansson refuses a string that is not UTF-8, and a description may quote the
+	 * request (a cut multi-byte character): escape such bytes rather than lose the reply.
+	 */
+	char *clean = pt_text_escape(desc, strlen(desc));
+	json_t *reply;
 
+	if (!clean)
+		return NULL;
+	reply = json_pack("{s:{s:s,s:s}}", "error", "class", cls, "desc", clean);
+	free(clean);
 	if (!reply)
 		return NULL;
 	if (id)
@@ -99,8 +110,9 @@ char *pt_control_handle_line(const struct pt_control_verb *verbs, void *ctx, con
 
 		if (!reply) {
 			json_decref(ret);
-			out = NULL;
-			goto done;
+			out = NULL; /* out of memory: the server sends its fixed reply */
+			json_decref(req);
+			return NULL;
 		}
 		json_object_set_new(reply, "return", ret ? ret : json_object());
 		if (id)
@@ -108,6 +120,8 @@ char *pt_control_handle_line(const struct pt_control_verb *verbs, void *ctx, con
 		out = dump(reply);
 	}
 done:
+	if (!out) /* a verb's answer jansson could not encode: still one reply */
+		out = pt_control_error_line(PT_CTL_ERR_FAILED, "the reply could not be encoded", id);
 	json_decref(req);
 	return out;
 }

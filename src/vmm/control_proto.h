@@ -39,13 +39,16 @@ struct pt_control_verb {
 
 /*
  * Handles one request line (without its newline) against a NULL-name-terminated
- * verb table. Returns the reply line, malloc'ed, without a newline; NULL only
- * when out of memory.
+ * verb table. Returns the reply line, malloc'ed, without a newline: one valid JSON
+ * object whatever the request's bytes. NULL only when out of memory.
  */
 char *pt_control_handle_line(const struct pt_control_verb *verbs, void *ctx, const char *line,
 			     size_t len);
 
-/* An error reply line (malloc'ed, no newline); id may be NULL. */
+/*
+ * An error reply line (malloc'ed, no newline); id may be NULL. Control bytes and bytes
+ * that are not UTF-8 in desc are written as \xNN.
+ */
 char *pt_control_error_line(const char *cls, const char *desc, json_t *id);
 
 #endif

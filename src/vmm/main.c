@@ -13,12 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "assign/select.h"
 #include "common/exit_status.h"
+#include "common/files.h"
 #include "common/log.h"
 #include "common/parse.h"
 #include "common/pidfile.h"
@@ -466,6 +468,36 @@ static void main_loop(struct pt_vm *vm, int sfd, struct console *con)
 	}
 }
 
+/*
+ * File descriptors a VMM holds: stdio, signalfd, eventfds, /dev/kvm, the VM, the
+ * console, the pidfile, the control socket and its clients (FDS_BASE), and one per
+ * vCPU. Below that, some open fails halfway through the VM's setup.
+ */
+#define FDS_BASE 64
+
+/*
+ * Raises the soft RLIMIT_NOFILE to what this VM needs when the hard limit allows, or
+ * says how many are needed before anything is set up. 0 or -EMFILE.
+ */
+static int ensure_fd_limit(const char *vm_name, unsigned vcpus)
+{
+	rlim_t need = FDS_BASE + (rlim_t)vcpus;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need) {
+		rl.rlim_cur = need;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+			return 0;
+	}
+	pt_err("%s: RLIMIT_NOFILE allows %llu open files (hard limit %llu); %u vCPUs need %llu: "
+	       "raise it (ulimit -n %llu, or LimitNOFILE= for a systemd unit)", vm_name,
+	       (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max, vcpus,
+	       (unsigned long long)need, (unsigned long long)need);
+	return -EMFILE;
+}
+
 /* Takes the pidfile (-EBUSY: the VM runs already); NULL path: none wanted. */
 static int pidfile_take(const char *vm_name, const char *path)
 {
@@ -474,6 +506,16 @@ static int pidfile_take(const char *vm_name, const char *path)
 
 	if (!path)
 		return -1;
+	fd = pt_mkdir_parents(path);
+	if (fd == 0) {
+		char why[512];
+
+		fd = pt_dir_check_private(path, why, sizeof(why));
+		if (fd < 0) {
+			pt_err("pidfile %s: refused: %s", path, why);
+			return fd;
+		}
+	}
 	fd = pt_pidfile_acquire(path, &holder);
 	if (fd == -EBUSY) {
 		if (holder)
@@ -510,6 +552,8 @@ static int run(const struct args *a, const struct pt_vm_def *d)
 		return PT_EXIT_BACKEND_GONE;
 	if (console_choose(a, d, &choice) < 0)
 		return PT_EXIT_USAGE;
+	if (ensure_fd_limit(d->name, d->vcpus) < 0)
+		return PT_EXIT_FAILURE;
 	if (a->pidfile)
 		pidfile = strdup(a->pidfile);
 	else if (d->path)
@@ -560,7 +604,8 @@ static int run(const struct args *a, const struct pt_vm_def *d)
 	if (sock) {
 		r = pt_vm_control_start(vm, sock, d->control_group, &srv);
 		if (r < 0) {
-			status = PT_EXIT_FAILURE;
+			/* -ENOENT: the definition names a group the host does not have. */
+			status = r == -ENOENT ? PT_EXIT_USAGE : PT_EXIT_FAILURE;
 			goto out_vm;
 		}
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <linux/mman.h> /* MAP_HUGE_2MB */
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -136,20 +137,48 @@ static int setup_irqchip(struct pt_vm *vm)
 	return 0;
 }
 
+/* Free 2 MiB huge pages in the host's pool, or -1 if it cannot be read. */
+static long free_hugepages(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "re");
+	long n = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
 static int setup_memory(struct pt_vm *vm, bool hugepages)
 {
-	int flags = MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE;
+	/*
+	 * Huge pages are reserved at mmap time (no MAP_NORESERVE): with MAP_NORESERVE the
+	 * mmap succeeded on an empty pool and the first write killed the VMM with SIGBUS.
+	 * Normal RAM stays MAP_NORESERVE: the host overcommits it as it likes.
+	 */
+	int flags = MAP_SHARED | MAP_ANONYMOUS;
 	uint64_t low = pt_mem_low_size(vm->memory), high = pt_mem_high_size(vm->memory);
 	struct kvm_userspace_memory_region region = { 0 };
 
 	if (hugepages)
-		flags |= MAP_HUGETLB;
+		flags |= MAP_HUGETLB | MAP_HUGE_2MB;
+	else
+		flags |= MAP_NORESERVE;
 	vm->ram = mmap(NULL, vm->memory, PROT_READ | PROT_WRITE, flags, -1, 0);
 	if (vm->ram == MAP_FAILED) {
 		int e = errno;
+		long avail = hugepages ? free_hugepages() : -1;
 
 		vm->ram = NULL;
-		if (hugepages)
+		if (hugepages && avail >= 0)
+			pt_err("%s: cannot map %llu MiB of 2 MiB hugepages: %s: %llu are needed and "
+			       "%ld are free (reserve them first, e.g. sysctl vm.nr_hugepages=%llu)",
+			       vm->name, (unsigned long long)(vm->memory >> 20), strerror(e),
+			       (unsigned long long)(vm->memory >> 21), avail,
+			       (unsigned long long)(vm->memory >> 21));
+		else if (hugepages)
 			pt_err("%s: cannot map %llu MiB of 2 MiB hugepages: %s (reserve them first, "
 			       "e.g. sysctl vm.nr_hugepages=%llu)", vm->name,
 			       (unsigned long long)(vm->memory >> 20), strerror(e),
@@ -313,6 +342,7 @@ int pt_vm_create(const struct pt_vm_opts *opts, struct pt_vm **ret)
 	vm->exit_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->exit_efd < 0) {
 		r = -errno;
+		pt_err("%s: eventfd for the VM's exit: %m", vm->name);
 		goto fail;
 	}
 	r = install_kick_handler();

@@ -17,6 +17,7 @@
 #include "common/cleanup.h"
 #include "config/parser.h"
 #include "config/vm_def.h"
+#include "config/vm_paths.h"
 #include "tap.h"
 
 #define MiB (1ULL << 20)
@@ -71,9 +72,10 @@ static char *errors_text(struct pt_config_errors *errs)
 
 /* One per error class of man/passthru.ini.5; each has bad/NAME.conf and bad/NAME.expected. */
 static const char *const bad_files[] = {
-	"bad-bdf", "bad-enum", "bad-name", "bad-unit", "control-group", "duplicate-device",
-	"duplicate-key", "duplicate-vm", "empty", "empty-value", "memory-align",
-	"memory-overflow", "memory-small", "missing-keys", "missing-vm", "name-mismatch",
+	"bad-bdf", "bad-enum", "bad-name", "bad-unit", "control-bytes", "control-group",
+	"duplicate-device", "duplicate-key", "duplicate-vm", "empty", "empty-value", "long-lines",
+	"many-errors", "memory-align", "memory-overflow", "memory-small", "missing-keys",
+	"missing-vm", "name-mismatch",
 	"needs-kernel", "no-unit", "non-canonical-bdf", "not-a-number", "out-of-range",
 	"relative-path", "slot-conflict", "socket-long", "syntax", "too-many-devices",
 	"unknown-key", "unknown-section",
@@ -403,6 +405,28 @@ static void test_scratch_dir(struct tap *t, const char *tmp)
 	pt_config_errors_clear(&errs);
 	unlink(path);
 
+	/* Two definitions naming one control socket: the second is refused. */
+	{
+		_cleanup_free_ char *text = NULL;
+
+		if (asprintf(&text, "[vm]\nname = h4\nmemory = 32M\nsocket = %s/a.sock\n",
+			     pt_run_dir()) < 0)
+			exit(99);
+		SCRATCH("h4.conf", text);
+	}
+	defs = NULL;
+	n = 0;
+	r = pt_vm_def_load_dir(tmp, &defs, &n, &errs);
+	tap_is_int(t, r, -EINVAL, "scratch dir with h4 naming a's socket: -EINVAL");
+	tap_is_int(t, n, 3, "  h4 is left out");
+	tap_ok(t, errs.n == 1 && strstr(errs.items[0].message, "/a.sock is also the control socket "
+					"of VM a (") && errs.items[0].line == 0 &&
+	       strstr(errs.items[0].file, "/h4.conf"),
+	       "  and says which VM has that socket: %s", errs.n ? errs.items[0].message : "");
+	pt_vm_defs_free(defs, n);
+	pt_config_errors_clear(&errs);
+	unlink(path);
+
 	r = pt_vm_def_find(tmp, "example", &def, &errs);
 	tap_is_int(t, r, 0, "find example");
 	if (r == 0) {
@@ -430,10 +454,120 @@ static void test_scratch_dir(struct tap *t, const char *tmp)
 	r = pt_vm_def_load(path, &def, &errs);
 	tap_is_int(t, r, -EISDIR, "a directory is not a definition");
 	tap_ok(t, def == SENTINEL && errs.n == 1 && errs.items[0].line == 0 &&
-	       !strcmp(errs.items[0].message, "cannot read the file: Is a directory"),
+	       !strcmp(errs.items[0].message, "cannot read the file: it is a directory; "
+		       "a VM definition is a regular file"),
 	       "  and says so");
 	pt_config_errors_clear(&errs);
 	rmdir(path);
+
+	/*
+	 * A FIFO, a symlink to /dev/zero and a file over the size limit: refused at once,
+	 * not read (the FIFO hung, /dev/zero ate memory). main's alarm() fails a hang.
+	 */
+	free(path);
+	if (asprintf(&path, "%s/fifo.conf", tmp) < 0 || mkfifo(path, 0600) < 0)
+		exit(99);
+	def = SENTINEL;
+	r = pt_vm_def_load(path, &def, &errs);
+	tap_is_int(t, r, -EINVAL, "a FIFO is not read");
+	tap_ok(t, def == SENTINEL && errs.n == 1 &&
+	       strstr(errs.items[0].message, "it is a FIFO; a VM definition is a regular file"),
+	       "  and says so: %s", errs.n ? errs.items[0].message : "(nothing)");
+	pt_config_errors_clear(&errs);
+	unlink(path);
+
+	free(path);
+	if (asprintf(&path, "%s/zero.conf", tmp) < 0 || symlink("/dev/zero", path) < 0)
+		exit(99);
+	r = pt_vm_def_load(path, &def, &errs);
+	tap_is_int(t, r, -EINVAL, "a symlink to /dev/zero is not read");
+	tap_ok(t, def == SENTINEL && errs.n == 1 &&
+	       strstr(errs.items[0].message, "it is a character device"),
+	       "  and says so: %s", errs.n ? errs.items[0].message : "(nothing)");
+	pt_config_errors_clear(&errs);
+	unlink(path);
+
+	free(path);
+	if (asprintf(&path, "%s/big.conf", tmp) < 0)
+		exit(99);
+	{
+		FILE *f = fopen(path, "we");
+
+		if (!f)
+			exit(99);
+		fputs("[vm]\nname = big\nmemory = 64M\n", f);
+		for (int i = 0; i < PT_CONFIG_FILE_MAX / 16; i++)
+			fputs("# a long comment\n", f);
+		fclose(f);
+	}
+	r = pt_vm_def_load(path, &def, &errs);
+	tap_is_int(t, r, -EFBIG, "a file over %d bytes is not read", PT_CONFIG_FILE_MAX);
+	tap_ok(t, def == SENTINEL && errs.n == 1 &&
+	       strstr(errs.items[0].message, "may have at most 1048576"),
+	       "  and says what the limit is: %s", errs.n ? errs.items[0].message : "(nothing)");
+	pt_config_errors_clear(&errs);
+	unlink(path);
+
+	/* As root, a definition another user owns, or others may write, is refused. */
+	free(path);
+	if (asprintf(&path, "%s/owned.conf", tmp) < 0)
+		exit(99);
+	write_text(path, "[vm]\nname = owned\nmemory = 64M\n");
+	if (geteuid() == 0 && chown(path, 65534, 65534) == 0) {
+		r = pt_vm_def_load(path, &def, &errs);
+		tap_is_int(t, r, -EPERM, "as root, a definition owned by uid 65534 is refused");
+		tap_ok(t, def == SENTINEL && errs.n == 1 &&
+		       strstr(errs.items[0].message, "owned by uid 65534; as root, passthru reads "
+			      "only definitions owned by root"),
+		       "  and says why: %s", errs.n ? errs.items[0].message : "(nothing)");
+		pt_config_errors_clear(&errs);
+		if (chown(path, 0, 0) < 0 || chmod(path, 0666) < 0)
+			exit(99);
+		r = pt_vm_def_load(path, &def, &errs);
+		tap_is_int(t, r, -EPERM, "as root, a world-writable definition is refused");
+		tap_ok(t, def == SENTINEL && errs.n == 1 &&
+		       strstr(errs.items[0].message, "writable by everyone (mode 0666)"),
+		       "  and says why: %s", errs.n ? errs.items[0].message : "(nothing)");
+		pt_config_errors_clear(&errs);
+		if (chmod(path, 0644) < 0)
+			exit(99);
+		r = pt_vm_def_load(path, &def, &errs);
+		tap_is_int(t, r, 0, "  once root's and 0644, it loads");
+		if (r == 0) {
+			pt_vm_def_free(def);
+			def = SENTINEL;
+		}
+		pt_config_errors_clear(&errs);
+	} else {
+		for (int i = 0; i < 5; i++)
+			tap_skip(t, "ownership checks need root");
+	}
+	unlink(path);
+
+	/* The longest cmdline passthru-vmm takes fits in a definition. */
+	free(path);
+	if (asprintf(&path, "%s/longcmd.conf", tmp) < 0)
+		exit(99);
+	{
+		FILE *f = fopen(path, "we");
+
+		if (!f)
+			exit(99);
+		fputs("[vm]\nname = longcmd\nmemory = 64M\nkernel = /k\ncmdline = ", f);
+		for (int i = 0; i < PT_VM_CMDLINE_MAX; i++)
+			fputc('c', f);
+		fputs("\n", f);
+		fclose(f);
+	}
+	r = pt_vm_def_load(path, &def, &errs);
+	tap_is_int(t, r, 0, "a cmdline of %d bytes loads", PT_VM_CMDLINE_MAX);
+	if (r == 0) {
+		tap_is_int(t, strlen(def->cmdline), PT_VM_CMDLINE_MAX, "  all of it");
+		pt_vm_def_free(def);
+		def = SENTINEL;
+	}
+	pt_config_errors_clear(&errs);
+	unlink(path);
 
 	/* A NUL byte is not text. */
 	free(path);
@@ -698,6 +832,7 @@ int main(void)
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 99;
 	}
+	alarm(300); /* a watchdog: a file that blocks the reader fails the test, not the run */
 	test_bad_files(&t);
 	test_good_files(&t);
 	test_max_devices(&t);

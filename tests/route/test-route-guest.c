@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/pidfile.h"
 #include "route/irqfd.h"
 #include "route/kvm_ops.h"
 #include "route/table.h"
@@ -201,34 +202,42 @@ static void cleanup(struct run *r)
 
 /*
  * Runs passthru-ctl routes [--json] for the running VM, as an administrator would:
- * a definition whose socket = the control socket this test serves. Returns its
- * output (free it), or NULL after a failed check.
+ * a definition of the VM (its name) whose socket = the control socket this test
+ * serves, and its pidfile held by this process, which is the VM's VMM: passthru-ctl
+ * asks only a VMM that is the VM's. Returns its output (free it), or NULL after a
+ * failed check.
  */
 static char *ctl_routes(struct tap *t, struct run *r, bool json)
 {
-	char dir[] = "/tmp/pt-route-ctl-XXXXXX", path[256], cmd[512], *out = NULL;
+	char dir[] = "/tmp/pt-route-ctl-XXXXXX", path[256], pidfile[256], cmd[768], *out = NULL;
 	struct pt_control_server *srv = NULL;
 	size_t len = 0, cap = 0;
 	FILE *f, *p;
-	int st;
+	int st, pid_fd = -1;
 
 	if (!mkdtemp(dir)) {
 		tap_ok(t, 0, "routes: mkdtemp: %s", strerror(errno));
 		return NULL;
 	}
-	snprintf(path, sizeof(path), "%s/rg.conf", dir);
+	snprintf(path, sizeof(path), "%s/route-guest.conf", dir);
 	f = fopen(path, "w");
 	if (f) {
-		fprintf(f, "[vm]\nname = rg\nmemory = 64M\nsocket = %s/rg.sock\n", dir);
+		fprintf(f, "[vm]\nname = route-guest\nmemory = 64M\nsocket = %s/rg.sock\n", dir);
 		fclose(f);
+	}
+	snprintf(pidfile, sizeof(pidfile), "%s/route-guest.pid", dir);
+	pid_fd = pt_pidfile_acquire(pidfile, NULL);
+	if (pid_fd < 0) {
+		tap_ok(t, 0, "routes: take the pidfile %s: %s", pidfile, strerror(-pid_fd));
+		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/rg.sock", dir);
 	if (pt_vm_control_start(r->vm, path, NULL, &srv) < 0) {
 		tap_ok(t, 0, "routes: serve the control socket %s", path);
 		goto out;
 	}
-	snprintf(cmd, sizeof(cmd), "'%s' --config-dir '%s' routes %s rg", PASSTHRU_CTL, dir,
-		 json ? "--json" : "");
+	snprintf(cmd, sizeof(cmd), "PASSTHRU_RUN_DIR='%s' '%s' --config-dir '%s' routes %s "
+		 "route-guest", dir, PASSTHRU_CTL, dir, json ? "--json" : "");
 	p = popen(cmd, "r");
 	if (p) {
 		char buf[4096];
@@ -250,8 +259,9 @@ static char *ctl_routes(struct tap *t, struct run *r, bool json)
 	}
 	pt_control_server_stop(srv);
 out:
+	pt_pidfile_release(pidfile, pid_fd);
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/rg.conf", dir);
+	snprintf(path, sizeof(path), "%s/route-guest.conf", dir);
 	unlink(path);
 	rmdir(dir);
 	return out;

@@ -15,6 +15,7 @@
 #include "common/files.h"
 #include "common/parse.h"
 #include "common/pidfile.h"
+#include "common/text.h"
 #include "tap.h"
 
 static void test_bdf(struct tap *t)
@@ -79,12 +80,44 @@ static void test_u64(struct tap *t)
 
 	tap_is_int(t, pt_parse_u64("4", 1, 8, &v), 0, "u64 in range");
 	tap_is_int(t, (long long)v, 4, "u64 value");
-	tap_is_int(t, pt_parse_u64("0x10", 0, 255, &v), 0, "u64 hex");
-	tap_is_int(t, (long long)v, 16, "u64 hex value");
+	tap_is_int(t, pt_parse_u64("0x10", 0, 255, &v), -EINVAL, "u64: no hex");
+	tap_is_int(t, pt_parse_u64("010", 0, 255, &v), 0, "u64: a leading 0 is still decimal");
+	tap_is_int(t, (long long)v, 10, "u64: 010 is ten, not octal 8");
+	tap_is_int(t, pt_parse_u64("09", 0, 255, &v), 0, "u64: 09 is a number");
+	tap_is_int(t, (long long)v, 9, "u64: 09 is nine");
+	tap_is_int(t, pt_parse_u64("+4", 0, 8, &v), -EINVAL, "u64: no sign");
+	tap_is_int(t, pt_parse_u64("99999999999999999999", 0, UINT64_MAX, &v), -ERANGE,
+		   "u64: overflow is out of range");
 	tap_is_int(t, pt_parse_u64("9", 1, 8, &v), -ERANGE, "u64 above max");
 	tap_is_int(t, pt_parse_u64("-1", 0, 8, &v), -EINVAL, "u64 negative");
 	tap_is_int(t, pt_parse_u64("4x", 0, 8, &v), -EINVAL, "u64 trailing junk");
 	tap_is_int(t, pt_parse_u64(" 4", 0, 8, &v), -EINVAL, "u64 leading space");
+}
+
+static void test_text_escape(struct tap *t)
+{
+	static const struct { const char *in; size_t len; const char *want; } cases[] = {
+		{ "plain", 5, "plain" },
+		{ "caf\xc3\xa9", 5, "caf\xc3\xa9" },              /* valid UTF-8 is kept */
+		{ "\x1b[2J", 4, "\\x1b[2J" },                      /* a terminal escape */
+		{ "a\tb\x7f", 4, "a\\x09b\\x7f" },
+		{ "\"\\\xd0\x87", 4, "\"\\\xd0\x87" },           /* a whole 2-byte character */
+		{ "x\xd0", 2, "x\\xd0" },                          /* a cut multi-byte character */
+		{ "\xc0\xaf", 2, "\\xc0\\xaf" },                  /* an overlong '/' */
+		{ "\xed\xa0\x80", 3, "\\xed\\xa0\\x80" },        /* a UTF-16 surrogate */
+		{ "\xf4\x90\x80\x80", 4, "\\xf4\\x90\\x80\\x80" }, /* past U+10FFFF */
+		{ "a\0b", 3, "a\\x00b" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = pt_text_escape(cases[i].in, cases[i].len);
+
+		tap_is_str(t, got ? got : "(null)", cases[i].want, "text escape #%zu", i);
+		tap_ok(t, got && pt_text_clean(got, strlen(got)), "text escape #%zu is clean", i);
+		tap_is_int(t, pt_text_clean(cases[i].in, cases[i].len),
+			   !strcmp(cases[i].in, cases[i].want), "text clean #%zu", i);
+		free(got);
+	}
 }
 
 static void test_format_size(struct tap *t)
@@ -214,6 +247,7 @@ int main(void)
 	test_bdf(&t);
 	test_size(&t);
 	test_u64(&t);
+	test_text_escape(&t);
 	test_format_size(&t);
 	test_pidfile(&t);
 	return tap_done(&t);

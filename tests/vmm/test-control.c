@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +113,28 @@ static void test_proto(struct tap *t)
 		free(r);
 		free(deep);
 	}
+	/*
+	 * Error texts that quote bytes which are not UTF-8: jansson's message about a cut
+	 * two-byte character, and "%.64s" cutting a multi-byte character. Both got no reply.
+	 */
+	{
+		static const char cut[] = "\"\\\xd0\x87";
+		char verb[128];
+
+		r = pt_control_handle_line(verbs, "ctx", cut, 4);
+		tap_ok(t, r && !strchr(r, '\n') && *reply_class(r, b, sizeof(b)),
+		       "a cut multi-byte character in invalid JSON still gets a reply: %s",
+		       r ? r : "(null)");
+		free(r);
+		snprintf(verb, sizeof(verb), "{\"execute\":\"%s\xc3\xa9\"}",
+			 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+		r = pt_control_handle_line(verbs, "ctx", verb, strlen(verb));
+		tap_is_str(t, reply_class(r, b, sizeof(b)), PT_CTL_ERR_UNKNOWN,
+			   "an unknown verb cut inside a multi-byte character still gets its reply");
+		tap_ok(t, r && strstr(r, "\\\\xc3"), "  with the cut byte written as \\xc3: %s",
+		       r ? r : "(null)");
+		free(r);
+	}
 }
 
 static int connect_to(const char *path)
@@ -155,6 +179,183 @@ static int read_line(int fd, char *buf, size_t size)
 static int send_str(int fd, const char *s)
 {
 	return send(fd, s, strlen(s), MSG_NOSIGNAL) == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+/*
+ * Many requests in one go, replies read only as the client gets to them: every
+ * request gets its one reply (a full socket buffer used to drop the client).
+ */
+static void test_pipelining(struct tap *t, const char *path)
+{
+	enum { N = 5000 };
+	static const char req[] = "{\"execute\":\"echo\",\"arguments\":{\"pad\":"
+		"\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}}\n";
+	size_t sent = 0, total = N * (sizeof(req) - 1);
+	int fd = connect_to(path), replies = 0, bad = 0;
+	char buf[65536];
+
+	if (fd < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+		tap_ok(t, 0, "pipelining: connect");
+		return;
+	}
+	while (replies < N) {
+		struct pollfd p = { .fd = fd, .events = POLLIN | (sent < total ? POLLOUT : 0) };
+		ssize_t n;
+
+		if (poll(&p, 1, 10000) <= 0)
+			break;
+		if ((p.revents & POLLOUT) && sent < total) {
+			size_t off = sent % (sizeof(req) - 1), k = 0;
+			char chunk[4096];
+
+			/* The next bytes of the request stream, whole requests or not. */
+			while (k < sizeof(chunk) && sent + k < total) {
+				chunk[k++] = req[off++];
+				if (off == sizeof(req) - 1)
+					off = 0;
+			}
+			n = send(fd, chunk, k, MSG_NOSIGNAL);
+			if (n > 0)
+				sent += (size_t)n;
+		}
+		if (p.revents & (POLLIN | POLLHUP)) {
+			n = read(fd, buf, sizeof(buf));
+			if (n <= 0)
+				break;
+			for (ssize_t i = 0; i < n; i++)
+				replies += buf[i] == '\n';
+			bad += memmem(buf, (size_t)n, "error", 5) != NULL;
+		}
+	}
+	tap_is_int(t, replies, N, "pipelining: %d requests sent at once get %d replies", N, N);
+	tap_is_int(t, bad, 0, "pipelining: none of them an error");
+	close(fd);
+}
+
+/* Clients that connect and say nothing are hung up after idle_ms; then others get in. */
+static void test_idle(struct tap *t, const char *dir)
+{
+	struct pt_control_server *srv = NULL;
+	struct pt_control_server_opts o = { .verbs = verbs, .ctx = "idle", .idle_ms = 200 };
+	int fds[PT_CONTROL_MAX_CLIENTS], fd, hung_up = 0;
+	char path[256], line[4096], b[64];
+
+	snprintf(path, sizeof(path), "%s/idle.sock", dir);
+	o.path = path;
+	if (!tap_ok(t, pt_control_server_start(&o, &srv) == 0, "idle: a server with idle_ms 200"))
+		return;
+	for (int i = 0; i < PT_CONTROL_MAX_CLIENTS; i++)
+		fds[i] = connect_to(path);
+	for (int i = 0; i < PT_CONTROL_MAX_CLIENTS; i++) {
+		struct pollfd p = { .fd = fds[i], .events = POLLIN };
+
+		/* The hang-up is awaited (10 s at most), not timed. */
+		if (poll(&p, 1, 10000) == 1 && read(fds[i], line, sizeof(line)) == 0)
+			hung_up++;
+		close(fds[i]);
+	}
+	tap_is_int(t, hung_up, PT_CONTROL_MAX_CLIENTS, "idle: every silent client is hung up");
+	fd = connect_to(path);
+	send_str(fd, "{\"execute\":\"echo\"}\n");
+	read_line(fd, line, sizeof(line));
+	tap_is_str(t, reply_class(line, b, sizeof(b)), "return", "idle: then a new client is served");
+	close(fd);
+	pt_control_server_stop(srv);
+}
+
+/*
+ * The last slot is root's: 16 clients of the control group fill 15 slots and the
+ * 16th is told Busy, and root still gets in. Run as root, connecting as uid/gid
+ * 65534 with seteuid (SO_PEERCRED records the effective ids at connect).
+ */
+static void test_root_slot(struct tap *t, const char *dir)
+{
+	struct pt_control_server *srv = NULL;
+	struct pt_control_server_opts o = { .verbs = verbs, .ctx = "slot" };
+	int fds[PT_CONTROL_MAX_CLIENTS], fd, busy = 0, served = 0;
+	char path[256], line[4096], b[64];
+	struct group *gr = getgrgid(65534);
+
+	if (geteuid() != 0 || !gr) {
+		tap_skip(t, "the root slot needs root and a group 65534");
+		tap_skip(t, "the root slot needs root and a group 65534");
+		tap_skip(t, "the root slot needs root and a group 65534");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/slot.sock", dir);
+	o.path = path;
+	o.group = gr->gr_name;
+	if (pt_control_server_start(&o, &srv) < 0) {
+		tap_ok(t, 0, "root slot: server starts");
+		return;
+	}
+	chmod(dir, 0755);
+	chmod(path, 0666);
+	if (setegid(65534) < 0 || seteuid(65534) < 0) {
+		tap_ok(t, 0, "root slot: seteuid 65534: %s", strerror(errno));
+		return;
+	}
+	for (int i = 0; i < PT_CONTROL_MAX_CLIENTS; i++) {
+		fds[i] = connect_to(path);
+		send_str(fds[i], "{\"execute\":\"echo\"}\n");
+		read_line(fds[i], line, sizeof(line));
+		reply_class(line, b, sizeof(b));
+		served += !strcmp(b, "return");
+		busy += !strcmp(b, PT_CTL_ERR_BUSY);
+	}
+	if (seteuid(0) < 0 || setegid(0) < 0) {
+		printf("Bail out! cannot become root again\n");
+		exit(99);
+	}
+	tap_ok(t, served == PT_CONTROL_MAX_CLIENTS - PT_CONTROL_ROOT_SLOTS && busy == 1,
+	       "root slot: the control group gets %d slots, then Busy (served %d, busy %d)",
+	       PT_CONTROL_MAX_CLIENTS - PT_CONTROL_ROOT_SLOTS, served, busy);
+	fd = connect_to(path);
+	send_str(fd, "{\"execute\":\"echo\"}\n");
+	read_line(fd, line, sizeof(line));
+	tap_is_str(t, reply_class(line, b, sizeof(b)), "return", "root slot: root is still served");
+	{
+		int fd2 = connect_to(path);
+
+		read_line(fd2, line, sizeof(line));
+		tap_is_str(t, reply_class(line, b, sizeof(b)), PT_CTL_ERR_BUSY,
+			   "root slot: a second root client, with every slot taken, is told Busy");
+		close(fd2);
+	}
+	close(fd);
+	for (int i = 0; i < PT_CONTROL_MAX_CLIENTS; i++)
+		close(fds[i]);
+	pt_control_server_stop(srv);
+}
+
+/* The socket's directory: another owner, or writable by others, is refused. */
+static void test_unsafe_dirs(struct tap *t, const char *dir)
+{
+	struct pt_control_server *srv = NULL;
+	struct pt_control_server_opts o = { .verbs = verbs, .ctx = "dirs" };
+	char sub[256], path[300];
+
+	snprintf(sub, sizeof(sub), "%s/open", dir);
+	snprintf(path, sizeof(path), "%s/vm.sock", sub);
+	o.path = path;
+	if (mkdir(sub, 0755) < 0 || chmod(sub, 0777) < 0) {
+		tap_ok(t, 0, "unsafe dirs: mkdir %s", sub);
+		return;
+	}
+	tap_is_int(t, pt_control_server_start(&o, &srv), -EACCES,
+		   "a socket in a world-writable directory is refused");
+	tap_ok(t, access(path, F_OK) < 0, "  and nothing is created there");
+	chmod(sub, 0775);
+	tap_is_int(t, pt_control_server_start(&o, &srv), -EACCES,
+		   "a socket in a group-writable directory is refused");
+	chmod(sub, 0755);
+	if (geteuid() == 0 && chown(sub, 65534, 65534) == 0) {
+		tap_is_int(t, pt_control_server_start(&o, &srv), -EPERM,
+			   "a socket in a directory another user owns is refused");
+	} else {
+		tap_skip(t, "a directory owned by another user needs root to make");
+	}
+	rmdir(sub);
 }
 
 static void test_server(struct tap *t, const char *dir)
@@ -212,6 +413,7 @@ static void test_server(struct tap *t, const char *dir)
 	       "a client that vanished midway did not hurt the next one");
 	/* One that never reads its replies is dropped, not waited for. */
 	close(fd);
+	test_pipelining(t, path);
 
 	for (int i = 0; i < PT_CONTROL_MAX_CLIENTS; i++) {
 		fds[i] = connect_to(path);
@@ -284,6 +486,9 @@ int main(void)
 	if (!mkdtemp(dir))
 		tap_skip_all("mkdtemp failed");
 	test_server(&t, dir);
+	test_idle(&t, dir);
+	test_unsafe_dirs(&t, dir);
+	test_root_slot(&t, dir);
 	{
 		char cmd[64];
 

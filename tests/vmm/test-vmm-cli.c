@@ -44,6 +44,35 @@ static void check_usage(struct tap *t)
 	tap_ok(t, r.status == 0 && strstr(r.out, "--kernel IMAGE"), "--help");
 }
 
+/* A run directory others may write: the pidfile is not taken there (no KVM needed). */
+static void check_run_dir(struct tap *t, const char *dir)
+{
+	struct result r;
+	char confdir[200], conf[300], rundir[200];
+	char *const bydef[] = { "passthru-vmm", "--config-dir", confdir, "rvm", NULL };
+	FILE *f;
+
+	snprintf(confdir, sizeof(confdir), "%s/rvms", dir);
+	snprintf(rundir, sizeof(rundir), "%s/openrun", dir);
+	snprintf(conf, sizeof(conf), "%s/rvm.conf", confdir);
+	if (mkdir(confdir, 0755) < 0 || mkdir(rundir, 0755) < 0 || chmod(rundir, 01777) < 0 ||
+	    !(f = fopen(conf, "w"))) {
+		tap_ok(t, 0, "run dir: set up %s", rundir);
+		return;
+	}
+	fprintf(f, "[vm]\nname = rvm\nmemory = 32M\nkernel = /nonexistent/k\nconsole = none\n");
+	fclose(f);
+	setenv("PASSTHRU_RUN_DIR", rundir, 1);
+	run_vmm(bydef, NULL, NULL, NULL, &r);
+	unsetenv("PASSTHRU_RUN_DIR");
+	tap_ok(t, r.status == 1 && strstr(r.err, "refused: ") &&
+	       strstr(r.err, "is writable by everyone (mode 1777)"),
+	       "a world-writable run directory: no pidfile there, status 1 (status %d: %s)",
+	       r.status, r.err);
+	snprintf(conf, sizeof(conf), "%s/rvm.pid", rundir);
+	tap_ok(t, access(conf, F_OK) < 0, "  and no pidfile was created");
+}
+
 static int connect_to(const char *path)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -149,6 +178,48 @@ static void check_kvm(struct tap *t, const char *dir)
 		tap_ok(t, r.status == 0 && strstr(r.err, "console on /dev/pts/") && !r.out[0],
 		       "--console pty: the pseudo-terminal is named on stderr");
 	}
+	{
+		/*
+		 * Hugepages the pool cannot give: a clear error and status 1. The mapping
+		 * used MAP_NORESERVE, so the first write into guest RAM died of SIGBUS (135).
+		 */
+		char *const huge[] = { "passthru-vmm", "--kernel", MINIGUEST, "--append", "h",
+				       "--memory", "64M", "--hugepages", "--console", "none", NULL };
+		FILE *hf = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "re");
+		long free_pages = -1;
+
+		if (hf) {
+			if (fscanf(hf, "%ld", &free_pages) != 1)
+				free_pages = -1;
+			fclose(hf);
+		}
+		run_vmm(huge, NULL, NULL, NULL, &r);
+		if (free_pages < 0)
+			tap_skip(t, "no 2 MiB hugepage pool on this host");
+		else if (free_pages < 32)
+			tap_ok(t, r.status == 1 && strstr(r.err, "hugepages") &&
+			       strstr(r.err, "vm.nr_hugepages=32"),
+			       "--hugepages with %ld of 32 pages free: status 1 and says why "
+			       "(status %d: %s)", free_pages, r.status, r.err);
+		else
+			tap_is_int(t, r.status, 0, "--hugepages with %ld pages free: runs", free_pages);
+	}
+	{
+		/*
+		 * RLIMIT_NOFILE too low for the VM, hard limit included: said up front. With
+		 * 4 the old VMM failed at its first eventfd and exited 1 saying nothing.
+		 */
+		char *const four[] = { "passthru-vmm", "--kernel", MINIGUEST, "--append", "h",
+				       "--vcpus", "4", "--console", "none", NULL };
+
+		vmm_proc_nofile = 4;
+		run_vmm(four, NULL, NULL, NULL, &r);
+		vmm_proc_nofile = 0;
+		tap_ok(t, r.status == 1 && strstr(r.err, "RLIMIT_NOFILE allows 4 open files") &&
+		       strstr(r.err, "4 vCPUs need 68"),
+		       "RLIMIT_NOFILE 4: status 1 and how many are needed (status %d: %s)",
+		       r.status, r.err);
+	}
 	run_vmm(spin, NULL, sock, talk_status_stop, &r);
 	tap_is_int(t, r.status, 0, "stopped through the control socket: status 0");
 	tap_ok(t, strstr(talk_reply[0], "\"state\":\"running\"") && strstr(talk_reply[0], "\"vcpus\":2") &&
@@ -182,7 +253,26 @@ static void check_kvm(struct tap *t, const char *dir)
 	tap_ok(t, access(path, F_OK) < 0, "its pidfile was removed at exit");
 	snprintf(path, sizeof(path), "%s/rundir", dir);
 	tap_ok(t, access(path, F_OK) == 0, "... in the run directory it created");
+
+	/* A control-group the host does not have is a bad definition: status 2, not 1. */
+	f = fopen(conf, "w");
+	fprintf(f, "[vm]\nname = tvm\nmemory = 32M\nkernel = %s\ncmdline = h\n"
+		"socket = %s\nconsole = none\ncontrol-group = no-such-group-here\n", MINIGUEST, sock);
+	fclose(f);
+	run_vmm(bydef, NULL, NULL, NULL, &r);
+	tap_ok(t, r.status == 2 && strstr(r.err, "control-group \"no-such-group-here\" does not exist"),
+	       "an unknown control-group: status 2, named with the key's spelling (status %d: %s)",
+	       r.status, r.err);
 	unsetenv("PASSTHRU_RUN_DIR");
+}
+
+static void remove_dir(const char *dir)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		tap_diag("could not remove %s", dir);
 }
 
 int main(void)
@@ -193,7 +283,10 @@ int main(void)
 
 	if (access(PASSTHRU_VMM, X_OK) < 0)
 		tap_skip_all("%s was not built", PASSTHRU_VMM);
+	if (!mkdtemp(dir))
+		tap_skip_all("mkdtemp failed");
 	check_usage(&t);
+	check_run_dir(&t, dir);
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		char *const k[] = { "passthru-vmm", "--kernel", MINIGUEST, NULL };
@@ -204,18 +297,11 @@ int main(void)
 			tap_ok(&t, r.status == 3 && strstr(r.err, "/dev/kvm"),
 			       "no /dev/kvm: status 3, and it says so");
 		tap_skip(&t, "the rest needs /dev/kvm (it runs in the testbed)");
+		remove_dir(dir);
 		return tap_done(&t);
 	}
 	close(fd);
-	if (!mkdtemp(dir))
-		tap_skip_all("mkdtemp failed");
 	check_kvm(&t, dir);
-	{
-		char cmd[64];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd))
-			tap_diag("could not remove %s", dir);
-	}
+	remove_dir(dir);
 	return tap_done(&t);
 }

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +38,9 @@ static inline void drain(int fd, char *buf, size_t *len, size_t size)
 	buf[*len] = 0;
 }
 
+/* When not 0, the child's RLIMIT_NOFILE (soft and hard) before it runs passthru-vmm. */
+static unsigned vmm_proc_nofile;
+
 /*
  * Runs passthru-vmm with argv, feeding `input` on stdin (NULL: /dev/null).
  * If sock is given, waits for it to appear and runs talk(sock) meanwhile.
@@ -63,6 +67,14 @@ static inline void run_vmm(char *const argv[], const char *input, const char *so
 		close(in[1]);
 		close(out[0]);
 		close(err[0]);
+		if (vmm_proc_nofile) {
+			struct rlimit rl = { vmm_proc_nofile, vmm_proc_nofile };
+
+			for (int fd = 3; fd < 1024; fd++)
+				close(fd);
+			if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+				_exit(126);
+		}
 		execv(PASSTHRU_VMM, argv);
 		_exit(127);
 	}

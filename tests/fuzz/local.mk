@@ -1,0 +1,29 @@
+# tests/fuzz: libFuzzer targets, built only in a clang build configured with
+# --enable-fuzzing. "make fuzz FUZZ_SECONDS=N" makes that build in $(builddir)/fuzz
+# (the build it is run from is not touched) and runs each target for N seconds.
+FUZZ_TARGETS = tests/fuzz/fuzz-vm-def tests/fuzz/fuzz-bdf tests/fuzz/fuzz-control
+FUZZ_SECONDS = 60
+
+if FUZZING
+noinst_PROGRAMS += $(FUZZ_TARGETS)
+endif
+tests_fuzz_fuzz_vm_def_SOURCES = tests/fuzz/fuzz-vm-def.c
+tests_fuzz_fuzz_vm_def_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_vm_def_LDADD = $(PT_CONFIG_LIBS)
+tests_fuzz_fuzz_bdf_SOURCES = tests/fuzz/fuzz-bdf.c
+tests_fuzz_fuzz_bdf_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_bdf_LDADD = src/common/libcommon.a
+# The protocol alone (no sockets, no KVM): its one source file and jansson.
+tests_fuzz_fuzz_control_SOURCES = tests/fuzz/fuzz-control.c src/vmm/control_proto.c
+tests_fuzz_fuzz_control_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_fuzz_control_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_control_LDADD = src/common/libcommon.a $(JANSSON_LIBS)
+
+# Builds the targets (in a --enable-fuzzing build).
+fuzz-build: $(FUZZ_TARGETS)
+
+fuzz:
+	$(SHELL) $(top_srcdir)/tests/fuzz/fuzz.sh $(abs_top_builddir)/fuzz $(FUZZ_SECONDS)
+
+EXTRA_DIST += tests/fuzz/fuzz.sh tests/fuzz/README.md tests/fuzz/corpus tests/fuzz/.gitattributes
+.PHONY: fuzz fuzz-build
