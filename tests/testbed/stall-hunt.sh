@@ -3,7 +3,7 @@
 # Measures how often the testbed stalls (README.md, "The KVM suite and testbed
 # lockups") under one configuration: runs the KVM suite RUNS times with a single
 # boot each (no retry), with the given testbed-run options (e.g. --append
-# kvm_amd.npt=0, --accel tcg,thread=single, --smp 2), and appends one line per run
+# kvm_amd.npt=1 to measure NPT against the default npt=0, --accel tcg,thread=single, --smp 2), and appends one line per run
 # to stall-hunt.tsv in the build tree: label, run, stalled (0/1), where, seconds,
 # failed cases. Prints a summary line at the end. Run from the build tree after
 # make check_PROGRAMS check_DATA; STALL_TESTS overrides the tests (default: the
