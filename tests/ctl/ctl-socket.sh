@@ -7,6 +7,7 @@
 
 command -v python3 >/dev/null 2>&1 || tap_skip_all "python3 runs the stand-in VMM"
 command -v timeout >/dev/null 2>&1 || tap_skip_all "timeout(1) guards against a hang"
+command -v flock >/dev/null 2>&1 || tap_skip_all "flock(1) holds a pidfile as a VMM would"
 
 fake="$top_srcdir/tests/ctl/fake-vmm.py"
 PASSTHRU_CONFIG_DIR="$tap_tmp/vms"
