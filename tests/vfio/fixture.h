@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tap.h"
+
 #define SYS_PCI "/sys/bus/pci/devices"
 
 struct bound {
@@ -132,6 +134,37 @@ static inline int open_group(int id)
 		usleep(100 * 1000);
 	}
 	return -ENOENT;
+}
+
+typedef void (*pt_device_test_fn)(struct tap *t, const struct bound *b);
+
+/*
+ * The body of a VFIO test's main: skips without VFIO or edu, runs edu_test on edu
+ * (1234:11e8) and nic_test on an e1000e (8086:10d3) when the testbed has one, each
+ * bound to vfio-pci for the test and given back after.
+ */
+static inline int run_device_tests(pt_device_test_fn edu_test, pt_device_test_fn nic_test)
+{
+	struct tap t = { 0 };
+	struct bound edu, nic;
+	int r;
+
+	if (access("/dev/vfio/vfio", F_OK) < 0)
+		tap_skip_all("no /dev/vfio/vfio here (no VFIO): the testbed runs this (make check-testbed)");
+	r = bind_vfio(0x1234, 0x11e8, &edu);
+	if (r == -ENOENT)
+		tap_skip_all("no edu device (1234:11e8): the testbed adds one");
+	if (r < 0)
+		tap_skip_all("edu is in no IOMMU group or did not bind to vfio-pci (%s)", strerror(-r));
+	edu_test(&t, &edu);
+	unbind_vfio(&edu);
+	if (bind_vfio(0x8086, 0x10d3, &nic) == 0) {
+		nic_test(&t, &nic);
+		unbind_vfio(&nic);
+	} else {
+		tap_skip(&t, "no e1000e bound to vfio-pci here");
+	}
+	return tap_done(&t);
 }
 
 #endif

@@ -55,6 +55,20 @@ static int set_ioapic_pin(struct kvm_vm *vm, unsigned pin, unsigned vector)
 	return ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &chip) < 0 ? -errno : 0;
 }
 
+/* A VM with its irqchip, a vCPU that never runs, and its routing table. */
+static int open_vm(struct tap *t, struct kvm_vm *vm, struct pt_route_table **tab)
+{
+	const char *why = "";
+
+	if (kvm_vm_open(vm, false, &why) < 0 || kvm_vm_add_vcpu(vm) < 0 ||
+	    pt_route_table_new_kvm(vm->vm_fd, PT_IRQCHIP_KERNEL, tab) < 0) {
+		tap_skip(t, "no KVM VM here (%s)", why);
+		kvm_vm_close(vm);
+		return -1;
+	}
+	return 0;
+}
+
 static void test_regions_and_dma(struct tap *t, struct pt_assign_dev *d)
 {
 	struct pt_assign_region r;
@@ -164,15 +178,10 @@ static void test_edu(struct tap *t, const struct bound *b)
 	struct pt_route_table *tab = NULL;
 	struct pt_assign_dev *d = NULL;
 	struct pt_bdf bdf;
-	const char *why = "";
 	int group, nul;
 
-	if (kvm_vm_open(&vm, false, &why) < 0 || kvm_vm_add_vcpu(&vm) < 0 ||
-	    pt_route_table_new_kvm(vm.vm_fd, PT_IRQCHIP_KERNEL, &tab) < 0) {
-		tap_skip(t, "no KVM VM here (%s)", why);
-		kvm_vm_close(&vm);
+	if (open_vm(t, &vm, &tab) < 0)
 		return;
-	}
 	struct pt_assign_env env = { .kvm_fd = vm.kvm_fd, .vm_fd = vm.vm_fd, .routes = tab };
 
 	pt_bdf_parse(b->bdf, &bdf, NULL);
@@ -208,14 +217,9 @@ static void test_e1000e(struct tap *t, const struct bound *b)
 	struct pt_route_stats st;
 	struct kvm_vm vm;
 	struct pt_bdf bdf;
-	const char *why = "";
 
-	if (kvm_vm_open(&vm, false, &why) < 0 || kvm_vm_add_vcpu(&vm) < 0 ||
-	    pt_route_table_new_kvm(vm.vm_fd, PT_IRQCHIP_KERNEL, &tab) < 0) {
-		tap_skip(t, "e1000e: no KVM VM here (%s)", why);
-		kvm_vm_close(&vm);
+	if (open_vm(t, &vm, &tab) < 0)
 		return;
-	}
 	struct pt_assign_env env = { .kvm_fd = vm.kvm_fd, .vm_fd = vm.vm_fd, .routes = tab };
 
 	pt_bdf_parse(b->bdf, &bdf, NULL);
@@ -243,26 +247,7 @@ out:
 
 int main(void)
 {
-	struct tap t = { 0 };
-	struct bound edu, nic;
-	int r;
-
-	if (access("/dev/vfio/vfio", F_OK) < 0)
-		tap_skip_all("no /dev/vfio/vfio here (no VFIO): the testbed runs this (make check-testbed)");
 	if (access("/dev/kvm", R_OK | W_OK) < 0)
 		tap_skip_all("no usable /dev/kvm");
-	r = bind_vfio(0x1234, 0x11e8, &edu);
-	if (r == -ENOENT)
-		tap_skip_all("no edu device (1234:11e8): the testbed adds one");
-	if (r < 0)
-		tap_skip_all("edu did not bind to vfio-pci (%s)", strerror(-r));
-	test_edu(&t, &edu);
-	unbind_vfio(&edu);
-	if (bind_vfio(0x8086, 0x10d3, &nic) == 0) {
-		test_e1000e(&t, &nic);
-		unbind_vfio(&nic);
-	} else {
-		tap_skip(&t, "no e1000e bound to vfio-pci here");
-	}
-	return tap_done(&t);
+	return run_device_tests(test_edu, test_e1000e);
 }

@@ -283,24 +283,5 @@ out:
 
 int main(void)
 {
-	struct tap t = { 0 };
-	struct bound edu, nic;
-	int r;
-
-	if (access("/dev/vfio/vfio", F_OK) < 0)
-		tap_skip_all("no /dev/vfio/vfio here (no VFIO): the testbed runs this (make check-testbed)");
-	r = bind_vfio(0x1234, 0x11e8, &edu);
-	if (r == -ENOENT)
-		tap_skip_all("no edu device (1234:11e8): the testbed adds one");
-	if (r < 0)
-		tap_skip_all("edu is in no IOMMU group or did not bind to vfio-pci (%s)", strerror(-r));
-	test_edu(&t, &edu);
-	unbind_vfio(&edu);
-	if (bind_vfio(0x8086, 0x10d3, &nic) == 0) {
-		test_e1000e(&t, &nic);
-		unbind_vfio(&nic);
-	} else {
-		tap_skip(&t, "no e1000e bound to vfio-pci here");
-	}
-	return tap_done(&t);
+	return run_device_tests(test_edu, test_e1000e);
 }
