@@ -20,13 +20,13 @@ static const char *const scenario_names[TG_SC_COUNT] = {
 enum key {
 	K_SCENARIO, K_SMP, K_TABLES, K_PRINT, K_IPI_VECTORS, K_VECTORS, K_IOAPIC_PIN, K_WAIT_MS,
 	K_EXPECT, K_EXPECT_TOTAL, K_SETTLE_MS, K_MAX, K_STOP_VECTOR, K_ACK_PORT, K_STRICT, K_PORT,
-	K_ADDR, K_ACCESS, K_SIZE, K_VALUE, K_CODE, K_POKE, K_IRQ_ACK, K_COUNT
+	K_ADDR, K_ACCESS, K_SIZE, K_VALUE, K_CODE, K_POKE, K_IRQ_ACK, K_MSI, K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
 	"scenario", "smp", "tables", "print", "ipi_vectors", "vectors", "ioapic_pin", "wait_ms",
 	"expect", "expect_total", "settle_ms", "max", "stop_vector", "ack_port", "strict", "port",
-	"addr", "access", "size", "value", "code", "poke", "irq_ack",
+	"addr", "access", "size", "value", "code", "poke", "irq_ack", "msi",
 };
 
 struct span {
@@ -307,6 +307,25 @@ static bool set_key(struct tg_opts *o, enum key k, struct span v)
 		return parse_writes(v, false, o->pokes, &o->npokes);
 	case K_IRQ_ACK:
 		return parse_writes(v, true, o->acks, &o->nacks);
+	case K_MSI: { /* DEV:VEC[:DEST] */
+		struct span f[3];
+		unsigned nf = 0;
+		bool sep = true;
+
+		while (sep && nf < 3)
+			f[nf++] = split(&v, ':', &sep);
+		if (sep || nf < 2 || !num_in(f[0], 1, 31, &x) || !vector_of(f[1], &o->msi_vector))
+			return false;
+		o->msi_dev = (uint8_t)x;
+		if (nf == 3) {
+			if (!num_in(f[2], 0, 254, &x))
+				return false;
+			o->msi_dest = (uint8_t)x;
+			o->msi_dest_set = true;
+		}
+		o->msi_set = true;
+		return true;
+	}
 	case K_COUNT:
 		break;
 	}

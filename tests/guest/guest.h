@@ -255,6 +255,10 @@ void tg_ap_main(void);
 /* ---- pci.c ---- */
 unsigned pci_print_bus0(void);
 uint32_t pci_read32(unsigned bus, unsigned dev, unsigned fn, unsigned off);
+/* Programs 00:DEV.0's MSI capability for one vector to the APIC dest, enables it and
+ * bus mastering; prints a TG msi line. -1: no such function, -2: no MSI capability. */
+int pci_msi_enable(unsigned dev, uint8_t vector, uint8_t dest);
+void pci_msi_disable(unsigned dev);
 
 /* ---- cmdline.c ---- */
 enum tg_scenario {
@@ -292,6 +296,9 @@ struct tg_opts {
 	int stop_vector, ack_port;
 	bool strict;
 	bool port_set, addr_set;
+	bool msi_set;		/* irq-wait msi= */
+	uint8_t msi_dev, msi_vector, msi_dest;
+	bool msi_dest_set;
 	uint32_t port;
 	uint64_t addr, value;
 	enum tg_access access;

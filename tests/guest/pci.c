@@ -139,6 +139,59 @@ static void report_caps(const struct bdf *d)
 	}
 }
 
+/* The offset of d's first capability with this ID, or 0. */
+static uint8_t find_cap(const struct bdf *d, uint8_t id)
+{
+	uint8_t off;
+
+	if (!(cfg_read16(d, 0x06) & PCI_STATUS_CAPS))
+		return 0;
+	off = cfg_read8(d, 0x34) & 0xfc;
+	for (unsigned n = 0; off >= 0x40 && n < 48; n++) {
+		uint32_t hdr = cfg_read32(d, off);
+
+		if ((hdr & 0xff) == id)
+			return off;
+		off = (uint8_t)(hdr >> 8) & 0xfc;
+	}
+	return 0;
+}
+
+int pci_msi_enable(unsigned dev, uint8_t vector, uint8_t dest)
+{
+	struct bdf d = { 0, dev, 0, "" };
+	uint8_t cap;
+	uint16_t ctl;
+	bool addr64;
+
+	if (dev >= 32 || cfg_read16(&d, 0) == 0xffff)
+		return -1;
+	cap = find_cap(&d, 0x05);
+	if (!cap)
+		return -2;
+	ctl = cfg_read16(&d, cap + 2u);
+	addr64 = ctl & 0x80;
+	cfg_write32(&d, cap + 4u, 0xfee00000u | (uint32_t)dest << 12);
+	if (addr64)
+		cfg_write32(&d, cap + 8u, 0);
+	cfg_write16(&d, cap + (addr64 ? 12u : 8u), vector);
+	/* Memory decoding and bus mastering: an MSI is a memory write by the device. */
+	cfg_write16(&d, PCI_COMMAND, (uint16_t)(cfg_read16(&d, PCI_COMMAND) | 0x6));
+	cfg_write16(&d, cap + 2u, (uint16_t)((ctl & ~0x70u) | 1)); /* one vector, enabled */
+	tg_line("msi dev=%u offset=0x%x vector=0x%02x dest=%u addr64=%u enabled=%u", dev, cap,
+		vector, dest, addr64, cfg_read16(&d, cap + 2u) & 1);
+	return 0;
+}
+
+void pci_msi_disable(unsigned dev)
+{
+	struct bdf d = { 0, dev, 0, "" };
+	uint8_t cap = find_cap(&d, 0x05);
+
+	if (cap)
+		cfg_write16(&d, cap + 2u, (uint16_t)(cfg_read16(&d, cap + 2u) & ~1u));
+}
+
 static void report_function(const struct bdf *d)
 {
 	uint32_t id = cfg_read32(d, 0x00), class = cfg_read32(d, 0x08);

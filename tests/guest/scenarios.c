@@ -104,6 +104,8 @@ static void expected_set(const struct tg_opts *o, uint8_t *map)
 	memcpy(map, o->vectors, 32);
 	for (unsigned i = 0; i < o->npins; i++)
 		map[o->pins[i].vector / 8] |= (uint8_t)(1u << (o->pins[i].vector % 8));
+	if (o->msi_set)
+		map[o->msi_vector / 8] |= (uint8_t)(1u << (o->msi_vector % 8));
 }
 
 static bool expectation_met(const struct tg_opts *o, const uint8_t *expected)
@@ -140,7 +142,7 @@ static bool sc_irq_wait(const struct tg_opts *o, char *detail)
 	for (unsigned i = 0; i < 32; i++)
 		any |= expected[i] != 0;
 	if (has_expectation && !any) {
-		tg_snprintf(detail, DETAIL_MAX, "expect/expect_total need vectors= or ioapic_pin=");
+		tg_snprintf(detail, DETAIL_MAX, "expect/expect_total need vectors=, ioapic_pin= or msi=");
 		return false;
 	}
 
@@ -160,6 +162,17 @@ static bool sc_irq_wait(const struct tg_opts *o, char *detail)
 			pc->level ? "level" : "edge", pc->active_low ? "low" : "high", dest);
 	}
 
+	if (o->msi_set) {
+		int r = pci_msi_enable(o->msi_dev, o->msi_vector,
+				       o->msi_dest_set ? o->msi_dest : tg_cpu_apic_id[0]);
+
+		if (r < 0) {
+			ioapic_unprogram_all();
+			tg_snprintf(detail, DETAIL_MAX, "msi: 00:%02x.0 %s", o->msi_dev,
+				    r == -1 ? "does not exist" : "has no MSI capability");
+			return false;
+		}
+	}
 	irq_enable();
 	tg_line("ready scenario=irq-wait");
 	start = rdtsc();
@@ -189,6 +202,8 @@ static bool sc_irq_wait(const struct tg_opts *o, char *detail)
 	}
 	elapsed = tg_ms_since(start);
 	ioapic_unprogram_all();
+	if (o->msi_set)
+		pci_msi_disable(o->msi_dev);
 	print_counts();
 
 	for (unsigned v = 0x20; v < 0xff; v++) {

@@ -347,7 +347,14 @@ if [ -n "$edu_bar" ] && [ -n "$edu_irq" ]; then
 		-device edu -device virtio-rng-pci
 	boot storm 2 "scenario=irq-wait,selftest-ipi ioapic_pin=$edu_irq:0x51:level poke=$raise:1 expect=1 max=5" \
 		-device edu -device virtio-rng-pci
+	edu_dev=$((0x$(printf '%s' "$edu" | cut -c4-5)))
+	boot msi 1 "scenario=irq-wait msi=$edu_dev:0x45 poke=$raise:1 irq_ack=0x45:$ack:1 expect=1 settle_ms=200" \
+		-device edu -device virtio-rng-pci
 fi
+has msi "^TG msi dev=${edu_dev:-x} offset=0x[0-9a-f]+ vector=0x45 dest=0 addr64=1 enabled=1\$" &&
+	has msi '^TG irq vec=0x45 cpu=0 count=1$' &&
+	has msi '^TG result scenario=irq-wait status=PASS detail="received=1 unexpected=0 '
+ok $? "irq-wait msi=: the guest programs edu's MSI capability and gets vector 0x45"
 if [ "$level_eoi" = at-eoi ]; then
 	has level "^TG ioapic-pin gsi=$edu_irq ioapic_id=0 pin=$edu_irq vector=0x51 trigger=level polarity=high dest=1\$" &&
 		has level '^TG irq vec=0x51 cpu=1 count=1$' && ! has level '^TG irq vec=0x51 cpu=[0-9]+ count=2$'

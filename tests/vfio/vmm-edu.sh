@@ -2,9 +2,10 @@
 # passthru-vmm with a real device: QEMU's edu, on vfio-pci in the testbed, assigned
 # to the project's test guest in the testbed's nested KVM. The guest finds the
 # device with its IDs, BAR and MSI capability, reads its ID register through the
-# BAR mapped as a memory slot, and takes two INTx interrupts in a row: the second
-# (edu's DMA completion) arrives only if the first was re-enabled at the guest's
-# EOI through KVM's resamplefd and VFIO's unmask eventfd. Refusals name the cause.
+# BAR mapped as a memory slot, takes two INTx interrupts in a row (the second,
+# edu's DMA completion, arrives only if the first was re-enabled at the guest's
+# EOI through KVM's resamplefd and VFIO's unmask eventfd), then programs the
+# virtual MSI capability and takes edu's MSI. Refusals name the cause.
 # Elsewhere it skips. tests/testbed/kvm-suite.sh runs a self-contained copy.
 . "${top_srcdir:?}/tests/host/tap.sh" # @TAP_SH@
 
@@ -61,6 +62,14 @@ has intx '^TG irq vec=0x51 cpu=0 count=2$' && ! has intx '^TG irq vec=0x51 cpu=0
 tap_ok $? "two INTx interrupts in a row (raise, then DMA done): the first was unmasked at EOI"
 has intx '^TG result scenario=irq-wait status=PASS detail="received=2 unexpected=0 '
 tap_ok $? "irq-wait PASS with exactly 2"
+dev=$((0x$(printf '%s' "$slot" | cut -c4-5)))
+boot msi "scenario=irq-wait msi=$dev:0x45 poke=$raise:1 irq_ack=0x45:$ack:1 expect=1 settle_ms=300 max=3" \
+	--device "$edu"
+has msi "^TG msi dev=$dev offset=0x[0-9a-f]+ vector=0x45 dest=0 addr64=1 enabled=1\$"
+tap_ok $? "the guest programs the virtual MSI capability and enables it"
+has msi '^TG irq vec=0x45 cpu=0 count=1$' &&
+	has msi '^TG result scenario=irq-wait status=PASS detail="received=1 unexpected=0 '
+tap_ok $? "edu's MSI arrives as the guest's vector 0x45 (MSI route + irqfd)"
 tap_is "$(basename "$(readlink "/sys/bus/pci/devices/$edu/driver")")" vfio-pci \
 	"after the VM, edu is still on vfio-pci"
 tap_ok "$(python3 -c 'import os,sys; os.close(os.open(sys.argv[1], os.O_RDWR))' \
