@@ -56,9 +56,13 @@ wait_for() {
 gone() { [ ! -e "$PASSTHRU_RUN_DIR/$1.pid" ] && [ ! -e "$PASSTHRU_RUN_DIR/$1.sock" ]; }
 # A process is dead once it is gone or a zombie: an orphaned VMM waits for PID 1 to
 # reap it, which some hosts' init does seconds late, and kill -0 succeeds on a zombie.
+# A zombie only once every thread has ended: a killed VMM's main thread turns Z while
+# its vCPU threads still tear the VM down, holding its files (the pidfile lock).
 dead() {
 	st=$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null)
-	[ -z "$st" ] || [ "$st" = Z ] || [ "$st" = X ]
+	[ -z "$st" ] && return 0
+	[ "$st" = Z ] || [ "$st" = X ] || return 1
+	[ "$(ls "/proc/$1/task" 2>/dev/null | wc -l)" -le 1 ]
 }
 in_log() { grep -qF "$2" "$PASSTHRU_LOG_DIR/$1" 2>/dev/null; }
 

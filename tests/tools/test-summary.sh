@@ -8,7 +8,7 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/b/tests/testbed"
 printf '# TOTAL: 9\n# PASS:  6\n# SKIP:  1\n# XFAIL: 1\n# FAIL:  0\n# XPASS: 0\n# ERROR: 0\n' >"$tmp/b/test-suite.log"
 printf '# TOTAL: 4\n# PASS:  3\n# SKIP:  0\n# XFAIL: 0\n# FAIL:  1\n# XPASS: 0\n# ERROR: 0\n' >"$tmp/b/testbed-suite.log"
-: >"$tmp/b/tests/testbed/kvm-suite.sh.log"
+: >"$tmp/b/tests/testbed/kvm-suite.log"
 
 out=$("$summary" "$tmp/b/test-suite.log"); rc=$?
 tap_is "$out" "7 passed, 0 failed, 1 skipped" "one log: PASS and XFAIL pass, SKIP counted"
@@ -19,7 +19,7 @@ tap_is "$out" "testbed retries: 0
 10 passed, 1 failed, 1 skipped" "a testbed log: its retry count (0), then the sum"
 tap_is "$rc" 1 "a failure: status 1"
 
-cat >"$tmp/b/tests/testbed/kvm-suite.sh.log" <<'LOG'
+cat >"$tmp/b/tests/testbed/kvm-suite.log" <<'LOG'
 # attempt 1: no test ended for 400 s: stopping the testbed
 # attempt 1: the testbed stopped (testbed-run exit 124) during tests/vmm/test-linux-kvm; console: c1
 # retrying the unfinished tests in a fresh testbed boot
