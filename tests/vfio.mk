@@ -16,13 +16,13 @@ TESTS += tests/vfio/test-vfio-backend
 KVM_TESTS += tests/vfio/test-vfio-backend
 
 # passthru-vmm with edu assigned, in the testbed's nested KVM (a self-contained copy).
-VFIO_SH_TESTS = tests/vfio/vmm-edu.sh
+VFIO_SH_TESTS = tests/vfio/vmm-edu.sh tests/vfio/device-add.sh
 TESTS += $(VFIO_SH_TESTS)
 EXTRA_DIST += $(VFIO_SH_TESTS)
-KVM_TESTS += tests/vfio/vmm-edu
-check_DATA += tests/vfio/vmm-edu
-CLEANFILES += tests/vfio/vmm-edu
-tests/vfio/vmm-edu: $(top_srcdir)/tests/vfio/vmm-edu.sh $(STANDALONE_TEST_DEPS)
-	$(AM_V_GEN)$(MKDIR_P) tests/vfio && $(STANDALONE_TEST) $(top_srcdir)/tests/vfio/vmm-edu.sh \
+KVM_TESTS += tests/vfio/vmm-edu tests/vfio/device-add
+check_DATA += tests/vfio/vmm-edu tests/vfio/device-add
+CLEANFILES += tests/vfio/vmm-edu tests/vfio/device-add
+tests/vfio/vmm-edu tests/vfio/device-add: tests/vfio/%: $(top_srcdir)/tests/vfio/%.sh $(STANDALONE_TEST_DEPS)
+	$(AM_V_GEN)$(MKDIR_P) tests/vfio && $(STANDALONE_TEST) $(top_srcdir)/tests/vfio/$*.sh \
 		$(top_srcdir)/tests/host/tap.sh $(abs_top_builddir) >$@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/pci_regs.h>
@@ -219,6 +220,13 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 	return 0;
 }
 
+static void release_one(struct pt_vm *vm, struct pt_vm_assigned *a)
+{
+	pt_pci_unregister_function(&vm->pci, a->fn);
+	pt_assign_release(a->dev);
+	free(a);
+}
+
 void pt_vm_release_devices(struct pt_vm *vm)
 {
 	struct pt_vm_assigned *a, *next;
@@ -229,10 +237,49 @@ void pt_vm_release_devices(struct pt_vm *vm)
 	pthread_mutex_unlock(&vm->lock);
 	for (; a; a = next) {
 		next = a->next;
-		pt_pci_unregister_function(&vm->pci, a->fn);
-		pt_assign_release(a->dev);
-		free(a);
+		release_one(vm, a);
 	}
+}
+
+int pt_vm_remove_device(struct pt_vm *vm, const struct pt_bdf *bdf)
+{
+	struct pt_vm_assigned **p, *a = NULL;
+
+	pthread_mutex_lock(&vm->lock);
+	for (p = &vm->assigned; *p; p = &(*p)->next) {
+		if (pt_bdf_equal(&(*p)->dev->bdf, bdf)) {
+			a = *p;
+			*p = a->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&vm->lock);
+	if (!a)
+		return -ENOENT;
+	pt_info("%s: removed from guest 00:%02x.0", a->dev->name, a->fn->dev);
+	release_one(vm, a);
+	return 0;
+}
+
+json_t *pt_vm_assigned_json(struct pt_vm *vm)
+{
+	json_t *list = json_array();
+
+	if (!list)
+		return NULL;
+	pthread_mutex_lock(&vm->lock);
+	for (const struct pt_vm_assigned *a = vm->assigned; a; a = a->next) {
+		char guest[16];
+
+		snprintf(guest, sizeof(guest), "00:%02x.%x", a->fn->dev, a->fn->fn);
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:s}",
+			"guest", guest, "host", a->dev->name, "backend", a->dev->backend->name,
+			"vendor", a->fn->cfg[0] | a->fn->cfg[1] << 8,
+			"device", a->fn->cfg[2] | a->fn->cfg[3] << 8, "gsi", a->fn->gsi,
+			"irq", pt_vconfig_irq_mode(&a->vc)));
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return list;
 }
 
 unsigned pt_vm_assigned_count(const struct pt_vm *vm)

@@ -13,6 +13,8 @@
 #ifndef PT_VMM_ASSIGNED_H
 #define PT_VMM_ASSIGNED_H
 
+#include <jansson.h>
+
 #include "assign/backend.h"
 #include "vmm/vm.h"
 
@@ -24,6 +26,17 @@
  */
 int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backend,
 			const struct pt_bdf *bdf, int handed_fd, int slot);
+
+/*
+ * Takes bdf out of the running or stopped VM: its function leaves the guest's bus
+ * (BARs unmapped, no handler of it running any more), then the backend releases
+ * it. -ENOENT if it is not assigned.
+ */
+int pt_vm_remove_device(struct pt_vm *vm, const struct pt_bdf *bdf);
+
+/* The assigned devices for the control socket: [{guest, host, backend, vendor,
+ * device, gsi, irq}, ...]. NULL only when out of memory. */
+json_t *pt_vm_assigned_json(struct pt_vm *vm);
 
 /* Releases every assigned device (pt_vm_destroy calls it first). */
 void pt_vm_release_devices(struct pt_vm *vm);

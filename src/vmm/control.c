@@ -26,8 +26,47 @@ struct client {
 	char *out;            /* a reply not yet taken whole (the socket was full) */
 	size_t out_len, out_off;
 	size_t len;
+	struct pt_control_fds fds; /* came with the bytes in buf: for the next request */
 	char buf[PT_CONTROL_MAX_LINE + 1];
 };
+
+static void close_fds(struct pt_control_fds *fds)
+{
+	for (unsigned i = 0; i < fds->n; i++)
+		if (fds->fd[i] >= 0)
+			close(fds->fd[i]);
+	fds->n = 0;
+}
+
+/* recv, keeping descriptors passed with SCM_RIGHTS (at most PT_CONTROL_MAX_FDS held). */
+static ssize_t recv_with_fds(struct client *c)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * PT_CONTROL_MAX_FDS)];
+	struct iovec iov = { c->buf + c->len, sizeof(c->buf) - c->len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	ssize_t n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC);
+
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h)) {
+		unsigned nfd;
+
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (unsigned)((h->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (unsigned k = 0; k < nfd; k++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(h) + k * sizeof(int), sizeof(int));
+			if (c->fds.n < PT_CONTROL_MAX_FDS)
+				c->fds.fd[c->fds.n++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
+}
 
 struct pt_control_server {
 	char *path;
@@ -98,6 +137,7 @@ static char *with_newline(char *line, size_t *ret_len)
 
 static void drop_client(struct pt_control_server *s, unsigned i)
 {
+	close_fds(&s->clients[i]->fds);
 	close(s->clients[i]->fd);
 	free(s->clients[i]->out);
 	free(s->clients[i]);
@@ -209,6 +249,7 @@ static void accept_client(struct pt_control_server *s)
 	s->clients[i]->active_ms = pt_monotonic_ms();
 	s->clients[i]->out = NULL;
 	s->clients[i]->len = 0;
+	s->clients[i]->fds.n = 0;
 }
 
 /* Answers the complete lines buffered, one at a time: a reply must be taken first. */
@@ -222,8 +263,12 @@ static bool answer_lines(struct pt_control_server *s, struct client *c)
 		if (line_len && c->buf[line_len - 1] == '\r')
 			line_len--;
 		if (line_len &&
-		    !queue_reply(c, pt_control_handle_line(s->verbs, s->ctx, c->buf, line_len)))
+		    !queue_reply(c, pt_control_handle_line_fds(s->verbs, s->ctx, c->buf, line_len,
+							       &c->fds))) {
+			close_fds(&c->fds);
 			return false;
+		}
+		close_fds(&c->fds); /* the ones the verb did not take */
 		c->len -= (size_t)(nl + 1 - c->buf);
 		memmove(c->buf, nl + 1, c->len);
 	}
@@ -245,7 +290,7 @@ static void serve_client(struct pt_control_server *s, unsigned i, short revents)
 	} else {
 		if (!(revents & (POLLIN | POLLHUP | POLLERR)))
 			return;
-		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+		n = recv_with_fds(c);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			return;
 		if (n <= 0)

@@ -38,6 +38,12 @@ char *pt_control_error_line(const char *cls, const char *desc, json_t *id)
 char *pt_control_handle_line(const struct pt_control_verb *verbs, void *ctx, const char *line,
 			     size_t len)
 {
+	return pt_control_handle_line_fds(verbs, ctx, line, len, NULL);
+}
+
+char *pt_control_handle_line_fds(const struct pt_control_verb *verbs, void *ctx,
+				 const char *line, size_t len, struct pt_control_fds *fds)
+{
 	json_error_t jerr;
 	json_t *req, *id, *exec, *args, *ret = NULL;
 	struct pt_control_error err = { 0 };
@@ -94,10 +100,20 @@ char *pt_control_handle_line(const struct pt_control_verb *verbs, void *ctx, con
 		out = pt_control_error_line(PT_CTL_ERR_UNKNOWN, desc, id);
 		goto done;
 	}
+	if (!verbs->fn_fds && fds && fds->n) {
+		snprintf(desc, sizeof(desc), "\"%.64s\" takes no file descriptors, and %u came "
+			 "with the request", verb, fds->n);
+		out = pt_control_error_line(PT_CTL_ERR_ARGUMENT, desc, id);
+		goto done;
+	}
 	{
 		json_t *empty = args ? NULL : json_object();
+		struct pt_control_fds none = { .n = 0 };
 
-		r = verbs->fn(ctx, args ? args : empty, &ret, &err);
+		if (verbs->fn_fds)
+			r = verbs->fn_fds(ctx, args ? args : empty, fds ? fds : &none, &ret, &err);
+		else
+			r = verbs->fn(ctx, args ? args : empty, &ret, &err);
 		json_decref(empty);
 	}
 	if (r < 0) {

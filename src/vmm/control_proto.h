@@ -28,13 +28,28 @@ struct pt_control_error {
 };
 
 /*
+ * File descriptors that came with a request (SCM_RIGHTS on the control socket, sent
+ * with the request's line). A verb takes one by setting its slot to -1; whatever is
+ * left is closed after the verb.
+ */
+#define PT_CONTROL_MAX_FDS 4
+struct pt_control_fds {
+	int fd[PT_CONTROL_MAX_FDS];
+	unsigned n;
+};
+
+/*
  * A verb: returns 0 with *ret_return set (a new reference), or a negative errno
  * with err filled in. args is the "arguments" object (an empty one if absent).
+ * A verb that takes file descriptors has fn_fds instead of fn; a request that
+ * brings descriptors to any other verb is refused.
  */
 struct pt_control_verb {
 	const char *name;
 	int (*fn)(void *ctx, json_t *args, json_t **ret_return, struct pt_control_error *err);
 	const char *help;
+	int (*fn_fds)(void *ctx, json_t *args, struct pt_control_fds *fds, json_t **ret_return,
+		      struct pt_control_error *err);
 };
 
 /*
@@ -44,6 +59,9 @@ struct pt_control_verb {
  */
 char *pt_control_handle_line(const struct pt_control_verb *verbs, void *ctx, const char *line,
 			     size_t len);
+/* The same with the descriptors that came with the line (fds may be NULL). */
+char *pt_control_handle_line_fds(const struct pt_control_verb *verbs, void *ctx,
+				 const char *line, size_t len, struct pt_control_fds *fds);
 
 /*
  * An error reply line (malloc'ed, no newline); id may be NULL. Control bytes and bytes

@@ -1,8 +1,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "vfio/backend.h"
+#include "vmm/assigned.h"
 #include "vmm/pci.h"
 #include "vmm/routes.h"
 #include "vmm/vm_control.h"
@@ -49,27 +53,86 @@ static int verb_stop(void *ctx, json_t *args, json_t **ret, struct pt_control_er
 
 static int verb_devices(void *ctx, json_t *args, json_t **ret, struct pt_control_error *err)
 {
-	struct pt_vm *vm = ctx;
-	json_t *list = json_array();
+	json_t *list = pt_vm_assigned_json(ctx);
 
 	if (!list)
 		return -ENOMEM;
-	/* The guest's PCI functions other than the host bridge: the assigned devices. */
-	pthread_mutex_lock(&vm->pci.lock);
-	for (unsigned slot = 1; slot < PT_PCI_SLOTS; slot++) {
-		const struct pt_pci_function *f = vm->pci.slots[slot];
-		char addr[16];
-
-		if (!f)
-			continue;
-		snprintf(addr, sizeof(addr), "00:%02x.%x", f->dev, f->fn);
-		json_array_append_new(list, json_pack("{s:s,s:i,s:i,s:i}", "guest", addr,
-			"vendor", f->cfg[0] | f->cfg[1] << 8, "device", f->cfg[2] | f->cfg[3] << 8,
-			"gsi", f->gsi));
-	}
-	pthread_mutex_unlock(&vm->pci.lock);
 	*ret = list;
 	return 0;
+}
+
+/* The "bdf" argument, canonical or as admins type it. */
+static int bdf_arg(json_t *args, struct pt_bdf *bdf, struct pt_control_error *err)
+{
+	const char *s = json_string_value(json_object_get(args, "bdf")), *why = NULL;
+
+	if (!s || pt_bdf_parse(s, bdf, &why) < 0) {
+		err->cls = PT_CTL_ERR_ARGUMENT;
+		snprintf(err->desc, sizeof(err->desc), "\"bdf\": %s (a PCI address such as "
+			 "0000:03:00.0)", s ? why : "missing or not a string");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * device-add {"bdf", "slot"?} with the device's VFIO group fd (SCM_RIGHTS): the VMM
+ * wires it into the running VM; the guest finds it when it rescans its bus.
+ */
+static int verb_device_add(void *ctx, json_t *args, struct pt_control_fds *fds, json_t **ret,
+			   struct pt_control_error *err)
+{
+	struct pt_vm *vm = ctx;
+	json_t *slot_arg = json_object_get(args, "slot"), *list;
+	struct pt_bdf bdf;
+	int slot = -1, fd, r;
+
+	r = bdf_arg(args, &bdf, err);
+	if (r < 0)
+		return r;
+	if (slot_arg && (!json_is_integer(slot_arg) || json_integer_value(slot_arg) < 1 ||
+			 json_integer_value(slot_arg) > 31)) {
+		err->cls = PT_CTL_ERR_ARGUMENT;
+		snprintf(err->desc, sizeof(err->desc), "\"slot\": a guest PCI device number 1-31");
+		return -EINVAL;
+	}
+	if (slot_arg)
+		slot = (int)json_integer_value(slot_arg);
+	if (fds->n != 1) {
+		err->cls = PT_CTL_ERR_ARGUMENT;
+		snprintf(err->desc, sizeof(err->desc), "device-add takes the device's VFIO group fd "
+			 "(one, with SCM_RIGHTS), and %u came", fds->n);
+		return -EINVAL;
+	}
+	fd = fds->fd[0];
+	r = pt_vm_assign_device(vm, &pt_assign_vfio, &bdf, fd, slot);
+	if (r < 0) {
+		snprintf(err->desc, sizeof(err->desc), "%s (the VMM's log says why)", strerror(-r));
+		return r;
+	}
+	fds->fd[0] = -1; /* the device's now */
+	list = pt_vm_assigned_json(vm);
+	*ret = list ? json_incref(json_array_get(list, 0)) : json_object();
+	json_decref(list);
+	return 0;
+}
+
+static int verb_device_del(void *ctx, json_t *args, json_t **ret, struct pt_control_error *err)
+{
+	struct pt_bdf bdf;
+	int r = bdf_arg(args, &bdf, err);
+
+	if (r < 0)
+		return r;
+	r = pt_vm_remove_device(ctx, &bdf);
+	if (r == -ENOENT) {
+		err->cls = PT_CTL_ERR_ARGUMENT;
+		snprintf(err->desc, sizeof(err->desc), "%s is not assigned to this VM",
+			 json_string_value(json_object_get(args, "bdf")));
+		return r;
+	}
+	*ret = json_object();
+	return r;
 }
 
 static int verb_routes(void *ctx, json_t *args, json_t **ret, struct pt_control_error *err)
@@ -97,10 +160,14 @@ static int verb_help(void *ctx, json_t *args, json_t **ret, struct pt_control_er
 const struct pt_control_verb pt_vm_control_verbs[] = {
 	{ "status", verb_status, "the VM's name, state, pid, vcpus, memory, irqchip, uptime, console" },
 	{ "stop", verb_stop, "stop the VM (the VMM then exits with status 0)" },
-	{ "devices", verb_devices, "the guest's PCI functions besides the host bridge" },
+	{ "devices", verb_devices, "the assigned devices: guest and host address, backend, IDs, "
+	  "GSI, interrupt mode" },
+	{ "device-add", NULL, "assign a host device to the running VM: {bdf, slot?} with its "
+	  "VFIO group fd (SCM_RIGHTS)", verb_device_add },
+	{ "device-del", verb_device_del, "take an assigned device out of the VM: {bdf}" },
 	{ "routes", verb_routes, "the VM's GSI routing table" },
 	{ "help", verb_help, "the verbs this VMM understands" },
-	{ NULL, NULL, NULL },
+	{ NULL, NULL, NULL, NULL },
 };
 
 int pt_vm_control_start(struct pt_vm *vm, const char *path, const char *group,
