@@ -6,6 +6,13 @@ tests_unit_test_host_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_host_LDADD = $(HOST_LIBS)
 TESTS += tests/unit/test-host
 
+# passthru-ctl with fault points (src/ctl/fault.c): PASSTHRU_FAULT=POINT kills it
+# right after that step of prepare or release. Never installed.
+check_PROGRAMS += tests/host/passthru-ctl-faults
+tests_host_passthru_ctl_faults_SOURCES = $(src_ctl_passthru_ctl_SOURCES)
+tests_host_passthru_ctl_faults_CPPFLAGS = $(src_ctl_passthru_ctl_CPPFLAGS) -DPT_FAULT_POINTS
+tests_host_passthru_ctl_faults_LDADD = $(src_ctl_passthru_ctl_LDADD)
+
 # Scripts run the built passthru-ctl; the fixtures put passthru's state records
 # where the program looks for them, under the configured runstatedir.
 HOST_SH_TESTS = \

@@ -9,8 +9,13 @@ struct pt_ctl {
 	const char *config_dir; /* --config-dir, or NULL for the default */
 	bool json;              /* --json */
 	int timeout_s;          /* --timeout (start, stop), or -1 for the command's default */
-	bool force;             /* --force (stop) */
+	bool force;             /* --force (stop, prepare) */
+	bool group;             /* --group (prepare, release) */
 };
+
+/* The fault point hook for host/bind.h: NULL except in the test binary (ctl/fault.c). */
+typedef void (*pt_ctl_fault_fn)(const char *point);
+pt_ctl_fault_fn pt_ctl_fault_hook(void);
 
 /*
  * A subcommand: argv[0] is its name, the rest its arguments. The global options may
@@ -39,6 +44,9 @@ int pt_cmd_stop(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_status(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_console(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_routes(struct pt_ctl *ctl, int argc, char **argv);
+int pt_cmd_prepare(struct pt_ctl *ctl, int argc, char **argv);
+int pt_cmd_release(struct pt_ctl *ctl, int argc, char **argv);
+int pt_cmd_recover(struct pt_ctl *ctl, int argc, char **argv);
 
 
 #endif
