@@ -23,6 +23,8 @@ HOST_SH_TESTS = \
 	tests/host/fixture-check.sh \
 	tests/host/fixture-devices.sh \
 	tests/host/man.sh \
+	tests/host/prepare-fixture.sh \
+	tests/host/prepare-real.sh \
 	tests/host/validate-list.sh
 TESTS += $(HOST_SH_TESTS)
 # Needs /dev/kvm and the testbed's IOMMU: skips here; the testbed runs its copy.
