@@ -37,3 +37,11 @@ tests/host/check-testbed: $(top_srcdir)/tests/host/check-testbed.sh $(STANDALONE
 	chmod +x $@.tmp && mv $@.tmp $@
 EXTRA_DIST += $(HOST_SH_TESTS) tests/host/tap.sh tests/fixtures/mksysroot.py
 AM_TESTS_ENVIRONMENT += runstatedir='$(runstatedir)'; export runstatedir;
+# Needs the testbed's devices: tests/testbed/host-prep.sh boots it and runs this copy.
+check_DATA += tests/host/prepare-testbed
+CLEANFILES += tests/host/prepare-testbed
+tests/host/prepare-testbed: $(top_srcdir)/tests/host/prepare-testbed.sh $(STANDALONE_TEST_DEPS)
+	$(AM_V_GEN)$(MKDIR_P) tests/host && $(STANDALONE_TEST) $(top_srcdir)/tests/host/prepare-testbed.sh \
+		$(top_srcdir)/tests/host/tap.sh $(abs_top_builddir) >$@.tmp && \
+	chmod +x $@.tmp && mv $@.tmp $@
+EXTRA_DIST += tests/host/prepare-testbed.sh

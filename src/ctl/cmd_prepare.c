@@ -186,6 +186,19 @@ static json_t *prepared_json(const struct pt_state_record *rec, int group, bool 
 			 "already", already);
 }
 
+/* Group members left alone because they need nothing: the verdict's view, said. */
+static void say_unbound_members(const struct pt_pci_dev *d, const struct pt_targets *t)
+{
+	for (size_t i = 0; i < d->n_group_peers; i++) {
+		const struct pt_group_member *m = &d->group_peers[i];
+
+		if (pt_targets_has(t, m->name) || !pt_driver_is_vfio_safe(m->driver))
+			continue;
+		printf("%s: group %d member %s is on %s: it does not keep the group from a VM\n",
+		       d->name, d->iommu_group, m->name, m->driver ? m->driver : "no driver");
+	}
+}
+
 /* Gives back what this command prepared (a later function failed). */
 static void roll_back(const struct pt_ctl *ctl, struct pt_state_record **done, size_t n)
 {
@@ -236,10 +249,12 @@ static int do_prepare(struct pt_ctl *ctl, struct pt_targets *t, struct pt_invent
 			break;
 		}
 		done[n_done++] = rec;
-		if (!ctl->json)
+		if (!ctl->json) {
 			printf("%s: prepared: on vfio-pci (was %s), /dev/vfio/%d\n", d->name,
 			       rec->original_driver ? rec->original_driver : "no driver",
 			       d->iommu_group);
+			say_unbound_members(d, t);
+		}
 		json_array_append_new(out, prepared_json(rec, d->iommu_group, false));
 	}
 	if (status != PT_EXIT_OK && n_done)
