@@ -167,7 +167,7 @@ static bool vfio_available(const struct pt_ctl *ctl, struct verdict_outcome *v)
 	struct pt_readiness *rd = NULL;
 	bool ok;
 
-	if (pt_readiness_probe(ctl->sysroot, &rd) < 0)
+	if (pt_readiness_probe_vfio(ctl->sysroot, &rd) < 0)
 		return false;
 	ok = rd->items[PT_CHECK_VFIO_PCI].result == PT_RESULT_YES;
 	if (!ok)
@@ -177,13 +177,15 @@ static bool vfio_available(const struct pt_ctl *ctl, struct verdict_outcome *v)
 	return ok;
 }
 
-static json_t *prepared_json(const struct pt_state_record *rec, int group, bool already)
+/* kernel_us: the time the bind spent waiting for the kernel (bench/host-prep.sh). */
+static json_t *prepared_json(const struct pt_state_record *rec, int group, bool already,
+			     long long kernel_us)
 {
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:b}", "bdf", rec->bdf, "driver", "vfio-pci",
-			 "original_driver", pt_json_string_or_null(rec->original_driver),
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:f}", "bdf", rec->bdf, "driver",
+			 "vfio-pci", "original_driver", pt_json_string_or_null(rec->original_driver),
 			 "original_override", pt_json_string_or_null(rec->original_override),
 			 "iommu_group", group >= 0 ? json_integer(group) : json_null(),
-			 "already", already);
+			 "already", already, "kernel_ms", kernel_us / 1000.0);
 }
 
 /* Group members left alone because they need nothing: the verdict's view, said. */
@@ -228,8 +230,10 @@ static int do_prepare(struct pt_ctl *ctl, struct pt_targets *t, struct pt_invent
 	for (size_t i = 0; i < t->n; i++) {
 		const struct pt_pci_dev *d = find(inv, t->items[i].name);
 		struct pt_state_record *rec = NULL;
+		long long kernel_us = 0;
 		int r;
 
+		o.kernel_us = &kernel_us;
 		if (d->has_record && d->phase == PT_PHASE_PREPARED) {
 			const char *why;
 
@@ -238,7 +242,7 @@ static int do_prepare(struct pt_ctl *ctl, struct pt_targets *t, struct pt_invent
 					printf("%s: already prepared (on %s, original driver %s)\n",
 					       d->name, d->driver ? d->driver : "no driver",
 					       rec->original_driver ? rec->original_driver : "none");
-				json_array_append_new(out, prepared_json(rec, d->iommu_group, true));
+				json_array_append_new(out, prepared_json(rec, d->iommu_group, true, 0));
 				pt_state_record_free(rec);
 			}
 			continue;
@@ -255,7 +259,7 @@ static int do_prepare(struct pt_ctl *ctl, struct pt_targets *t, struct pt_invent
 			       d->iommu_group);
 			say_unbound_members(d, t);
 		}
-		json_array_append_new(out, prepared_json(rec, d->iommu_group, false));
+		json_array_append_new(out, prepared_json(rec, d->iommu_group, false, kernel_us));
 	}
 	if (status != PT_EXIT_OK && n_done)
 		roll_back(ctl, done, n_done);
@@ -341,6 +345,7 @@ static int release_one(struct pt_ctl *ctl, const char *bdf, json_t *out)
 	struct pt_state_record *rec = NULL;
 	struct pt_bind_opts o;
 	const char *why = NULL;
+	long long kernel_us = 0;
 	bool changed;
 	int r;
 
@@ -361,6 +366,7 @@ static int release_one(struct pt_ctl *ctl, const char *bdf, json_t *out)
 		return PT_EXIT_REFUSED;
 	}
 	pt_ctl_bind_opts(ctl, "release", &o);
+	o.kernel_us = &kernel_us;
 	if (rec->phase != PT_PHASE_PREPARED) {
 		pt_warn("%s: a %s by pid %d did not finish: putting it back as it was", bdf,
 			pt_state_phase_name(rec->phase), (int)rec->pid);
@@ -373,10 +379,11 @@ static int release_one(struct pt_ctl *ctl, const char *bdf, json_t *out)
 			printf("%s: released: %s%s\n", bdf,
 			       rec->original_driver ? "back on " : "no driver, as before",
 			       rec->original_driver ? rec->original_driver : "");
-		json_array_append_new(out, json_pack("{s:s, s:o, s:o}", "bdf", bdf, "driver",
+		json_array_append_new(out, json_pack("{s:s, s:o, s:o, s:f}", "bdf", bdf, "driver",
 						     pt_json_string_or_null(rec->original_driver),
 						     "driver_override",
-						     pt_json_string_or_null(rec->original_override)));
+						     pt_json_string_or_null(rec->original_override),
+						     "kernel_ms", kernel_us / 1000.0));
 	}
 	pt_state_record_free(rec);
 	return r == 0 ? PT_EXIT_OK : PT_EXIT_FAILURE;

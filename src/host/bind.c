@@ -180,7 +180,7 @@ static int driver_loaded(const char *sysroot, const char *driver, bool *ret)
 }
 
 /* Loads driver's module when its PCI driver directory is missing. 0, 1 (loaded now), -errno. */
-static int ensure_driver(const struct pt_bind_opts *o, const char *bdf, const char *driver)
+static int ensure_driver_raw(const struct pt_bind_opts *o, const char *bdf, const char *driver)
 {
 	bool loaded;
 	int r = driver_loaded(o->sysroot, driver, &loaded);
@@ -205,7 +205,7 @@ static int ensure_driver(const struct pt_bind_opts *o, const char *bdf, const ch
 	return 1;
 }
 
-static int unbind_now(const char *sysroot, const char *bdf, const char *driver)
+static int unbind_now_raw(const char *sysroot, const char *bdf, const char *driver)
 {
 	_cleanup_free_ char *path = NULL;
 	char *got = NULL;
@@ -228,7 +228,7 @@ static int unbind_now(const char *sysroot, const char *bdf, const char *driver)
 	return r;
 }
 
-static int write_override(const char *sysroot, const char *bdf, const char *value)
+static int write_override_raw(const char *sysroot, const char *bdf, const char *value)
 {
 	_cleanup_free_ char *path = NULL, *now = NULL;
 	int r;
@@ -256,7 +256,7 @@ static int write_override(const char *sysroot, const char *bdf, const char *valu
 }
 
 /* Binds bdf to driver (drivers_probe when probe, else DRIVER/bind) and verifies it. */
-static int bind_now(const char *sysroot, const char *bdf, const char *driver, bool probe)
+static int bind_now_raw(const char *sysroot, const char *bdf, const char *driver, bool probe)
 {
 	_cleanup_free_ char *path = NULL;
 	char *got = NULL;
@@ -284,7 +284,7 @@ static int bind_now(const char *sysroot, const char *bdf, const char *driver, bo
 	return r;
 }
 
-static int wait_group_node(const struct pt_bind_opts *o, const char *bdf, int group)
+static int wait_group_node_raw(const struct pt_bind_opts *o, const char *bdf, int group)
 {
 	_cleanup_free_ char *node = NULL;
 	int wait = o->group_wait_ms > 0 ? o->group_wait_ms : DEFAULT_GROUP_WAIT_MS;
@@ -305,6 +305,52 @@ static int wait_group_node(const struct pt_bind_opts *o, const char *bdf, int gr
 		usleep(10 * 1000);
 	}
 	return 0;
+}
+
+/*
+ * The steps that wait for the kernel (unbind, probe, bind, module loading, the
+ * /dev/vfio node), timed into o->kernel_us when the caller asks (make bench).
+ */
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+#define KERNEL_TIMED(o, call)                                    \
+	({                                                       \
+		long long _t0 = now_us();                        \
+		int _r = (call);                                 \
+		if ((o)->kernel_us)                              \
+			*(o)->kernel_us += now_us() - _t0;       \
+		_r;                                              \
+	})
+
+static int unbind_now(const struct pt_bind_opts *o, const char *bdf, const char *driver)
+{
+	return KERNEL_TIMED(o, unbind_now_raw(o->sysroot, bdf, driver));
+}
+
+static int write_override(const struct pt_bind_opts *o, const char *bdf, const char *value)
+{
+	return KERNEL_TIMED(o, write_override_raw(o->sysroot, bdf, value));
+}
+
+static int bind_now(const struct pt_bind_opts *o, const char *bdf, const char *driver, bool probe)
+{
+	return KERNEL_TIMED(o, bind_now_raw(o->sysroot, bdf, driver, probe));
+}
+
+static int wait_group_node(const struct pt_bind_opts *o, const char *bdf, int group)
+{
+	return KERNEL_TIMED(o, wait_group_node_raw(o, bdf, group));
+}
+
+static int ensure_driver(const struct pt_bind_opts *o, const char *bdf, const char *driver)
+{
+	return KERNEL_TIMED(o, ensure_driver_raw(o, bdf, driver));
 }
 
 static int new_record(const struct pt_bind_opts *o, const char *bdf, const char *vm,
@@ -352,7 +398,7 @@ static int do_restore(const struct pt_bind_opts *o, struct pt_state_record *rec,
 		return r;
 	}
 	if (cur && !same(cur, rec->original_driver)) {
-		r = unbind_now(o->sysroot, bdf, cur);
+		r = unbind_now(o, bdf, cur);
 		if (r < 0)
 			return r;
 		*changed = true;
@@ -360,7 +406,7 @@ static int do_restore(const struct pt_bind_opts *o, struct pt_state_record *rec,
 		cur = NULL;
 	}
 	if (!same(ovr, rec->original_override)) {
-		r = write_override(o->sysroot, bdf, rec->original_override);
+		r = write_override(o, bdf, rec->original_override);
 		if (r < 0)
 			return r;
 		*changed = true;
@@ -369,7 +415,7 @@ static int do_restore(const struct pt_bind_opts *o, struct pt_state_record *rec,
 		r = ensure_driver(o, bdf, rec->original_driver);
 		if (r < 0)
 			return r;
-		r = bind_now(o->sysroot, bdf, rec->original_driver, false);
+		r = bind_now(o, bdf, rec->original_driver, false);
 		if (r < 0)
 			return r;
 		*changed = true;
@@ -447,7 +493,7 @@ int pt_bind_prepare(const struct pt_bind_opts *o, const char *bdf, int group, co
 		step = "unbind";
 		r = begin(rec, step);
 		if (r == 0)
-			r = unbind_now(o->sysroot, bdf, rec->original_driver);
+			r = unbind_now(o, bdf, rec->original_driver);
 		if (r == 0)
 			r = done(o, rec, "prepare:after-unbind");
 		if (r < 0)
@@ -457,7 +503,7 @@ int pt_bind_prepare(const struct pt_bind_opts *o, const char *bdf, int group, co
 	step = "override";
 	r = begin(rec, step);
 	if (r == 0)
-		r = write_override(o->sysroot, bdf, VFIO_DRIVER);
+		r = write_override(o, bdf, VFIO_DRIVER);
 	if (r == 0)
 		r = done(o, rec, "prepare:after-override");
 	if (r < 0)
@@ -467,7 +513,7 @@ int pt_bind_prepare(const struct pt_bind_opts *o, const char *bdf, int group, co
 		step = "probe";
 		r = begin(rec, step);
 		if (r == 0)
-			r = bind_now(o->sysroot, bdf, VFIO_DRIVER, true);
+			r = bind_now(o, bdf, VFIO_DRIVER, true);
 		if (r == 0)
 			r = wait_group_node(o, bdf, group);
 		if (r == 0)
@@ -523,7 +569,7 @@ int pt_bind_release(const struct pt_bind_opts *o, struct pt_state_record *rec)
 		step = "unbind";
 		r = begin(rec, step);
 		if (r == 0)
-			r = unbind_now(o->sysroot, bdf, cur);
+			r = unbind_now(o, bdf, cur);
 		if (r == 0)
 			r = done(o, rec, "release:after-unbind");
 		if (r < 0)
@@ -535,7 +581,7 @@ int pt_bind_release(const struct pt_bind_opts *o, struct pt_state_record *rec)
 	step = "override";
 	r = begin(rec, step);
 	if (r == 0)
-		r = write_override(o->sysroot, bdf, rec->original_override);
+		r = write_override(o, bdf, rec->original_override);
 	if (r == 0)
 		r = done(o, rec, "release:after-override");
 	if (r < 0)
@@ -547,7 +593,7 @@ int pt_bind_release(const struct pt_bind_opts *o, struct pt_state_record *rec)
 		if (r == 0)
 			r = ensure_driver(o, bdf, rec->original_driver);
 		if (r >= 0)
-			r = bind_now(o->sysroot, bdf, rec->original_driver, false);
+			r = bind_now(o, bdf, rec->original_driver, false);
 		if (r == 0)
 			r = done(o, rec, "release:after-rebind");
 		if (r < 0)

@@ -24,6 +24,8 @@ struct pt_bind_opts {
 	 * see passthru-ctl(8)); may end the process there. NULL in production.
 	 */
 	void (*fault)(const char *point);
+	/* When not NULL, microseconds spent waiting for the kernel are added here. */
+	long long *kernel_us;
 	/* Progress for people ("loaded vfio-pci"), may be NULL. */
 	void (*say)(const char *bdf, const char *what);
 };
