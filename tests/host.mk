@@ -17,6 +17,7 @@ tests_host_passthru_ctl_faults_LDADD = $(src_ctl_passthru_ctl_LDADD)
 # where the program looks for them, under the configured runstatedir.
 HOST_SH_TESTS = \
 	tests/host/bdf-args.sh \
+	tests/host/check-device-fixture.sh \
 	tests/host/check-real.sh \
 	tests/host/check-testbed.sh \
 	tests/host/devices-real.sh \

@@ -11,6 +11,7 @@ struct pt_ctl {
 	int timeout_s;          /* --timeout (start, stop), or -1 for the command's default */
 	bool force;             /* --force (stop, prepare) */
 	bool group;             /* --group (prepare, release) */
+	const char *vm;         /* --vm (check BDF) */
 };
 
 /* The fault point hook for host/bind.h: NULL except in the test binary (ctl/fault.c). */
@@ -35,6 +36,8 @@ int pt_ctl_parse_options(struct pt_ctl *ctl, int argc, char **argv, bool stop_at
 void pt_ctl_usage(FILE *out);
 
 int pt_cmd_check(struct pt_ctl *ctl, int argc, char **argv);
+/* check BDF: the preflight of one function (ctl/cmd_check_device.c). */
+int pt_cmd_check_device(struct pt_ctl *ctl, const char *bdf);
 int pt_cmd_devices(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_list(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_validate(struct pt_ctl *ctl, int argc, char **argv);

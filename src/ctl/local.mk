@@ -3,6 +3,7 @@ sbin_PROGRAMS += src/ctl/passthru-ctl
 src_ctl_passthru_ctl_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
 src_ctl_passthru_ctl_SOURCES = \
 	src/ctl/cmd_check.c \
+	src/ctl/cmd_check_device.c \
 	src/ctl/cmd_console.c \
 	src/ctl/cmd_devices.c \
 	src/ctl/cmd_list.c \

@@ -44,8 +44,9 @@ void pt_ctl_usage(FILE *out)
 		"and run those machines.\n"
 		"\n"
 		"Commands:\n"
-		" check                   report whether this host can assign devices, with the\n"
-		"                           evidence for each feature\n"
+		" check [<bdf>]           report whether this host can assign devices, with the\n"
+		"                           evidence for each feature; with <bdf>, every reason\n"
+		"                           that function could fail in a VM, and the fix\n"
 		" devices [<bdf>...]      list PCI functions and whether each can be assigned\n"
 		" list                    list the defined VMs and their devices\n"
 		" prepare <bdf>...        take PCI functions from their host drivers to vfio-pci\n"
@@ -71,6 +72,7 @@ void pt_ctl_usage(FILE *out)
 		"                           prepare: take a function the host uses (a mounted\n"
 		"                           filesystem, swap, boot VGA, the default route)\n"
 		"     --group             prepare, release: every function of the IOMMU group\n"
+		"     --vm <vm>           check <bdf>: also against this VM's memory\n"
 		" -h, --help              display this help\n"
 		" -V, --version           display version\n"
 		"\n"
@@ -84,7 +86,8 @@ void pt_ctl_usage(FILE *out)
 
 int pt_ctl_parse_options(struct pt_ctl *ctl, int argc, char **argv, bool stop_at_operand)
 {
-	enum { OPT_JSON = 0x100, OPT_SYSROOT, OPT_CONFIG_DIR, OPT_TIMEOUT, OPT_FORCE, OPT_GROUP };
+	enum { OPT_JSON = 0x100, OPT_SYSROOT, OPT_CONFIG_DIR, OPT_TIMEOUT, OPT_FORCE, OPT_GROUP,
+	       OPT_VM };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
@@ -92,6 +95,7 @@ int pt_ctl_parse_options(struct pt_ctl *ctl, int argc, char **argv, bool stop_at
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "group", no_argument, NULL, OPT_GROUP },
+		{ "vm", required_argument, NULL, OPT_VM },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -132,6 +136,13 @@ int pt_ctl_parse_options(struct pt_ctl *ctl, int argc, char **argv, bool stop_at
 		case OPT_GROUP:
 			ctl->group = true;
 			break;
+		case OPT_VM:
+			if (!*optarg) {
+				pt_err("--vm needs a VM name, not an empty string");
+				return -PT_EXIT_USAGE;
+			}
+			ctl->vm = optarg;
+			break;
 		case 'h':
 			pt_ctl_usage(stdout);
 			return -PT_EXIT_OK;
@@ -155,6 +166,10 @@ int pt_ctl_parse_options(struct pt_ctl *ctl, int argc, char **argv, bool stop_at
 		}
 		if (ctl->force && !stop && !prepare) {
 			pt_err("--force goes with stop and prepare, not %s", argv[0]);
+			return -PT_EXIT_USAGE;
+		}
+		if (ctl->vm && strcmp(argv[0], "check")) {
+			pt_err("--vm goes with check, not %s", argv[0]);
 			return -PT_EXIT_USAGE;
 		}
 		if (ctl->group && !prepare && !release) {

@@ -6,6 +6,7 @@ src_host_libhost_a_SOURCES = \
 	src/host/inventory.c src/host/inventory.h \
 	src/host/iommu_group.c src/host/iommu_group.h \
 	src/host/mounts.c src/host/mounts.h \
+	src/host/preflight.c src/host/preflight.h \
 	src/host/probe.h \
 	src/host/probe_intr_remap.c \
 	src/host/probe_iommu.c \
