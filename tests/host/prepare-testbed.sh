@@ -275,4 +275,59 @@ if [ -n "$edu" ]; then
 	same_as "$tap_tmp/c0" "concurrency: release restores edu" "$edu"
 fi
 
+# --- check BDF: the preflight on real devices ------------------------------------
+finding() { # BDF KEY [ARGS]: "result|evidence" from check --json
+	b=$1 k=$2
+	shift 2
+	"$ctl" check --json "$b" "$@" > "$tap_tmp/chk" 2> "$tap_tmp/chkerr"
+	echo $? > "$tap_tmp/chkrc"
+	python3 -c '
+import json, sys
+f = json.load(open(sys.argv[1]))["findings"].get(sys.argv[2])
+print("absent" if f is None else "%s|%s" % (f["result"], f["evidence"]))
+' "$tap_tmp/chk" "$k"
+}
+if [ -n "$edu" ]; then
+	tap_like "$(finding "$edu" reset)" "warning|no FLR and no PM reset in config space, and on a root bus no bus reset either" \
+		"check edu: it has no reset at all, and says so"
+	tap_like "$(finding "$edu" rom)" "yes|no option ROM BAR" "check edu: no ROM"
+	tap_like "$(finding "$edu" interrupt_remapping)" "yes|" "check edu: interrupt remapping in use"
+	tap_is "$(cat "$tap_tmp/chkrc")" 0 "check edu: exit 0"
+fi
+if [ -n "$e1000e" ]; then
+	snap "$e1000e" > "$tap_tmp/k0"
+	tap_like "$(finding "$e1000e" rom)" "yes|option ROM valid: 0x55AA, PCIR at 0x1c for 8086:10d3" \
+		"check e1000e: QEMU's option ROM is valid for it"
+	tap_like "$(finding "$e1000e" reset)" "yes|reset_method: " "check e1000e: the kernel's reset methods"
+	same_as "$tap_tmp/k0" "check e1000e: nothing changed (driver, override, state)" "$e1000e"
+fi
+if [ -n "$e1000b" ] && [ "$(driver_of "$e1000b")" = e1000 ]; then
+	tap_like "$(finding "$e1000a" acs)" "warning|it is behind PCIe-to-PCI bridge" \
+		"check e1000: the PCIe-to-PCI bridge is why the group is shared"
+	tap_like "$(finding "$e1000a" group)" "no|group $(group_of "$e1000a") is not viable: $e1000b (e1000) is on a host driver" \
+		"check e1000: the group is not viable, naming the member and its driver"
+	tap_is "$(cat "$tap_tmp/chkrc")" 3 "check e1000: exit 3"
+	tap_like "$(finding "$e1000a" reset)" "a bus reset would also reset" "check e1000: a bus reset names the functions it also resets"
+fi
+# A group whose reserved regions cover low memory (a direct-mapped range), if any.
+low=
+for g in /sys/kernel/iommu_groups/*; do
+	grep -q '^0x0000000000000000 ' "$g/reserved_regions" 2>/dev/null || continue
+	low=$(ls "$g/devices" | head -n 1)
+	break
+done
+mkdir -p /tmp/vms
+printf '[vm]\nname = small\nmemory = 64M\nvcpus = 1\nkernel = /bin/true\n' > /tmp/vms/small.conf
+if [ -n "$low" ]; then
+	tap_like "$(finding "$low" reserved_iova --config-dir /tmp/vms --vm small)" "no|group $(group_of "$low") reserves 0-" \
+		"check --vm: a reserved range inside the VM's RAM is named ($low)"
+	tap_like "$(finding "$low" memlock --config-dir /tmp/vms --vm small)" "yes|VM small pins 64 MiB" "check --vm: memlock"
+else
+	tap_diag "no group with a reserved range at 0 in this testbed"
+fi
+if [ -n "$edu" ]; then
+	tap_like "$(finding "$edu" reserved_iova --config-dir /tmp/vms --vm small)" "yes|none of group $(group_of "$edu")'s" \
+		"check --vm: edu's reserved ranges stay clear of the VM's RAM"
+fi
+
 tap_done
