@@ -6,6 +6,12 @@ tests_unit_test_host_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_host_LDADD = $(HOST_LIBS)
 TESTS += tests/unit/test-host
 
+check_PROGRAMS += tests/unit/test-state
+tests_unit_test_state_SOURCES = tests/unit/test-state.c tests/tap.h
+tests_unit_test_state_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_state_LDADD = $(HOST_LIBS)
+TESTS += tests/unit/test-state
+
 # passthru-ctl with fault points (src/ctl/fault.c): PASSTHRU_FAULT=POINT kills it
 # right after that step of prepare or release. Never installed.
 check_PROGRAMS += tests/host/passthru-ctl-faults
