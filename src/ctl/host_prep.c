@@ -128,3 +128,55 @@ bool pt_ctl_vm_running(const char *vm)
 	/* Unknown means running: never give a device back under a live VM. */
 	return !pidfile || pt_pidfile_probe(pidfile, &pid) != 0;
 }
+
+static int give_back_one(const struct pt_ctl *ctl, const char *bdf, const char *vm)
+{
+	struct pt_state_lock lock = { .fd = -1 };
+	struct pt_state_record *rec = NULL;
+	struct pt_state_holder h;
+	struct pt_bind_opts o;
+	const char *why = NULL;
+	char who[256];
+	bool changed;
+	int r;
+
+	/* Read without the lock first: most records are other VMs'. */
+	if (pt_state_read(bdf, &rec, &why) < 0 || !rec->vm || strcmp(rec->vm, vm)) {
+		pt_state_record_free(rec);
+		return 0;
+	}
+	pt_state_record_free(rec);
+	rec = NULL;
+	r = pt_state_lock(bdf, "stop", vm, &lock, &h);
+	if (r < 0) {
+		pt_err("%s: not given back: %s", bdf, r == -EBUSY ?
+		       pt_state_holder_describe(&h, who, sizeof(who)) : strerror(-r));
+		return 1;
+	}
+	r = pt_state_read(bdf, &rec, &why);
+	if (r == 0 && rec->vm && !strcmp(rec->vm, vm)) {
+		pt_ctl_bind_opts(ctl, "stop", &o);
+		o.fault = NULL;
+		r = pt_bind_restore(&o, rec, &changed);
+		if (r == 0)
+			printf("%s: given back to %s (VM %s no longer runs)\n", bdf,
+			       rec->original_driver ? rec->original_driver : "no driver", vm);
+	}
+	pt_state_record_free(rec);
+	pt_state_unlock(&lock);
+	return r < 0 && r != -ENOENT ? 1 : 0;
+}
+
+int pt_ctl_give_back_vm(const struct pt_ctl *ctl, const char *vm)
+{
+	char (*names)[PT_BDF_STRLEN] = NULL;
+	size_t n = 0;
+	int failed = 0;
+
+	if (pt_state_list(&names, &n) < 0)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		failed += give_back_one(ctl, names[i], vm);
+	free(names);
+	return failed;
+}

@@ -46,6 +46,12 @@ int pt_targets_parse(struct pt_targets *t, int argc, char **argv, int first);
 /* The bind options of this passthru-ctl for command. */
 void pt_ctl_bind_opts(const struct pt_ctl *ctl, const char *command, struct pt_bind_opts *o);
 
+/*
+ * Gives back every function whose record names vm, once its VMM is gone (stop),
+ * each under its lock, saying so. Returns the number that could not be given back.
+ */
+int pt_ctl_give_back_vm(const struct pt_ctl *ctl, const char *vm);
+
 /* True when the VMM of vm holds its pidfile. */
 bool pt_ctl_vm_running(const char *vm);
 

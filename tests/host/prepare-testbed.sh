@@ -275,6 +275,28 @@ if [ -n "$edu" ]; then
 	same_as "$tap_tmp/c0" "concurrency: release restores edu" "$edu"
 fi
 
+# --- stop gives back what a VM held ------------------------------------------------
+if [ -n "$edu" ]; then
+	snap "$edu" > "$tap_tmp/s0"
+	"$ctl" prepare "$edu" > /dev/null 2>&1
+	# What attach (issue 10) will write: the record names the VM.
+	python3 -c '
+import json, sys
+p = sys.argv[1]
+d = json.load(open(p))
+d["vm"] = "gone"
+json.dump(d, open(p, "w"))
+' "$state/$edu.json"
+	mkdir -p /tmp/vms
+	printf '[vm]\nname = gone\nmemory = 64M\nvcpus = 1\nkernel = /bin/true\n' > /tmp/vms/gone.conf
+	"$ctl" devices "$edu" > "$tap_tmp/out" 2>&1
+	tap_like "$(cat "$tap_tmp/out")" "prepared by passthru for VM gone, original driver none" "devices names the VM a function is prepared for"
+	"$ctl" --config-dir /tmp/vms stop gone > "$tap_tmp/out" 2> "$tap_tmp/err"
+	tap_is "$?" 5 "stop of a VM that does not run: exit 5"
+	tap_like "$(cat "$tap_tmp/out")" "$edu: given back to no driver (VM gone no longer runs)" "stop gives back the VM's functions"
+	same_as "$tap_tmp/s0" "stop: edu as before prepare" "$edu"
+fi
+
 # --- check BDF: the preflight on real devices ------------------------------------
 finding() { # BDF KEY [ARGS]: "result|evidence" from check --json
 	b=$1 k=$2
