@@ -447,8 +447,8 @@ static void undo_prepare(const struct pt_bind_opts *o, struct pt_state_record *r
 	       strerror(-err));
 	r = do_restore(o, rec, &changed);
 	if (r < 0) {
-		pt_err("%s: could not undo everything: the record %s stays for passthru-ctl "
-		       "recover", rec->bdf, "in the state directory");
+		pt_err("%s: could not undo everything: its state record stays for "
+		       "passthru-ctl recover", rec->bdf);
 		return;
 	}
 	pt_state_remove(rec->bdf);

@@ -146,6 +146,10 @@ tap_ok "$([ -f "$state/0000:01:00.0.json" ]; echo $?)" "and its record stays"
 
 kill -9 "$holder"
 wait "$holder" 2> /dev/null
+"$ctl" --sysroot "$root" prepare 01:00.0 > /dev/null 2> "$tap_tmp/err"
+tap_is "$?" 4 "prepare over a killed prepare's record: exit 4"
+tap_like "$(cat "$tap_tmp/err")" "0000:01:00.0: refused: a prepare by pid $holder did not finish (passthru-ctl recover puts it back)" \
+	"the refusal points at recover"
 "$ctl" --sysroot "$root" recover > "$tap_tmp/out" 2> "$tap_tmp/err"
 tap_is "$?" 0 "recover after kill -9: exit 0"
 tap_like "$(cat "$tap_tmp/out")" "0000:01:00.0: an interrupted prepare (pid $holder, before its first step) had changed nothing" \
