@@ -54,34 +54,22 @@ static int add_group_members(const struct pt_inventory *inv, struct pt_targets *
 	return 0;
 }
 
-/* Why --group could or could not take peer: its own blockers other than the group. */
-static void group_hint(const struct pt_inventory *inv, const struct pt_targets *t,
-		       const char *peer, char *buf, size_t size)
+/* Why --group could or could not take peer: its own blockers, the group's aside. */
+static void group_hint(const struct pt_inventory *inv, const char *peer, char *buf, size_t size)
 {
 	const struct pt_pci_dev *m = find(inv, peer);
 	size_t used = 0;
 
-	buf[0] = '\0';
+	snprintf(buf, size, "--group would take it too");
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->n_reasons; i++) {
+	for (size_t i = 0; i < m->n_reasons && used < size; i++) {
 		const struct pt_reason *r = &m->reasons[i];
 
-		if (r->code == PT_REASON_GROUP_SHARED &&
-		    (pt_targets_has(t, r->subject) || find(inv, r->subject) == NULL))
-			continue;
-		if (r->code == PT_REASON_GROUP_SHARED || r->code == PT_REASON_MULTIFUNCTION)
+		if (r->code == PT_REASON_GROUP_SHARED)
 			continue; /* --group takes the rest of the group too */
-		used += (size_t)snprintf(buf + used, used < size ? size - used : 0, "%s%s",
-					 used ? "; " : "", r->message);
-	}
-	if (!buf[0])
-		snprintf(buf, size, "--group would take it too");
-	else {
-		char tmp[1024];
-
-		snprintf(tmp, sizeof(tmp), "--group cannot take it: %s", buf);
-		snprintf(buf, size, "%s", tmp);
+		used += (size_t)snprintf(buf + used, size - used, "%s%s",
+					 used ? "; " : "--group cannot take it: ", r->message);
 	}
 }
 
@@ -128,7 +116,7 @@ static void judge(const struct pt_ctl *ctl, const struct pt_inventory *inv,
 		case PT_REASON_GROUP_SHARED:
 			if (pt_targets_has(t, r->subject))
 				continue;
-			group_hint(inv, t, r->subject, hint, sizeof(hint));
+			group_hint(inv, r->subject, hint, sizeof(hint));
 			refuse(v, d->name, code, PT_EXIT_REFUSED, "%s (%s)", r->message, hint);
 			continue;
 		case PT_REASON_MULTIFUNCTION:
