@@ -176,4 +176,10 @@ snapshot > "$tap_tmp/after2"
 tap_ok "$(cmp -s "$tap_tmp/after" "$tap_tmp/after2"; echo $?)" "a second recover changes nothing"
 tap_like "$(cat "$tap_tmp/out")" "0000:06:00.0: kept: assigned to VM db, which runs" "and says what it kept"
 
+# Without vfio-pci (not loaded, no module to load under the sysroot).
+mv "$root/sys/bus/pci/drivers/vfio-pci" "$tap_tmp/vfio-pci.away"
+snapshot > "$tap_tmp/before"
+refused "vfio-pci unavailable" 3 "vfio-pci: refused: vfio-pci is unavailable: not loaded" 01:00.0
+mv "$tap_tmp/vfio-pci.away" "$root/sys/bus/pci/drivers/vfio-pci"
+
 tap_done
