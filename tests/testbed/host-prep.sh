@@ -2,8 +2,9 @@
 # Boots the testbed once with the devices tests/host/prepare-testbed.sh needs
 # (edu, e1000e, an nvme disk holding ext4, two e1000 behind a pcie-pci-bridge)
 # and runs that test's self-contained copy inside; its TAP is this test's.
-# Run it alone with: flock /tmp/passthru-qemu.lock make check-testbed
-#   TESTBED_TESTS=tests/testbed/host-prep.sh
+# Run it alone with: make check-testbed TESTBED_TESTS=tests/testbed/host-prep.sh
+# It takes /tmp/passthru-qemu.lock itself, as kvm-suite.sh does (one QEMU at a time
+# on the build machines): do not wrap it in another flock of that file.
 builddir=${top_builddir:?top_builddir is not set (run through make check-testbed)}
 srcdir=${top_srcdir:?}
 test="$builddir/tests/host/prepare-testbed"
@@ -21,6 +22,8 @@ if command -v mkfs.ext4 >/dev/null 2>&1; then
 fi
 [ -n "$nvme" ] || echo "# no mkfs.ext4: the nvme checks are left out" >&2
 
+exec 8>/tmp/passthru-qemu.lock
+flock 8
 start=$(date +%s)
 # shellcheck disable=SC2086 # $nvme is words
 "$srcdir/tests/testbed/testbed-run" --timeout "${PASSTHRU_PREP_TIMEOUT:-900}" --rw "$builddir" \
