@@ -17,3 +17,6 @@ bench_bench_irqfd_relay_CPPFLAGS = $(TEST_CPPFLAGS) $(JANSSON_CFLAGS) \
 	-DTEST_GUEST='"$(abs_top_builddir)/tests/guest/guest.elf"'
 bench_bench_irqfd_relay_LDFLAGS = -Wl,--wrap=ioctl
 bench_bench_irqfd_relay_LDADD = src/route/libroute.a $(VMM_LIBS)
+# Host preparation (issue 9): prepare_ms/release_ms in the testbed.
+BENCHES += bench/host-prep.sh
+EXTRA_DIST += bench/host-prep.sh

@@ -8,5 +8,6 @@ src_common_libcommon_a_SOURCES = \
 	src/common/log.c src/common/log.h \
 	src/common/parse.c src/common/parse.h \
 	src/common/pidfile.c src/common/pidfile.h \
+	src/common/run_dir.c src/common/run_dir.h \
 	src/common/signals.c src/common/signals.h \
 	src/common/text.c src/common/text.h

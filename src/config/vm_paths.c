@@ -3,11 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/run_dir.h"
 #include "config/vm_paths.h"
 
-#ifndef RUNSTATEDIR
-#error "RUNSTATEDIR must come from the build (AM_CPPFLAGS)"
-#endif
 #ifndef LOCALSTATEDIR
 #error "LOCALSTATEDIR must come from the build (AM_CPPFLAGS)"
 #endif
@@ -17,11 +15,6 @@ static const char *dir_from_env(const char *var, const char *fallback)
 	const char *v = getenv(var);
 
 	return v && *v ? v : fallback;
-}
-
-const char *pt_run_dir(void)
-{
-	return dir_from_env("PASSTHRU_RUN_DIR", RUNSTATEDIR "/passthru");
 }
 
 const char *pt_log_dir(void)

@@ -2,7 +2,8 @@
  * Where a VM's run-time files live, shared by passthru-vmm (which creates them) and
  * passthru-ctl (which finds them): the control socket, the pidfile and the logs.
  *
- *   run directory  $PASSTHRU_RUN_DIR, else RUNSTATEDIR/passthru
+ *   run directory  pt_run_dir() (common/run_dir.h): $PASSTHRU_RUN_DIR, else
+ *                  RUNSTATEDIR/passthru
  *     NAME.sock    the control socket, unless the definition sets socket =
  *                  (pt_vm_def_load fills in def->socket either way)
  *     NAME.pid     the VMM's pid, locked (flock) by the VMM for as long as it runs
@@ -15,7 +16,8 @@
 #ifndef PT_CONFIG_VM_PATHS_H
 #define PT_CONFIG_VM_PATHS_H
 
-const char *pt_run_dir(void);
+#include "common/run_dir.h"
+
 const char *pt_log_dir(void);
 
 char *pt_vm_pidfile_path(const char *name);

@@ -98,8 +98,14 @@ int pt_cmd_check(struct pt_ctl *ctl, int argc, char **argv)
 	first = pt_ctl_parse_options(ctl, argc, argv, false);
 	if (first <= 0)
 		return -first;
-	if (first < argc) {
-		pt_err("check takes no arguments, got '%s'", argv[first]);
+	if (first + 1 < argc) {
+		pt_err("check takes at most one PCI address, got also '%s'", argv[first + 1]);
+		return PT_EXIT_USAGE;
+	}
+	if (first < argc)
+		return pt_cmd_check_device(ctl, argv[first]);
+	if (ctl->vm) {
+		pt_err("--vm goes with check BDF: which device should fit VM %s?", ctl->vm);
 		return PT_EXIT_USAGE;
 	}
 	err = pt_readiness_probe(ctl->sysroot, &r);

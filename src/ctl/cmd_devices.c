@@ -71,6 +71,8 @@ static json_t *dev_json(const struct pt_pci_dev *d)
 	json_object_set_new(o, "group_members", peers);
 	json_object_set_new(o, "boot_vga", json_boolean(d->boot_vga));
 	json_object_set_new(o, "mounts", mounts);
+	json_object_set_new(o, "prepared", json_boolean(d->has_record && d->phase == PT_PHASE_PREPARED));
+	json_object_set_new(o, "original_driver", pt_json_string_or_null(d->original_driver));
 	json_object_set_new(o, "assigned_to", pt_json_string_or_null(d->assigned_vm));
 	json_object_set_new(o, "assignable", json_boolean(d->assignable));
 	json_object_set_new(o, "reasons", reasons);
@@ -126,6 +128,11 @@ static int add_notes(struct pt_table *t, const struct pt_pci_dev *d)
 		members = s;
 	}
 	if (members && pt_table_note(t, "group %d also holds %s", d->iommu_group, members) < 0)
+		return -ENOMEM;
+	if (d->has_record && d->phase == PT_PHASE_PREPARED &&
+	    pt_table_note(t, "prepared by passthru%s%s, original driver %s", d->assigned_vm ?
+			  " for VM " : "", d->assigned_vm ? d->assigned_vm : "",
+			  d->original_driver ? d->original_driver : "none") < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < d->n_reasons; i++) {
 		char *s;

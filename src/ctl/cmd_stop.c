@@ -17,6 +17,7 @@
 #include "common/pidfile.h"
 #include "ctl/control_client.h"
 #include "ctl/ctl.h"
+#include "ctl/host_prep.h"
 #include "ctl/vm_runtime.h"
 
 #define STOP_TIMEOUT_S 30
@@ -132,6 +133,11 @@ int pt_cmd_stop(struct pt_ctl *ctl, int argc, char **argv)
 		status = PT_EXIT_FAILURE; /* stopped, but not the orderly way */
 	}
 out:
+	/* Whatever ended the VMM, its devices go back to the host (host/state.h). */
+	if (rt.def && (status == PT_EXIT_OK || status == PT_EXIT_NOT_FOUND ||
+		       status == PT_EXIT_FAILURE) && pt_vm_runtime_probe(&rt) == 0 && !rt.running &&
+	    pt_ctl_give_back_vm(ctl, name) > 0 && status == PT_EXIT_OK)
+		status = PT_EXIT_FAILURE;
 	pt_vm_runtime_close(&rt);
 	return status;
 }

@@ -9,8 +9,14 @@ struct pt_ctl {
 	const char *config_dir; /* --config-dir, or NULL for the default */
 	bool json;              /* --json */
 	int timeout_s;          /* --timeout (start, stop), or -1 for the command's default */
-	bool force;             /* --force (stop) */
+	bool force;             /* --force (stop, prepare) */
+	bool group;             /* --group (prepare, release) */
+	const char *vm;         /* --vm (check BDF) */
 };
+
+/* The fault point hook for host/bind.h: NULL except in the test binary (ctl/fault.c). */
+typedef void (*pt_ctl_fault_fn)(const char *point);
+pt_ctl_fault_fn pt_ctl_fault_hook(void);
 
 /*
  * A subcommand: argv[0] is its name, the rest its arguments. The global options may
@@ -38,6 +44,8 @@ struct pt_vm_def;
 int pt_ctl_check_backends(const struct pt_ctl *ctl, const struct pt_vm_def *def);
 
 int pt_cmd_check(struct pt_ctl *ctl, int argc, char **argv);
+/* check BDF: the preflight of one function (ctl/cmd_check_device.c). */
+int pt_cmd_check_device(struct pt_ctl *ctl, const char *bdf);
 int pt_cmd_devices(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_list(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_validate(struct pt_ctl *ctl, int argc, char **argv);
@@ -47,6 +55,9 @@ int pt_cmd_stop(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_status(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_console(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_routes(struct pt_ctl *ctl, int argc, char **argv);
+int pt_cmd_prepare(struct pt_ctl *ctl, int argc, char **argv);
+int pt_cmd_release(struct pt_ctl *ctl, int argc, char **argv);
+int pt_cmd_recover(struct pt_ctl *ctl, int argc, char **argv);
 
 
 #endif

@@ -4,9 +4,12 @@ src_ctl_passthru_ctl_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
 src_ctl_passthru_ctl_SOURCES = \
 	src/ctl/backends.c \
 	src/ctl/cmd_check.c \
+	src/ctl/cmd_check_device.c \
 	src/ctl/cmd_console.c \
 	src/ctl/cmd_devices.c \
 	src/ctl/cmd_list.c \
+	src/ctl/cmd_prepare.c \
+	src/ctl/cmd_recover.c \
 	src/ctl/cmd_routes.c \
 	src/ctl/cmd_run.c \
 	src/ctl/cmd_start.c \
@@ -15,6 +18,8 @@ src_ctl_passthru_ctl_SOURCES = \
 	src/ctl/cmd_validate.c \
 	src/ctl/control_client.c src/ctl/control_client.h \
 	src/ctl/ctl.h \
+	src/ctl/fault.c \
+	src/ctl/host_prep.c src/ctl/host_prep.h \
 	src/ctl/json_out.c src/ctl/json_out.h \
 	src/ctl/main.c \
 	src/ctl/table.c src/ctl/table.h \

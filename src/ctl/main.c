@@ -22,6 +22,9 @@ static const struct {
 	{ "console", pt_cmd_console },
 	{ "devices", pt_cmd_devices },
 	{ "list", pt_cmd_list },
+	{ "prepare", pt_cmd_prepare },
+	{ "recover", pt_cmd_recover },
+	{ "release", pt_cmd_release },
 	{ "routes", pt_cmd_routes },
 	{ "run", pt_cmd_run },
 	{ "start", pt_cmd_start },
@@ -41,10 +44,14 @@ void pt_ctl_usage(FILE *out)
 		"and run those machines.\n"
 		"\n"
 		"Commands:\n"
-		" check                   report whether this host can assign devices, with the\n"
-		"                           evidence for each feature\n"
+		" check [<bdf>]           report whether this host can assign devices, with the\n"
+		"                           evidence for each feature; with <bdf>, every reason\n"
+		"                           that function could fail in a VM, and the fix\n"
 		" devices [<bdf>...]      list PCI functions and whether each can be assigned\n"
 		" list                    list the defined VMs and their devices\n"
+		" prepare <bdf>...        take PCI functions from their host drivers to vfio-pci\n"
+		" release <bdf>...        give prepared functions back to their original drivers\n"
+		" recover                 undo what interrupted commands and dead VMs left behind\n"
 		" validate <file>...      check VM definition files and report every problem\n"
 		" run <vm>                run a VM in the foreground (its console on this terminal)\n"
 		" start <vm>              start a VM in the background and wait until it answers\n"
@@ -55,13 +62,17 @@ void pt_ctl_usage(FILE *out)
 		"\n"
 		"Options:\n"
 		"     --json              print the output as JSON\n"
-		"     --sysroot <dir>     read /sys, /proc, /dev, /run and /lib/modules under <dir>\n"
+		"     --sysroot <dir>     read /sys, /proc, /dev and /lib/modules under <dir>\n"
 		"                           instead of / (for tests against fixture trees)\n"
 		"     --config-dir <dir>  directory of VM definitions (default: $PASSTHRU_CONFIG_DIR,\n"
 		"                           else %2$s/passthru/vms)\n"
 		"     --timeout <seconds> start: how long to wait for the VM to answer (default 30);\n"
 		"                           stop: how long the orderly stop may take (default 30)\n"
-		"     --force             stop: kill the VMM at once, without an orderly stop\n"
+		"     --force             stop: kill the VMM at once, without an orderly stop;\n"
+		"                           prepare: take a function the host uses (a mounted\n"
+		"                           filesystem, swap, boot VGA, the default route)\n"
+		"     --group             prepare, release: every function of the IOMMU group\n"
+		"     --vm <vm>           check <bdf>: also against this VM's memory\n"
 		" -h, --help              display this help\n"
 		" -V, --version           display version\n"
 		"\n"
@@ -75,13 +86,16 @@ void pt_ctl_usage(FILE *out)
 
 int pt_ctl_parse_options(struct pt_ctl *ctl, int argc, char **argv, bool stop_at_operand)
 {
-	enum { OPT_JSON = 0x100, OPT_SYSROOT, OPT_CONFIG_DIR, OPT_TIMEOUT, OPT_FORCE };
+	enum { OPT_JSON = 0x100, OPT_SYSROOT, OPT_CONFIG_DIR, OPT_TIMEOUT, OPT_FORCE, OPT_GROUP,
+	       OPT_VM };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 		{ "config-dir", required_argument, NULL, OPT_CONFIG_DIR },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "group", no_argument, NULL, OPT_GROUP },
+		{ "vm", required_argument, NULL, OPT_VM },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -119,6 +133,16 @@ int pt_ctl_parse_options(struct pt_ctl *ctl, int argc, char **argv, bool stop_at
 		case OPT_FORCE:
 			ctl->force = true;
 			break;
+		case OPT_GROUP:
+			ctl->group = true;
+			break;
+		case OPT_VM:
+			if (!*optarg) {
+				pt_err("--vm needs a VM name, not an empty string");
+				return -PT_EXIT_USAGE;
+			}
+			ctl->vm = optarg;
+			break;
 		case 'h':
 			pt_ctl_usage(stdout);
 			return -PT_EXIT_OK;
@@ -134,13 +158,22 @@ int pt_ctl_parse_options(struct pt_ctl *ctl, int argc, char **argv, bool stop_at
 	}
 	if (!stop_at_operand) {
 		bool start = !strcmp(argv[0], "start"), stop = !strcmp(argv[0], "stop");
+		bool prepare = !strcmp(argv[0], "prepare"), release = !strcmp(argv[0], "release");
 
 		if (ctl->timeout_s >= 0 && !start && !stop) {
 			pt_err("--timeout goes with start and stop, not %s", argv[0]);
 			return -PT_EXIT_USAGE;
 		}
-		if (ctl->force && !stop) {
-			pt_err("--force goes with stop, not %s", argv[0]);
+		if (ctl->force && !stop && !prepare) {
+			pt_err("--force goes with stop and prepare, not %s", argv[0]);
+			return -PT_EXIT_USAGE;
+		}
+		if (ctl->vm && strcmp(argv[0], "check")) {
+			pt_err("--vm goes with check, not %s", argv[0]);
+			return -PT_EXIT_USAGE;
+		}
+		if (ctl->group && !prepare && !release) {
+			pt_err("--group goes with prepare and release, not %s", argv[0]);
 			return -PT_EXIT_USAGE;
 		}
 	}

@@ -11,7 +11,6 @@
 #include "common/cleanup.h"
 #include "common/exit_status.h"
 #include "common/log.h"
-#include "host/assignment.h"
 #include "host/inventory.h"
 #include "host/iommu_group.h"
 #include "host/mounts.h"
@@ -57,6 +56,7 @@ static void dev_clear(struct pt_pci_dev *d)
 	}
 	free(d->mounts);
 	free(d->assigned_vm);
+	free(d->original_driver);
 	for (size_t i = 0; i < d->n_reasons; i++)
 		free(d->reasons[i].message);
 	free(d->reasons);
@@ -212,6 +212,7 @@ static int attach_mounts(struct pt_inventory *inv, const struct pt_pci_mount *m,
 			return -ENOMEM;
 		d->mounts = u;
 		u = &d->mounts[d->n_mounts];
+		u->kind = m[i].kind;
 		u->mountpoint = strdup(m[i].mountpoint);
 		u->blockdev = strdup(m[i].blockdev);
 		if (!u->mountpoint || !u->blockdev) {
@@ -308,6 +309,9 @@ int pt_inventory_load(const char *sysroot, struct pt_inventory **ret)
 	pt_pci_mounts_free(mounts, n_mounts);
 	for (size_t i = 0; r == 0 && i < inv->n_devs; i++)
 		r = pt_verdict_compute(sysroot, &inv->devs[i]);
+	/* Verdicts that depend on other functions' records and drivers. */
+	for (size_t i = 0; r == 0 && i < inv->n_devs; i++)
+		r = pt_verdict_neighbours(inv, &inv->devs[i]);
 	if (r < 0) {
 		pt_inventory_free(inv);
 		return r;

@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "common/bdf.h"
+#include "host/mounts.h"
+#include "host/state.h"
 
 enum pt_pci_header {
 	PT_PCI_HEADER_UNKNOWN = -1,
@@ -26,28 +28,40 @@ struct pt_group_member {
 	char *driver; /* bound driver, NULL when none */
 };
 
-/* A mounted filesystem that lives on a block device below this function. */
+/*
+ * A host use of this function (host/mounts.h): a mounted filesystem on a block device
+ * below it, an active swap, a member of a dm/md device, the default route's interface.
+ */
 struct pt_mount_use {
+	enum pt_host_use kind;
 	char *mountpoint;
 	char *blockdev; /* the block device: "sda1", "dm-0"; for a virtio share "9p tag TAG" */
 };
 
 /* Why a function cannot be assigned; the codes are stable (JSON "code"). */
 enum pt_reason_code {
-	PT_REASON_ASSIGNED,     /* already assigned to a VM (state record) */
-	PT_REASON_STATE,        /* a state record exists but cannot be read */
-	PT_REASON_BRIDGE,       /* a bridge, not an endpoint */
-	PT_REASON_NO_IOMMU,     /* no iommu_group: no IOMMU translates its DMA */
-	PT_REASON_GROUP_SHARED, /* a group member is bound to a host driver */
-	PT_REASON_ROOT_FS,      /* backs the root filesystem */
-	PT_REASON_MOUNTED_FS,   /* backs another mounted filesystem */
-	PT_REASON_BOOT_VGA,     /* the boot VGA device (the console) */
+	PT_REASON_ASSIGNED,       /* already assigned to a VM (state record) */
+	PT_REASON_STATE,          /* a state record exists but cannot be read */
+	PT_REASON_INTERRUPTED,    /* a prepare or release was interrupted: recover */
+	PT_REASON_BRIDGE,         /* a bridge, not an endpoint */
+	PT_REASON_NO_IOMMU,       /* no iommu_group: no IOMMU translates its DMA */
+	PT_REASON_GROUP_SHARED,   /* a group member is bound to a host driver */
+	PT_REASON_GROUP_ASSIGNED, /* a group member is assigned to a VM */
+	PT_REASON_MULTIFUNCTION,  /* a sibling function outside the group is on a host driver */
+	PT_REASON_ROOT_FS,        /* backs the root filesystem */
+	PT_REASON_MOUNTED_FS,     /* backs another mounted filesystem */
+	PT_REASON_SWAP,           /* backs an active swap */
+	PT_REASON_BLOCK_MEMBER,   /* a block device below it is a dm/md/LVM member */
+	PT_REASON_BOOT_VGA,       /* the boot VGA device (the console) */
+	PT_REASON_DEFAULT_ROUTE,  /* its network interface carries the default route */
 };
 
 struct pt_reason {
 	enum pt_reason_code code;
 	/* For people: "group 5 is shared with 0000:01:00.1 which is bound to host driver e1000e" */
 	char *message;
+	/* The other function the reason is about (group and multifunction reasons), or "". */
+	char subject[PT_BDF_STRLEN];
 };
 
 struct pt_pci_dev {
@@ -68,6 +82,9 @@ struct pt_pci_dev {
 	bool boot_vga;
 	size_t n_mounts;
 	struct pt_mount_use *mounts;
+	bool has_record;    /* passthru's state record exists and was read (host/state.h) */
+	enum pt_state_phase phase;  /* its phase, when has_record */
+	char *original_driver;      /* from the record: the driver release rebinds */
 	char *assigned_vm;  /* from the state record, NULL when not assigned */
 	bool assignable;
 	size_t n_reasons;
@@ -99,6 +116,9 @@ void pt_inventory_free(struct pt_inventory *inv);
 
 const char *pt_reason_code_name(enum pt_reason_code code);
 const char *pt_pci_header_name(enum pt_pci_header h);
+
+/* Host-critical uses that --force may override (prepare); the others never yield. */
+bool pt_reason_is_forceable(enum pt_reason_code code);
 
 /* Drivers a group member may have without keeping the group from a VM. */
 bool pt_driver_is_vfio_safe(const char *driver);

@@ -44,13 +44,13 @@ void pt_pci_mounts_free(struct pt_pci_mount *m, size_t n)
 	free(m);
 }
 
-static int list_add(struct mount_list *l, const struct pt_bdf *bdf, const char *mountpoint,
-		    const char *blockdev)
+static int list_add(struct mount_list *l, enum pt_host_use kind, const struct pt_bdf *bdf,
+		    const char *mountpoint, const char *blockdev)
 {
 	struct pt_pci_mount *m;
 
 	for (size_t i = 0; i < l->n; i++)
-		if (pt_bdf_equal(&l->items[i].bdf, bdf) &&
+		if (l->items[i].kind == kind && pt_bdf_equal(&l->items[i].bdf, bdf) &&
 		    !strcmp(l->items[i].mountpoint, mountpoint))
 			return 0; /* the same disk reached twice through a stack */
 	if (l->n == l->cap) {
@@ -64,6 +64,7 @@ static int list_add(struct mount_list *l, const struct pt_bdf *bdf, const char *
 	}
 	m = &l->items[l->n];
 	m->bdf = *bdf;
+	m->kind = kind;
 	m->mountpoint = strdup(mountpoint);
 	m->blockdev = strdup(blockdev);
 	if (!m->mountpoint || !m->blockdev) {
@@ -78,8 +79,9 @@ static int list_add(struct mount_list *l, const struct pt_bdf *bdf, const char *
 /*
  * devdir is a resolved sysfs block device directory. Adds the PCI function(s) below it.
  */
-static int add_backing_pci(const char *sysroot, const char *devdir, int depth,
-			   const char *mountpoint, const char *blockdev, struct mount_list *l)
+static int add_backing_pci(const char *sysroot, enum pt_host_use kind, const char *devdir,
+			   int depth, const char *mountpoint, const char *blockdev,
+			   struct mount_list *l)
 {
 	_cleanup_free_ char *slaves = NULL;
 	_cleanup_free_ char *walk = NULL;
@@ -111,7 +113,8 @@ static int add_backing_pci(const char *sysroot, const char *devdir, int depth,
 			}
 			if (!realpath(link, below))
 				continue;
-			r = add_backing_pci(sysroot, below, depth + 1, mountpoint, blockdev, l);
+			r = add_backing_pci(sysroot, kind, below, depth + 1, mountpoint, blockdev,
+					    l);
 		}
 		closedir(d);
 		if (r < 0 || stacked)
@@ -139,7 +142,7 @@ static int add_backing_pci(const char *sysroot, const char *devdir, int depth,
 			if (r < 0)
 				return r;
 			if (pt_path_exists(bus))
-				return list_add(l, &bdf, mountpoint, blockdev);
+				return list_add(l, kind, &bdf, mountpoint, blockdev);
 		}
 		*slash = '\0';
 	}
@@ -225,7 +228,7 @@ static int handle_line(const char *sysroot, char *line, struct mount_list *l)
 			name = NULL;
 			return -ENOMEM;
 		}
-		return add_backing_pci(sysroot, resolved, 0, fields[4], name, l);
+		return add_backing_pci(sysroot, PT_USE_MOUNT, resolved, 0, fields[4], name, l);
 	}
 	r = pt_host_path(sysroot, &link, "/sys/dev/block/%u:%u", major, minor);
 	if (r < 0)
@@ -234,7 +237,132 @@ static int handle_line(const char *sysroot, char *line, struct mount_list *l)
 		return 0; /* not a block device sysfs knows */
 	base = strrchr(resolved, '/');
 	base = base ? base + 1 : resolved;
-	return add_backing_pci(sysroot, resolved, 0, fields[4], base, l);
+	return add_backing_pci(sysroot, PT_USE_MOUNT, resolved, 0, fields[4], base, l);
+}
+
+/* /proc/swaps: "Filename Type Size Used Priority", partitions named by their /dev path. */
+static int add_swaps(const char *sysroot, struct mount_list *l)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	char *line, *save = NULL;
+	int r;
+
+	r = pt_host_path(sysroot, &path, "/proc/swaps");
+	if (r < 0)
+		return r;
+	if (pt_read_text(path, &text) < 0)
+		return 0;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		_cleanup_free_ char *link = NULL;
+		char name[PATH_MAX], type[32], resolved[PATH_MAX];
+		const char *base;
+
+		if (sscanf(line, "%4095s %31s", name, type) != 2 || strcmp(type, "partition"))
+			continue; /* the header, or a swap file (its filesystem's mount counts) */
+		pt_mountinfo_unescape(name);
+		base = strrchr(name, '/');
+		base = base ? base + 1 : name;
+		r = pt_host_path(sysroot, &link, "/sys/class/block/%s", base);
+		if (r < 0)
+			return r;
+		if (!realpath(link, resolved))
+			continue;
+		r = add_backing_pci(sysroot, PT_USE_SWAP, resolved, 0, name, base, l);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Block devices with holders (LVM, md, dm-crypt members), whether mounted or not. */
+static int add_holders(const char *sysroot, struct mount_list *l)
+{
+	_cleanup_free_ char *dir = NULL;
+	struct dirent *e;
+	DIR *d;
+	int r = 0;
+
+	r = pt_host_path(sysroot, &dir, "/sys/class/block");
+	if (r < 0)
+		return r;
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while (r >= 0 && (e = readdir(d))) {
+		_cleanup_free_ char *holders = NULL;
+		char resolved[PATH_MAX];
+		struct dirent *h;
+		DIR *hd;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (asprintf(&holders, "%s/%s/holders", dir, e->d_name) < 0) {
+			holders = NULL;
+			r = -ENOMEM;
+			break;
+		}
+		hd = opendir(holders);
+		if (!hd)
+			continue;
+		while ((h = readdir(hd)) && h->d_name[0] == '.')
+			;
+		if (h && realpath(holders, resolved)) {
+			*strrchr(resolved, '/') = '\0'; /* the member's own directory */
+			r = add_backing_pci(sysroot, PT_USE_HOLDER, resolved, 0,
+					    h->d_name, e->d_name, l);
+		}
+		closedir(hd);
+	}
+	closedir(d);
+	return r;
+}
+
+/* The interface of a default route in /proc/net/route or /proc/net/ipv6_route. */
+static int add_default_routes(const char *sysroot, struct mount_list *l)
+{
+	static const char *const files[] = { "/proc/net/route", "/proc/net/ipv6_route" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *path = NULL, *text = NULL;
+		char *line, *save = NULL;
+		int r;
+
+		r = pt_host_path(sysroot, &path, "%s", files[i]);
+		if (r < 0)
+			return r;
+		if (pt_read_text(path, &text) < 0)
+			continue;
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			_cleanup_free_ char *link = NULL;
+			char iface[64], dest[40], mask[40], resolved[PATH_MAX];
+			bool is_default;
+
+			if (i == 0) {
+				/* Iface Destination Gateway Flags RefCnt Use Metric Mask ... */
+				is_default = sscanf(line, "%63s %39s %*s %*s %*s %*s %*s %39s", iface,
+						    dest, mask) == 3 &&
+					     !strcmp(dest, "00000000") && !strcmp(mask, "00000000");
+			} else {
+				/* dest plen src plen next-hop metric refcnt use flags iface */
+				is_default = sscanf(line, "%39s %39s %*s %*s %*s %*s %*s %*s %*s %63s",
+						    dest, mask, iface) == 3 &&
+					     !strcmp(dest, "00000000000000000000000000000000") &&
+					     !strcmp(mask, "00") && strcmp(iface, "lo");
+			}
+			if (!is_default)
+				continue;
+			r = pt_host_path(sysroot, &link, "/sys/class/net/%s/device", iface);
+			if (r < 0)
+				return r;
+			if (!realpath(link, resolved))
+				continue; /* a virtual interface: no device below it */
+			r = add_backing_pci(sysroot, PT_USE_DEFAULT_ROUTE, resolved, 0,
+					    i == 0 ? "IPv4" : "IPv6", iface, l);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
 }
 
 int pt_mounts_on_pci(const char *sysroot, struct pt_pci_mount **ret, size_t *ret_n)
@@ -259,6 +387,15 @@ int pt_mounts_on_pci(const char *sysroot, struct pt_pci_mount **ret, size_t *ret
 			pt_pci_mounts_free(l.items, l.n);
 			return r;
 		}
+	}
+	r = add_swaps(sysroot, &l);
+	if (r == 0)
+		r = add_holders(sysroot, &l);
+	if (r == 0)
+		r = add_default_routes(sysroot, &l);
+	if (r < 0) {
+		pt_pci_mounts_free(l.items, l.n);
+		return r;
 	}
 	*ret = l.items;
 	*ret_n = l.n;

@@ -158,19 +158,44 @@ static int conclude(struct pt_readiness *r)
 	return ret;
 }
 
-int pt_readiness_probe(const char *sysroot, struct pt_readiness **ret)
+static struct pt_readiness *readiness_new(void)
 {
-	struct pt_readiness *r;
-	int err;
+	struct pt_readiness *r = calloc(1, sizeof(*r));
 
-	r = calloc(1, sizeof(*r));
 	if (!r)
-		return -ENOMEM;
+		return NULL;
 	for (size_t i = 0; i < PT_CHECK__COUNT; i++) {
 		r->items[i].key = item_names[i].key;
 		r->items[i].label = item_names[i].label;
 		r->items[i].result = PT_RESULT_UNKNOWN;
 	}
+	return r;
+}
+
+int pt_readiness_probe_vfio(const char *sysroot, struct pt_readiness **ret)
+{
+	struct pt_readiness *r = readiness_new();
+	int err;
+
+	if (!r)
+		return -ENOMEM;
+	err = pt_probe_vfio(sysroot, r);
+	if (err < 0) {
+		pt_readiness_free(r);
+		return err;
+	}
+	*ret = r;
+	return 0;
+}
+
+int pt_readiness_probe(const char *sysroot, struct pt_readiness **ret)
+{
+	struct pt_readiness *r;
+	int err;
+
+	r = readiness_new();
+	if (!r)
+		return -ENOMEM;
 	err = pt_probe_kvm(sysroot, r);
 	if (err == 0)
 		err = pt_probe_iommu(sysroot, r);

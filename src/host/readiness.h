@@ -63,6 +63,13 @@ struct pt_readiness {
  */
 int pt_readiness_probe(const char *sysroot, struct pt_readiness **ret);
 
+/*
+ * Only the VFIO items (PT_CHECK_VFIO_PCI, PT_CHECK_VFIO_CONTAINER), for prepare: the
+ * same evidence check shows, without the KVM probes. The others stay unprobed (no
+ * evidence) and the conclusions empty. 0 or -ENOMEM.
+ */
+int pt_readiness_probe_vfio(const char *sysroot, struct pt_readiness **ret);
+
 void pt_readiness_free(struct pt_readiness *r);
 
 const char *pt_check_result_name(enum pt_check_result r);

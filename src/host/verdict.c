@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
-#include "host/assignment.h"
+#include "host/state.h"
 #include "host/verdict.h"
 
 #define PCI_BASE_CLASS_BRIDGE 0x06
@@ -17,17 +17,38 @@ const char *pt_reason_code_name(enum pt_reason_code code)
 	static const char *const names[] = {
 		[PT_REASON_ASSIGNED] = "assigned",
 		[PT_REASON_STATE] = "state_unreadable",
+		[PT_REASON_INTERRUPTED] = "interrupted",
 		[PT_REASON_BRIDGE] = "bridge",
 		[PT_REASON_NO_IOMMU] = "no_iommu",
 		[PT_REASON_GROUP_SHARED] = "group_shared",
+		[PT_REASON_GROUP_ASSIGNED] = "group_assigned",
+		[PT_REASON_MULTIFUNCTION] = "multifunction_sibling",
 		[PT_REASON_ROOT_FS] = "root_filesystem",
 		[PT_REASON_MOUNTED_FS] = "mounted_filesystem",
+		[PT_REASON_SWAP] = "swap",
+		[PT_REASON_BLOCK_MEMBER] = "block_member",
 		[PT_REASON_BOOT_VGA] = "boot_vga",
+		[PT_REASON_DEFAULT_ROUTE] = "default_route",
 	};
 
 	if ((size_t)code >= ARRAY_SIZE(names) || !names[code])
 		return "unknown";
 	return names[code];
+}
+
+bool pt_reason_is_forceable(enum pt_reason_code code)
+{
+	switch (code) {
+	case PT_REASON_ROOT_FS:
+	case PT_REASON_MOUNTED_FS:
+	case PT_REASON_SWAP:
+	case PT_REASON_BLOCK_MEMBER:
+	case PT_REASON_BOOT_VGA:
+	case PT_REASON_DEFAULT_ROUTE:
+		return true;
+	default:
+		return false;
+	}
 }
 
 bool pt_driver_is_vfio_safe(const char *driver)
@@ -66,30 +87,48 @@ add_reason(struct pt_pci_dev *d, enum pt_reason_code code, const char *fmt, ...)
 	d->reasons = r;
 	d->reasons[d->n_reasons].code = code;
 	d->reasons[d->n_reasons].message = msg;
+	d->reasons[d->n_reasons].subject[0] = '\0';
 	d->n_reasons++;
 	return 0;
 }
 
-static int check_assignment(const char *sysroot, struct pt_pci_dev *d)
+static void set_subject(struct pt_pci_dev *d, const char *name)
+{
+	snprintf(d->reasons[d->n_reasons - 1].subject, PT_BDF_STRLEN, "%s", name);
+}
+
+static int check_state(struct pt_pci_dev *d)
 {
 	_cleanup_free_ char *path = NULL;
+	struct pt_state_record *rec = NULL;
 	const char *why = NULL;
 	int r;
 
-	r = pt_assignment_path(sysroot, d->name, &path);
-	if (r < 0)
-		return r;
-	r = pt_assignment_read(path, &d->assigned_vm, &why);
-	if (r == 0)
-		return add_reason(d, PT_REASON_ASSIGNED, "already assigned to VM %s",
-				  d->assigned_vm);
+	r = pt_state_read(d->name, &rec, &why);
 	if (r == -ENOENT)
 		return 0;
 	if (r == -ENOMEM)
 		return r;
-	/* A record we cannot read may still mean the device is in use: refuse. */
-	return add_reason(d, PT_REASON_STATE, "state record %s cannot be read: %s", path,
-			  r == -EBADMSG ? why : strerror(-r));
+	if (r < 0) {
+		/* A record we cannot read may still mean the device is in use: refuse. */
+		if (pt_state_path(d->name, &path) < 0)
+			return -ENOMEM;
+		return add_reason(d, PT_REASON_STATE, "state record %s cannot be read: %s", path,
+				  r == -EBADMSG ? why : strerror(-r));
+	}
+	d->has_record = true;
+	d->phase = rec->phase;
+	d->assigned_vm = TAKE_PTR(rec->vm);
+	d->original_driver = TAKE_PTR(rec->original_driver);
+	if (rec->phase != PT_PHASE_PREPARED)
+		r = add_reason(d, PT_REASON_INTERRUPTED,
+			       "a %s by pid %d did not finish (passthru-ctl recover puts it back)",
+			       rec->phase == PT_PHASE_PREPARING ? "prepare" : "release",
+			       (int)rec->pid);
+	else if (d->assigned_vm)
+		r = add_reason(d, PT_REASON_ASSIGNED, "already assigned to VM %s", d->assigned_vm);
+	pt_state_record_free(rec);
+	return r;
 }
 
 static bool is_bridge(const struct pt_pci_dev *d)
@@ -113,6 +152,27 @@ static int check_group(struct pt_pci_dev *d)
 			       d->iommu_group, m->name, m->driver);
 		if (r < 0)
 			return r;
+		set_subject(d, m->name);
+	}
+	return 0;
+}
+
+static int check_use(struct pt_pci_dev *d, const struct pt_mount_use *u)
+{
+	switch (u->kind) {
+	case PT_USE_SWAP:
+		return add_reason(d, PT_REASON_SWAP, "backs active swap %s (%s)", u->mountpoint,
+				  u->blockdev);
+	case PT_USE_HOLDER:
+		return add_reason(d, PT_REASON_BLOCK_MEMBER,
+				  "%s below it is a member of %s (device-mapper, LVM or md)",
+				  u->blockdev, u->mountpoint);
+	case PT_USE_DEFAULT_ROUTE:
+		return add_reason(d, PT_REASON_DEFAULT_ROUTE,
+				  "its network interface %s carries the %s default route",
+				  u->blockdev, u->mountpoint);
+	case PT_USE_MOUNT:
+		break;
 	}
 	return 0;
 }
@@ -126,12 +186,20 @@ static int check_mounts(struct pt_pci_dev *d)
 		bool seen = false;
 		int r;
 
+		if (u->kind != PT_USE_MOUNT) {
+			r = check_use(d, u);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		for (size_t j = 0; j < i; j++)
-			seen = seen || !strcmp(d->mounts[j].blockdev, u->blockdev);
+			seen = seen || (d->mounts[j].kind == PT_USE_MOUNT &&
+					!strcmp(d->mounts[j].blockdev, u->blockdev));
 		if (seen)
 			continue;
 		for (size_t j = i; j < d->n_mounts; j++)
-			if (!strcmp(d->mounts[j].blockdev, u->blockdev) &&
+			if (d->mounts[j].kind == PT_USE_MOUNT &&
+			    !strcmp(d->mounts[j].blockdev, u->blockdev) &&
 			    !strcmp(d->mounts[j].mountpoint, "/"))
 				shown = &d->mounts[j];
 		if (!strcmp(shown->mountpoint, "/"))
@@ -163,7 +231,7 @@ int pt_verdict_compute(const char *sysroot, struct pt_pci_dev *d)
 {
 	int r;
 
-	r = check_assignment(sysroot, d);
+	r = check_state(d);
 	if (r == 0 && is_bridge(d))
 		r = add_reason(d, PT_REASON_BRIDGE, "bridge, not an endpoint");
 	if (r == 0 && d->iommu_group < 0)
@@ -179,5 +247,61 @@ int pt_verdict_compute(const char *sysroot, struct pt_pci_dev *d)
 	/* Stable order (the enum's) whatever order the checks above run in. */
 	sort_reasons(d->reasons, d->n_reasons);
 	d->assignable = d->n_reasons == 0;
+	return 0;
+}
+
+static const struct pt_pci_dev *find_by_name(const struct pt_inventory *inv, const char *name)
+{
+	struct pt_bdf bdf;
+
+	if (pt_bdf_parse(name, &bdf, NULL) < 0)
+		return NULL;
+	return pt_inventory_find(inv, &bdf);
+}
+
+static bool in_group(const struct pt_pci_dev *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_group_peers; i++)
+		if (!strcmp(d->group_peers[i].name, name))
+			return true;
+	return false;
+}
+
+int pt_verdict_neighbours(const struct pt_inventory *inv, struct pt_pci_dev *d)
+{
+	size_t before = d->n_reasons;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < d->n_group_peers; i++) {
+		const struct pt_pci_dev *m = find_by_name(inv, d->group_peers[i].name);
+
+		if (!m || !m->assigned_vm || (d->assigned_vm && !strcmp(m->assigned_vm, d->assigned_vm)))
+			continue;
+		r = add_reason(d, PT_REASON_GROUP_ASSIGNED, "group %d member %s is assigned to VM %s",
+			       d->iommu_group, m->name, m->assigned_vm);
+		if (r == 0)
+			set_subject(d, m->name);
+	}
+	/* Siblings in the group are the group's business; outside it, a reset still hits them. */
+	for (size_t i = 0; r == 0 && d->multifunction && i < inv->n_devs; i++) {
+		const struct pt_pci_dev *s = &inv->devs[i];
+
+		if (s == d || s->bdf.domain != d->bdf.domain || s->bdf.bus != d->bdf.bus ||
+		    s->bdf.dev != d->bdf.dev || in_group(d, s->name) ||
+		    pt_driver_is_vfio_safe(s->driver))
+			continue;
+		r = add_reason(d, PT_REASON_MULTIFUNCTION,
+			       "function of a multifunction device whose sibling %s (outside its "
+			       "IOMMU group) is bound to host driver %s: a reset of the device "
+			       "resets it too", s->name, s->driver);
+		if (r == 0)
+			set_subject(d, s->name);
+	}
+	if (r < 0)
+		return r;
+	if (d->n_reasons != before) {
+		sort_reasons(d->reasons, d->n_reasons);
+		d->assignable = false;
+	}
 	return 0;
 }

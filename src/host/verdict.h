@@ -10,4 +10,11 @@
  */
 int pt_verdict_compute(const char *sysroot, struct pt_pci_dev *d);
 
+/*
+ * Adds what depends on the other functions of inv, once every one has its record
+ * read: group members assigned to a VM, multifunction siblings outside the group on
+ * host drivers. Returns 0 or -ENOMEM.
+ */
+int pt_verdict_neighbours(const struct pt_inventory *inv, struct pt_pci_dev *d);
+
 #endif

@@ -7,6 +7,9 @@
 command -v python3 >/dev/null 2>&1 || tap_skip_all "python3 is needed to build the fixture"
 : "${runstatedir:?run through make check}"
 root="$tap_tmp/ws"
+# The state records live in the run directory (common/run_dir.h), not under --sysroot.
+PASSTHRU_RUN_DIR="$root$runstatedir/passthru"
+export PASSTHRU_RUN_DIR
 python3 "$top_srcdir/tests/fixtures/mksysroot.py" workstation "$root" "$runstatedir" ||
 	tap_skip_all "cannot build the fixture tree"
 
@@ -18,7 +21,8 @@ import json, sys
 doc = json.load(open(sys.argv[1]))
 keys = ["bdf", "vendor_id", "device_id", "vendor", "device", "class_id", "class",
         "header_type", "multifunction", "driver", "iommu_group", "group_members",
-        "boot_vga", "mounts", "assigned_to", "assignable", "reasons"]
+        "boot_vga", "mounts", "prepared", "original_driver", "assigned_to", "assignable",
+        "reasons"]
 assert list(doc) == ["devices"], list(doc)
 for d in doc["devices"]:
     assert list(d) == keys, (d["bdf"], list(d))

@@ -1,0 +1,58 @@
+/*
+ * What prepare, release and recover share: the set of functions a command acts on,
+ * their locks, and how a bind is configured for this passthru-ctl (fault points in
+ * the test binary, progress on stderr).
+ */
+#ifndef PT_CTL_HOST_PREP_H
+#define PT_CTL_HOST_PREP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/bdf.h"
+#include "ctl/ctl.h"
+#include "host/bind.h"
+#include "host/inventory.h"
+#include "host/state.h"
+
+/* One function a command acts on, with its lock once taken. */
+struct pt_target {
+	char name[PT_BDF_STRLEN];
+	bool named;              /* given on the command line (else: added by --group) */
+	struct pt_state_lock lock;
+	bool locked;
+};
+
+struct pt_targets {
+	struct pt_target *items;
+	size_t n;
+};
+
+/* Adds name unless present. 0 or -ENOMEM. */
+int pt_targets_add(struct pt_targets *t, const char *name, bool named);
+bool pt_targets_has(const struct pt_targets *t, const char *name);
+/* Unlocks every lock taken and frees the set. */
+void pt_targets_free(struct pt_targets *t);
+
+/*
+ * Locks every target not locked yet, in address order. PT_EXIT_OK, or PT_EXIT_REFUSED
+ * after naming the holder of the first busy one (the locks taken are kept; free them).
+ */
+int pt_targets_lock(struct pt_targets *t, const char *command);
+
+/* Parses every operand as a BDF into t (named). PT_EXIT_OK or PT_EXIT_USAGE (said). */
+int pt_targets_parse(struct pt_targets *t, int argc, char **argv, int first);
+
+/* The bind options of this passthru-ctl for command. */
+void pt_ctl_bind_opts(const struct pt_ctl *ctl, const char *command, struct pt_bind_opts *o);
+
+/*
+ * Gives back every function whose record names vm, once its VMM is gone (stop),
+ * each under its lock, saying so. Returns the number that could not be given back.
+ */
+int pt_ctl_give_back_vm(const struct pt_ctl *ctl, const char *vm);
+
+/* True when the VMM of vm holds its pidfile. */
+bool pt_ctl_vm_running(const char *vm);
+
+#endif
