@@ -1,4 +1,4 @@
-/* The backend refusal shared by start and run (and, later, attach and check BDF --vm). */
+/* The backend refusal shared by start, run and check BDF --vm (and, later, attach). */
 #include "config.h"
 
 #include <errno.h>

@@ -201,6 +201,10 @@ int pt_cmd_check_device(struct pt_ctl *ctl, const char *arg)
 		status = pt_vm_runtime_open(ctl, ctl->vm, &rt);
 		if (status)
 			return status;
+		/* A VM whose definition asks for what this kernel removed: said first. */
+		status = pt_ctl_check_backends(ctl, rt.def);
+		if (status)
+			goto out;
 	}
 	r = pt_inventory_load(ctl->sysroot, &inv);
 	if (r < 0) {

@@ -53,6 +53,10 @@ for verb in start run; do
 	tap_ok "$([ ! -e "$PASSTHRU_RUN_DIR/leg.sock" ]; echo $?)" "$verb: no control socket"
 done
 
+run "$ctl" check 0000:03:00.0 --vm leg
+tap_is "$rc" "$want" "check BDF --vm: exit status $want"
+tap_like "$err" "backend = legacy cannot be used" "check BDF --vm: the same reason"
+
 run "$vmm" leg
 tap_is "$rc" "$want" "passthru-vmm: exit status $want, not the generic 3 for devices"
 tap_like "$err" "backend = legacy cannot be used" "passthru-vmm: the same reason"
