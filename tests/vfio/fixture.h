@@ -19,6 +19,19 @@
 
 #define SYS_PCI "/sys/bus/pci/devices"
 
+/* QEMU's edu device: its BAR0 registers. */
+#define EDU_ID 0x00
+#define EDU_IRQ_STATUS 0x24
+#define EDU_IRQ_RAISE 0x60
+#define EDU_IRQ_ACK 0x64
+#define EDU_DMA_SRC 0x80
+#define EDU_DMA_DST 0x88
+#define EDU_DMA_COUNT 0x90
+#define EDU_DMA_CMD 0x98
+#define EDU_DMA_START 1
+#define EDU_DMA_TO_RAM 2
+#define EDU_BUFFER 0x40000 /* edu's DMA buffer in its own address space */
+
 struct bound {
 	char bdf[64];
 	char old_driver[64];

@@ -21,12 +21,6 @@
 #include "vfio/fixture.h"
 
 #define DELIVERY_MS 5000
-#define EDU_IRQ_RAISE 0x60
-#define EDU_IRQ_ACK 0x64
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_COUNT 0x90
-#define EDU_DMA_CMD 0x98
 #define RAM_GPA 0x100000
 #define RAM_SIZE 0x200000
 

@@ -35,17 +35,6 @@
 #include "vfio/irq.h"
 #include "vfio/kvm_vfio.h"
 
-#define EDU_ID 0x00
-#define EDU_IRQ_STATUS 0x24
-#define EDU_IRQ_RAISE 0x60
-#define EDU_IRQ_ACK 0x64
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_COUNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_DMA_START 1
-#define EDU_DMA_TO_RAM 2
-#define EDU_BUFFER 0x40000 /* edu's DMA buffer in its own address space */
 #define DMA_IOVA 0x100000
 #define DMA_SIZE 0x200000
 #define DMA_LEN 2048       /* QEMU 7.2's edu aborts on a full 4096-byte DMA */
