@@ -57,7 +57,9 @@ gone() { [ ! -e "$PASSTHRU_RUN_DIR/$1.pid" ] && [ ! -e "$PASSTHRU_RUN_DIR/$1.soc
 # A process is dead once it is gone or a zombie: an orphaned VMM waits for PID 1 to
 # reap it, which some hosts' init does seconds late, and kill -0 succeeds on a zombie.
 # A zombie only once every thread has ended: a killed VMM's main thread turns Z while
-# its vCPU threads still tear the VM down, holding its files (the pidfile lock).
+# its vCPU threads still tear the VM down, holding its files (the pidfile lock); and
+# the last threads leave /proc/PID/task a moment after the lock is free, so after a
+# stop the files must be gone at once, the process within a bounded wait.
 dead() {
 	st=$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$1/stat" 2>/dev/null)
 	[ -z "$st" ] && return 0
@@ -145,7 +147,7 @@ wait_for 30 in_log spin.console.log "TG ready scenario=spin"
 run "$ctl" stop spin
 tap_is "$rc" 0 "stop: 0 for the orderly stop"
 tap_is "$out" "spin stopped" "stop: says stopped"
-tap_ok "$(dead "$pid" && gone spin; echo $?)" "stop: the VMM ended and cleaned up"
+tap_ok "$(gone spin && wait_for 5 dead "$pid"; echo $?)" "stop: the VMM ended and cleaned up"
 tap_ok "$(in_log spin.log "spin: stopped (stopped): exit status 0"; echo $?)" \
 	"stop: the VMM logged its end"
 tap_ok "$(in_log spin.log "spin: running: 1 vCPUs, 64 MiB"; echo $?)" "start: the VMM logged its start"
@@ -161,7 +163,7 @@ tap_is "$rc" 1 "stop of a stuck VMM: 1 (not orderly)"
 tap_like "$err" "did not stop within 2 s: killing it" "stop of a stuck VMM: says why it kills"
 tap_like "$out" "spin killed (pid $pid)" "stop of a stuck VMM: says it killed it"
 tap_ok "$([ $((t1 - t0)) -le 20 ]; echo $?)" "stop of a stuck VMM: within the timeout, not forever ($((t1 - t0)) s)"
-tap_ok "$(dead "$pid" && gone spin; echo $?)" "stop of a stuck VMM: its files are removed"
+tap_ok "$(gone spin && wait_for 5 dead "$pid"; echo $?)" "stop of a stuck VMM: its files are removed"
 
 # -- a crash: the VMM is killed; status tells, stop cleans up, start works again
 run "$ctl" start spin
@@ -181,6 +183,6 @@ pid=$(pid_of spin)
 run "$ctl" stop --force spin
 tap_is "$rc" 0 "stop --force: 0"
 tap_like "$out" "spin killed (pid $pid)" "stop --force: kills at once"
-tap_ok "$(dead "$pid" && gone spin; echo $?)" "stop --force: nothing left"
+tap_ok "$(gone spin && wait_for 5 dead "$pid"; echo $?)" "stop --force: nothing left"
 
 tap_done
