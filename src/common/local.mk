@@ -5,6 +5,7 @@ src_common_libcommon_a_SOURCES = \
 	src/common/clock.h \
 	src/common/exit_status.h \
 	src/common/files.c src/common/files.h \
+	src/common/lockfile.c src/common/lockfile.h \
 	src/common/log.c src/common/log.h \
 	src/common/parse.c src/common/parse.h \
 	src/common/pidfile.c src/common/pidfile.h \

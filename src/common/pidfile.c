@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/files.h"
+#include "common/lockfile.h"
 #include "common/pidfile.h"
 
 static pid_t read_pid(int fd)
@@ -31,54 +31,23 @@ static pid_t read_pid(int fd)
 	return (pid_t)v;
 }
 
-/* True if fd still is the file at path (not one unlinked by its last owner). */
-static bool still_linked(int fd, const char *path)
-{
-	struct stat a, b;
-
-	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
-	       a.st_ino == b.st_ino;
-}
-
 int pt_pidfile_acquire(const char *path, pid_t *ret_holder)
 {
 	char buf[32];
-	int fd, r, len;
+	int busy = -1, fd;
 
-	r = pt_mkdir_parents(path);
-	if (r < 0)
-		return r;
-	for (;;) {
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-		if (fd < 0)
-			return -errno;
-		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-			if (ret_holder)
-				*ret_holder = read_pid(fd);
-			close(fd);
-			return r;
-		}
-		if (still_linked(fd, path))
-			break;
-		close(fd); /* its owner removed it between our open and flock: again */
-	}
-	len = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)len, 0) != len) {
-		r = -errno;
-		unlink(path);
-		close(fd);
-		return r ? r : -EIO;
-	}
+	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	fd = pt_lockfile_acquire(path, buf, &busy);
+	if (fd == -EBUSY && ret_holder)
+		*ret_holder = read_pid(busy);
+	if (busy >= 0)
+		close(busy);
 	return fd;
 }
 
 void pt_pidfile_release(const char *path, int fd)
 {
-	if (fd < 0)
-		return;
-	unlink(path);
-	close(fd);
+	pt_lockfile_release(path, fd);
 }
 
 int pt_pidfile_probe(const char *path, pid_t *ret_pid)

@@ -14,6 +14,7 @@
 #include "ctl/json_out.h"
 #include "ctl/table.h"
 #include "host/inventory.h"
+#include "host/verdict.h"
 
 static json_t *dev_json(const struct pt_pci_dev *d)
 {
@@ -134,15 +135,8 @@ static int add_notes(struct pt_table *t, const struct pt_pci_dev *d)
 			  " for VM " : "", d->assigned_vm ? d->assigned_vm : "",
 			  d->original_driver ? d->original_driver : "none") < 0)
 		return -ENOMEM;
-	for (size_t i = 0; i < d->n_reasons; i++) {
-		char *s;
-
-		if (asprintf(&s, "%s%s%s", reasons ? reasons : "", reasons ? "; " : "",
-			     d->reasons[i].message) < 0)
-			return -ENOMEM;
-		free(reasons);
-		reasons = s;
-	}
+	if (pt_verdict_reasons_text(d, &reasons) < 0)
+		return -ENOMEM;
 	if (reasons && pt_table_note(t, "not assignable: %s", reasons) < 0)
 		return -ENOMEM;
 	return 0;

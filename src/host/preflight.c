@@ -13,6 +13,7 @@
 #include "common/cleanup.h"
 #include "host/preflight.h"
 #include "host/sysroot.h"
+#include "host/verdict.h"
 
 #define CFG_SIZE 4096
 #define PCI_CAP_PTR 0x34
@@ -145,15 +146,8 @@ static int add_verdict(struct pt_preflight *p, const struct pt_pci_dev *d)
 	if (d->assignable)
 		return pt_preflight_add(p, "verdict", PT_RESULT_YES, NULL,
 					"assignable: no reason against it (passthru-ctl devices)");
-	for (size_t i = 0; i < d->n_reasons; i++) {
-		char *s;
-
-		if (asprintf(&s, "%s%s%s", reasons ? reasons : "", reasons ? "; " : "",
-			     d->reasons[i].message) < 0)
-			return -ENOMEM;
-		free(reasons);
-		reasons = s;
-	}
+	if (pt_verdict_reasons_text(d, &reasons) < 0)
+		return -ENOMEM;
 	return pt_preflight_add(p, "verdict", PT_RESULT_NO,
 				"passthru-ctl prepare names each blocker with its fix",
 				"not assignable: %s", reasons);

@@ -14,6 +14,7 @@
 
 #include "common/cleanup.h"
 #include "common/files.h"
+#include "common/lockfile.h"
 #include "common/run_dir.h"
 #include "host/state.h"
 #include "host/sysroot.h"
@@ -463,49 +464,28 @@ static void read_holder(int fd, struct pt_state_holder *h)
 		snprintf(h->vm, sizeof(h->vm), "%s", vm);
 }
 
-static bool still_linked(int fd, const char *path)
-{
-	struct stat a, b;
-
-	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
-	       a.st_ino == b.st_ino;
-}
-
 int pt_state_lock(const char *bdf, const char *command, const char *vm,
 		  struct pt_state_lock *ret, struct pt_state_holder *ret_holder)
 {
 	_cleanup_free_ char *path = NULL;
 	char buf[256];
-	int fd, r, len;
+	int busy = -1, fd, r, len;
 
 	r = path_with(bdf, PT_STATE_LOCK_SUFFIX, &path);
-	if (r == 0)
-		r = pt_mkdir_parents(path);
 	if (r < 0)
 		return r;
-	for (;;) {
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-		if (fd < 0)
-			return -errno;
-		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-			if (r == -EBUSY && ret_holder)
-				read_holder(fd, ret_holder);
-			close(fd);
-			return r;
-		}
-		if (still_linked(fd, path))
-			break;
-		close(fd); /* its holder removed it between our open and flock: again */
-	}
 	len = snprintf(buf, sizeof(buf), "%s %d %s\n", command, (int)getpid(),
 		       vm && *vm ? vm : "-");
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)len, 0) != len) {
-		r = errno ? -errno : -EIO;
-		unlink(path);
-		close(fd);
-		return r;
+	if (len < 0 || (size_t)len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	fd = pt_lockfile_acquire(path, buf, &busy);
+	if (busy >= 0) {
+		if (ret_holder)
+			read_holder(busy, ret_holder);
+		close(busy);
 	}
+	if (fd < 0)
+		return fd;
 	ret->fd = fd;
 	ret->path = TAKE_PTR(path);
 	return 0;
@@ -515,9 +495,7 @@ void pt_state_unlock(struct pt_state_lock *l)
 {
 	if (!l->path)
 		return;
-	unlink(l->path);
-	if (l->fd >= 0)
-		close(l->fd);
+	pt_lockfile_release(l->path, l->fd);
 	free(l->path);
 	l->path = NULL;
 	l->fd = -1;

@@ -305,3 +305,22 @@ int pt_verdict_neighbours(const struct pt_inventory *inv, struct pt_pci_dev *d)
 	}
 	return 0;
 }
+
+int pt_verdict_reasons_text(const struct pt_pci_dev *d, char **ret)
+{
+	char *reasons = NULL;
+
+	for (size_t i = 0; i < d->n_reasons; i++) {
+		char *s;
+
+		if (asprintf(&s, "%s%s%s", reasons ? reasons : "", reasons ? "; " : "",
+			     d->reasons[i].message) < 0) {
+			free(reasons);
+			return -ENOMEM;
+		}
+		free(reasons);
+		reasons = s;
+	}
+	*ret = reasons;
+	return 0;
+}

@@ -17,4 +17,10 @@ int pt_verdict_compute(const char *sysroot, struct pt_pci_dev *d);
  */
 int pt_verdict_neighbours(const struct pt_inventory *inv, struct pt_pci_dev *d);
 
+/*
+ * The reasons of d's verdict as one line, "; " between them (malloc'ed; NULL in
+ * *ret when it has none). 0 or -ENOMEM.
+ */
+int pt_verdict_reasons_text(const struct pt_pci_dev *d, char **ret);
+
 #endif
