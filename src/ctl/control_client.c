@@ -123,21 +123,13 @@ static int read_line(int fd, int timeout_ms, char **ret)
 	size_t len = 0, cap = 0;
 
 	for (;;) {
-		long long left = deadline - pt_monotonic_ms();
-		struct pollfd p = { .fd = fd, .events = POLLIN };
 		char chunk[4096];
 		ssize_t n;
 		char *nl;
+		int r = wait_fd(fd, POLLIN, deadline);
 
-		if (left <= 0)
-			return -ETIMEDOUT;
-		n = poll(&p, 1, (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ETIMEDOUT;
+		if (r < 0)
+			return r;
 		/* Peek, then consume only up to the newline: the socket may carry more. */
 		n = recv(fd, chunk, sizeof(chunk), MSG_PEEK | MSG_DONTWAIT);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
