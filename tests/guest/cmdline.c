@@ -15,18 +15,20 @@ static const char *const scenario_names[TG_SC_COUNT] = {
 	[TG_SC_HALT] = "halt",
 	[TG_SC_SPIN] = "spin",
 	[TG_SC_ECHO] = "echo",
+	[TG_SC_RESCAN] = "rescan",
 };
 
 enum key {
 	K_SCENARIO, K_SMP, K_TABLES, K_PRINT, K_IPI_VECTORS, K_VECTORS, K_IOAPIC_PIN, K_WAIT_MS,
 	K_EXPECT, K_EXPECT_TOTAL, K_SETTLE_MS, K_MAX, K_STOP_VECTOR, K_ACK_PORT, K_STRICT, K_PORT,
-	K_ADDR, K_ACCESS, K_SIZE, K_VALUE, K_CODE, K_POKE, K_IRQ_ACK, K_MSI, K_COUNT
+	K_ADDR, K_ACCESS, K_SIZE, K_VALUE, K_CODE, K_POKE, K_IRQ_ACK, K_MSI, K_FIND,
+	K_BAR_READ, K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
 	"scenario", "smp", "tables", "print", "ipi_vectors", "vectors", "ioapic_pin", "wait_ms",
 	"expect", "expect_total", "settle_ms", "max", "stop_vector", "ack_port", "strict", "port",
-	"addr", "access", "size", "value", "code", "poke", "irq_ack", "msi",
+	"addr", "access", "size", "value", "code", "poke", "irq_ack", "msi", "find", "bar_read",
 };
 
 struct span {
@@ -324,6 +326,31 @@ static bool set_key(struct tg_opts *o, enum key k, struct span v)
 			o->msi_dest_set = true;
 		}
 		o->msi_set = true;
+		return true;
+	}
+	case K_FIND:
+	case K_BAR_READ: { /* VENDOR:DEVICE, BAR:OFFSET */
+		struct span f[2];
+		uint64_t y;
+		bool sep = true;
+
+		f[0] = split(&v, ':', &sep);
+		if (!sep)
+			return false;
+		f[1] = v;
+		if (k == K_FIND) {
+			if (!num_in(f[0], 0, 0xfffe, &x) || !num_in(f[1], 0, 0xffff, &y))
+				return false;
+			o->find_vendor = (uint16_t)x;
+			o->find_device = (uint16_t)y;
+			o->find_set = true;
+		} else {
+			if (!num_in(f[0], 0, 5, &x) || !num_in(f[1], 0, 0xfffffffcu, &y) || (y & 3))
+				return false;
+			o->bar_read_bar = (uint8_t)x;
+			o->bar_read_off = (uint32_t)y;
+			o->bar_read_set = true;
+		}
 		return true;
 	}
 	case K_COUNT:

@@ -259,12 +259,19 @@ uint32_t pci_read32(unsigned bus, unsigned dev, unsigned fn, unsigned off);
  * bus mastering; prints a TG msi line. -1: no such function, -2: no MSI capability. */
 int pci_msi_enable(unsigned dev, uint8_t vector, uint8_t dest);
 void pci_msi_disable(unsigned dev);
+/* Walks bus 0 until 00:DEV.0 is vendor:device (a device added while the guest runs),
+ * reports it as info does, returns DEV; -1 once the deadline passed. */
+int pci_wait_for(uint16_t vendor, uint16_t device, uint64_t deadline);
+/* BAR's memory address as programmed (64-bit BARs whole), 0 for an I/O BAR. */
+uint64_t pci_bar_base(unsigned dev, unsigned bar);
+/* Command register: I/O, memory and bus master on, as a driver's probe does. */
+void pci_enable(unsigned dev);
 
 /* ---- cmdline.c ---- */
 enum tg_scenario {
 	TG_SC_INFO, TG_SC_SELFTEST_IPI, TG_SC_IRQ_WAIT, TG_SC_UD, TG_SC_INT3, TG_SC_BAD_PORT,
 	TG_SC_BAD_MMIO, TG_SC_TRIPLE_FAULT, TG_SC_RESET, TG_SC_POWEROFF, TG_SC_HALT, TG_SC_SPIN,
-	TG_SC_ECHO, TG_SC_COUNT
+	TG_SC_ECHO, TG_SC_RESCAN, TG_SC_COUNT
 };
 
 enum tg_access { TG_ACC_DEFAULT, TG_ACC_IN, TG_ACC_OUT, TG_ACC_READ, TG_ACC_WRITE, TG_ACC_EXEC };
@@ -299,6 +306,10 @@ struct tg_opts {
 	bool msi_set;		/* irq-wait msi= */
 	uint8_t msi_dev, msi_vector, msi_dest;
 	bool msi_dest_set;
+	bool find_set, bar_read_set;	/* rescan find=, bar_read= */
+	uint16_t find_vendor, find_device;
+	uint8_t bar_read_bar;
+	uint32_t bar_read_off;
 	uint32_t port;
 	uint64_t addr, value;
 	enum tg_access access;

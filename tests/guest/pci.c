@@ -241,3 +241,57 @@ unsigned pci_print_bus0(void)
 	}
 	return found;
 }
+
+/* 00:DEV.0 with vendor:device, or -1. */
+static int find_dev(uint16_t vendor, uint16_t device)
+{
+	for (unsigned dev = 0; dev < 32; dev++) {
+		struct bdf d = { 0, dev, 0, "" };
+
+		if (cfg_read32(&d, 0x00) == ((uint32_t)device << 16 | vendor))
+			return (int)dev;
+	}
+	return -1;
+}
+
+int pci_wait_for(uint16_t vendor, uint16_t device, uint64_t deadline)
+{
+	for (;;) {
+		int dev = find_dev(vendor, device);
+		uint64_t pause;
+
+		if (dev >= 0) {
+			struct bdf d = { 0, (unsigned)dev, 0, "" };
+
+			tg_snprintf(d.name, sizeof(d.name), "%02x:%02x.%x", d.bus, d.dev, d.fn);
+			report_function(&d);
+			return dev;
+		}
+		if (tg_passed(deadline))
+			return -1;
+		/* A driver's rescan is rare: one bus walk a millisecond is plenty. */
+		pause = tg_deadline_ms(1);
+
+		while (!tg_passed(pause))
+			cpu_relax();
+	}
+}
+
+uint64_t pci_bar_base(unsigned dev, unsigned bar)
+{
+	struct bdf d = { 0, dev, 0, "" };
+	uint32_t lo = cfg_read32(&d, 0x10 + 4 * bar);
+
+	if (lo & 1)
+		return 0; /* I/O */
+	if (((lo >> 1) & 3) == 2 && bar < 5)
+		return (uint64_t)cfg_read32(&d, 0x14 + 4 * bar) << 32 | (lo & 0xfffffff0u);
+	return lo & 0xfffffff0u;
+}
+
+void pci_enable(unsigned dev)
+{
+	struct bdf d = { 0, dev, 0, "" };
+
+	cfg_write16(&d, PCI_COMMAND, (uint16_t)(cfg_read16(&d, PCI_COMMAND) | PCI_CMD_DECODE | 4));
+}

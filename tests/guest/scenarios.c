@@ -361,6 +361,47 @@ static bool sc_bad_mmio(const struct tg_opts *o, char *detail)
 	return true;
 }
 
+/*
+ * rescan: what a driver does with a device that arrives while the guest runs (a
+ * hot attach): walk the bus until find=VENDOR:DEVICE shows up, report it, enable
+ * it, and with bar_read=BAR:OFFSET read one register through its BAR.
+ */
+static bool sc_rescan(const struct tg_opts *o, char *detail)
+{
+	uint32_t wait = o->wait_ms_set ? o->wait_ms : 30000;
+	uint64_t base, addr;
+	uint32_t value;
+	int dev;
+
+	if (!o->find_set) {
+		tg_snprintf(detail, DETAIL_MAX, "rescan needs find=VENDOR:DEVICE");
+		return false;
+	}
+	tg_line("ready scenario=rescan");
+	dev = pci_wait_for(o->find_vendor, o->find_device, tg_deadline_ms(wait));
+	if (dev < 0) {
+		tg_snprintf(detail, DETAIL_MAX, "no %04x:%04x on bus 0 within %u ms", o->find_vendor,
+			    o->find_device, wait);
+		return false;
+	}
+	pci_enable((unsigned)dev);
+	if (!o->bar_read_set) {
+		tg_snprintf(detail, DETAIL_MAX, "found 00:%02x.0", dev);
+		return true;
+	}
+	base = pci_bar_base((unsigned)dev, o->bar_read_bar);
+	addr = base + o->bar_read_off;
+	if (!base || addr + 4 > 0x100000000ull || addr < 0xc0000000ull) {
+		tg_snprintf(detail, DETAIL_MAX, "found 00:%02x.0, but BAR%u (0x%lx) is no memory "
+			    "BAR in 3-4 GiB", dev, o->bar_read_bar, (unsigned long)base);
+		return false;
+	}
+	value = *(volatile uint32_t *)(uintptr_t)addr;
+	tg_snprintf(detail, DETAIL_MAX, "found 00:%02x.0 bar%u=0x%lx read 0x%x", dev,
+		    o->bar_read_bar, (unsigned long)base, value);
+	return true;
+}
+
 /* ---- the ones that should not come back ---- */
 
 static bool sc_triple_fault(char *detail)
@@ -431,6 +472,9 @@ bool scenario_run(enum tg_scenario sc, const struct tg_opts *o)
 		break;
 	case TG_SC_ECHO:
 		pass = echo_run(o, detail, DETAIL_MAX);
+		break;
+	case TG_SC_RESCAN:
+		pass = sc_rescan(o, detail);
 		break;
 	case TG_SC_HALT:
 		tg_line("ready scenario=halt");

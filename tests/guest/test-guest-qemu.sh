@@ -410,6 +410,15 @@ has mmio '^TG action what=bad-mmio addr=0xd0000000 access=read size=4 value=0x0$
 	has mmio '^TG result scenario=bad-mmio status=PASS detail="read 0x[0-9a-f]+"$'
 ok $? "bad-mmio: announced, and the guest continues"
 
+# -- rescan: a device found on the bus and read through its BAR (edu's ID register)
+boot rescan 1 "scenario=rescan find=0x1234:0x11e8 bar_read=0:0 wait_ms=2000" -device edu
+has rescan '^TG pci bdf=00:[0-9a-f]{2}\.0 vendor=0x1234 device=0x11e8 ' &&
+	has rescan '^TG result scenario=rescan status=PASS detail="found 00:[0-9a-f]{2}\.0 bar0=0x[0-9a-f]+ read 0x10000ed"$'
+ok $? "rescan: edu found, its ID register read through BAR0"
+boot norescan 1 "scenario=rescan find=0x1234:0x11e8 wait_ms=200"
+has norescan '^TG result scenario=rescan status=FAIL detail="no 1234:11e8 on bus 0 within 200 ms"$'
+ok $? "rescan: a device that never comes is a FAIL after wait_ms"
+
 # -- command line errors
 boot badcmd 1 "scenario=info bogus=1"
 has badcmd "^TG result scenario=cmdline status=FAIL detail=\"unknown key 'bogus'\"$" &&
