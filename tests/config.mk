@@ -9,5 +9,12 @@ tests_config_test_config_CPPFLAGS = $(TEST_CPPFLAGS) -DPT_TOP_SRCDIR='"$(abs_top
 tests_config_test_config_LDADD = $(PT_CONFIG_LIBS)
 TESTS += tests/config/test-config
 
+# Adding and removing [device] sections in place (config/vm_edit.h), on scratch files.
+check_PROGRAMS += tests/config/test-vm-edit
+tests_config_test_vm_edit_SOURCES = tests/config/test-vm-edit.c tests/tap.h
+tests_config_test_vm_edit_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_config_test_vm_edit_LDADD = $(PT_CONFIG_LIBS)
+TESTS += tests/config/test-vm-edit
+
 # The data directories as a whole (automake copies directories recursively).
 EXTRA_DIST += tests/config/good tests/config/bad tests/config/.gitattributes

@@ -11,6 +11,8 @@ src_config_libconfig_a_SOURCES = \
 	src/config/suggest.c \
 	src/config/vm_def.c \
 	src/config/vm_dir.c \
+	src/config/vm_edit.c src/config/vm_edit.h \
+	src/config/vm_edit_text.c src/config/vm_edit_text.h \
 	src/config/vm_paths.c src/config/vm_paths.h
 src_config_libconfig_a_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
 
