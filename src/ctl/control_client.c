@@ -115,6 +115,52 @@ static int send_all(int fd, const char *buf, size_t len, long long deadline)
 	return 0;
 }
 
+/*
+ * Sends buf with fds attached to its first byte (SCM_RIGHTS), then the rest of it.
+ * The descriptors stay the caller's: the kernel gives the peer its own copies.
+ */
+static int send_with_fds(int fd, const char *buf, size_t len, const int *fds, unsigned n_fds,
+			 long long deadline)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * PT_CTL_MAX_FDS)];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *h;
+	ssize_t w;
+
+	if (!n_fds)
+		return send_all(fd, buf, len, deadline);
+	if (n_fds > PT_CTL_MAX_FDS)
+		return -E2BIG;
+	memset(&control, 0, sizeof(control));
+	msg.msg_control = control.buf;
+	msg.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+	h = CMSG_FIRSTHDR(&msg);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+	memcpy(CMSG_DATA(h), fds, sizeof(int) * n_fds);
+	for (;;) {
+		w = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN) {
+			int r = wait_fd(fd, POLLOUT, deadline);
+
+			if (r < 0)
+				return r;
+			continue;
+		}
+		return errno == EPIPE ? -ECONNRESET : -errno;
+	}
+	return send_all(fd, buf + w, len - (size_t)w, deadline);
+}
+
 /* Reads one line (without its newline) into a malloc'ed string. */
 static int read_line(int fd, int timeout_ms, char **ret)
 {
@@ -167,6 +213,12 @@ static int read_line(int fd, int timeout_ms, char **ret)
 int pt_ctl_call(int fd, const char *verb, json_t *args, int timeout_ms, json_t **ret_return,
 		char *err_buf, size_t err_size)
 {
+	return pt_ctl_call_fds(fd, verb, args, NULL, 0, timeout_ms, ret_return, err_buf, err_size);
+}
+
+int pt_ctl_call_fds(int fd, const char *verb, json_t *args, const int *fds, unsigned n_fds,
+		    int timeout_ms, json_t **ret_return, char *err_buf, size_t err_size)
+{
 	_cleanup_free_ char *line = NULL, *reply = NULL;
 	long long deadline = pt_monotonic_ms() + timeout_ms;
 	json_t *req, *rep, *ret, *err;
@@ -191,7 +243,7 @@ int pt_ctl_call(int fd, const char *verb, json_t *args, int timeout_ms, json_t *
 		line = l;
 		memcpy(line + len, "\n", 2);
 	}
-	r = send_all(fd, line, len + 1, deadline);
+	r = send_with_fds(fd, line, len + 1, fds, n_fds, deadline);
 	if (r < 0)
 		return r;
 	r = read_line(fd, (int)(deadline - pt_monotonic_ms()), &reply);

@@ -31,6 +31,17 @@ int pt_ctl_connect(const char *path);
 int pt_ctl_call(int fd, const char *verb, json_t *args, int timeout_ms, json_t **ret_return,
 		char *err_buf, size_t err_size);
 
+/* At most this many descriptors go with one request (the VMM keeps as many). */
+#define PT_CTL_MAX_FDS 4
+
+/*
+ * pt_ctl_call with n_fds descriptors sent along (SCM_RIGHTS, attached to the request's
+ * first byte), for verbs that take them (device-add: the device's VFIO group). The
+ * descriptors stay the caller's to close. -E2BIG past PT_CTL_MAX_FDS.
+ */
+int pt_ctl_call_fds(int fd, const char *verb, json_t *args, const int *fds, unsigned n_fds,
+		    int timeout_ms, json_t **ret_return, char *err_buf, size_t err_size);
+
 /* Connects, calls, closes: a one-shot request; timeout_ms bounds each of the two steps. */
 int pt_ctl_request(const char *path, const char *verb, json_t *args, int timeout_ms,
 		   json_t **ret_return, char *err_buf, size_t err_size);

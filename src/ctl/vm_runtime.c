@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,14 @@ static bool is_ours(const struct pt_vm_runtime *rt, json_t *st, char *why, size_
 int pt_vm_runtime_request(const struct pt_vm_runtime *rt, const char *verb, json_t *args,
 			  json_t **ret_return, char *why, size_t why_size)
 {
+	return pt_vm_runtime_request_fds(rt, verb, args, NULL, 0, PT_CTL_REPLY_TIMEOUT_MS,
+					 ret_return, why, why_size);
+}
+
+int pt_vm_runtime_request_fds(const struct pt_vm_runtime *rt, const char *verb, json_t *args,
+			      const int *fds, unsigned n_fds, int timeout_ms,
+			      json_t **ret_return, char *why, size_t why_size)
+{
 	json_t *st = NULL;
 	int fd, r;
 
@@ -156,11 +165,11 @@ int pt_vm_runtime_request(const struct pt_vm_runtime *rt, const char *verb, json
 		r = -ENXIO;
 		goto out;
 	}
-	if (!strcmp(verb, "status") && !args) {
+	if (!strcmp(verb, "status") && !args && !n_fds) {
 		*ret_return = TAKE_PTR(st);
 		goto out;
 	}
-	r = pt_ctl_call(fd, verb, args, PT_CTL_REPLY_TIMEOUT_MS, ret_return, why, why_size);
+	r = pt_ctl_call_fds(fd, verb, args, fds, n_fds, timeout_ms, ret_return, why, why_size);
 out:
 	json_decref(st);
 	close(fd);
@@ -170,11 +179,18 @@ out:
 int pt_vm_runtime_call(const struct pt_vm_runtime *rt, const char *verb, json_t *args,
 		       json_t **ret_return)
 {
+	return pt_vm_runtime_call_fds(rt, verb, args, NULL, 0, PT_CTL_REPLY_TIMEOUT_MS, ret_return);
+}
+
+int pt_vm_runtime_call_fds(const struct pt_vm_runtime *rt, const char *verb, json_t *args,
+			   const int *fds, unsigned n_fds, int timeout_ms, json_t **ret_return)
+{
 	const char *name = rt->def->name, *sock = rt->def->socket;
 	char err[512] = "";
 	int r;
 
-	r = pt_vm_runtime_request(rt, verb, args, ret_return, err, sizeof(err));
+	r = pt_vm_runtime_request_fds(rt, verb, args, fds, n_fds, timeout_ms, ret_return, err,
+				      sizeof(err));
 	switch (r) {
 	case 0:
 		return PT_EXIT_OK;
@@ -199,7 +215,7 @@ int pt_vm_runtime_call(const struct pt_vm_runtime *rt, const char *verb, json_t 
 		return PT_EXIT_FAILURE;
 	case -ETIMEDOUT:
 		pt_err("%s: no answer to '%s' on %s within %d s (its VMM does not accept or "
-		       "does not answer)", name, verb, sock, PT_CTL_REPLY_TIMEOUT_MS / 1000);
+		       "does not answer)", name, verb, sock, timeout_ms / 1000);
 		return PT_EXIT_FAILURE;
 	case -ECONNRESET:
 		pt_err("%s: the VMM closed %s without answering '%s'", name, sock, verb);
@@ -262,4 +278,42 @@ const char *pt_vmm_exit_meaning(int status)
 	if (status > 64 && status < 128)
 		return "the guest reported a failure on its debug-exit port";
 	return "an unexpected status";
+}
+
+off_t pt_vm_log_size(const char *log)
+{
+	struct stat st;
+
+	return log && stat(log, &st) == 0 ? st.st_size : -1;
+}
+
+void pt_vm_log_show_since(const char *log, off_t start)
+{
+	_cleanup_close_ int fd = -1;
+	char buf[4096];
+	ssize_t n;
+	off_t from;
+	struct stat st;
+	char *p, *line;
+
+	if (!log || start < 0)
+		return;
+	fd = open(log, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size <= start)
+		return;
+	from = st.st_size - start > (off_t)sizeof(buf) - 1 ? st.st_size - (off_t)sizeof(buf) + 1
+							 : start;
+	n = pread(fd, buf, sizeof(buf) - 1, from);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	p = buf;
+	if (from != start) { /* start at a whole line */
+		p = strchr(buf, '\n');
+		p = p ? p + 1 : buf;
+	}
+	fprintf(stderr, "%s says (from %s):\n", program_invocation_short_name, log);
+	for (line = strtok(p, "\n"); line; line = strtok(NULL, "\n"))
+		if (strncmp(line, "-- passthru-ctl start ", 22))
+			fprintf(stderr, "  | %s\n", line);
 }

@@ -56,6 +56,15 @@ int pt_vm_runtime_request(const struct pt_vm_runtime *rt, const char *verb, json
 			  json_t **ret_return, char *why, size_t why_size);
 
 /*
+ * The same with descriptors sent along the request (pt_ctl_call_fds; they stay the
+ * caller's) and timeout_ms for the verb's reply instead of PT_CTL_REPLY_TIMEOUT_MS
+ * (device-add resets a device and pins guest RAM).
+ */
+int pt_vm_runtime_request_fds(const struct pt_vm_runtime *rt, const char *verb, json_t *args,
+			      const int *fds, unsigned n_fds, int timeout_ms,
+			      json_t **ret_return, char *why, size_t why_size);
+
+/*
  * pt_vm_runtime_request, and on failure prints why, naming the VM and the socket, and
  * returns the exit status (5 not running, 4 permission denied, 1 otherwise); 0 and
  * *ret_return on success.
@@ -63,11 +72,24 @@ int pt_vm_runtime_request(const struct pt_vm_runtime *rt, const char *verb, json
 int pt_vm_runtime_call(const struct pt_vm_runtime *rt, const char *verb, json_t *args,
 		       json_t **ret_return);
 
+/* pt_vm_runtime_call through pt_vm_runtime_request_fds. */
+int pt_vm_runtime_call_fds(const struct pt_vm_runtime *rt, const char *verb, json_t *args,
+			   const int *fds, unsigned n_fds, int timeout_ms, json_t **ret_return);
+
 /*
  * Removes what a dead VMM left: its pidfile (when unlocked) and its socket (when
  * nobody answers on it). Says what was removed; returns how many.
  */
 int pt_vm_runtime_clean_stale(struct pt_vm_runtime *rt);
+
+/* The size of a VM's log (pt_vm_log_path), or -1 when there is none. */
+off_t pt_vm_log_size(const char *log);
+
+/*
+ * What the VMM wrote to its log from offset start on (its last 4 KiB at most),
+ * indented, on stderr: why a start or a device-add failed.
+ */
+void pt_vm_log_show_since(const char *log, off_t start);
 
 /* What passthru-vmm's exit status means (passthru-vmm(8), EXIT STATUS). */
 const char *pt_vmm_exit_meaning(int status);
