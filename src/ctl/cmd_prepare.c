@@ -21,13 +21,6 @@
 #include "host/inventory.h"
 #include "host/readiness.h"
 
-static const struct pt_pci_dev *find(const struct pt_inventory *inv, const char *name)
-{
-	struct pt_bdf bdf;
-
-	return pt_bdf_parse(name, &bdf, NULL) < 0 ? NULL : pt_inventory_find(inv, &bdf);
-}
-
 static bool is_bridge_dev(const struct pt_pci_dev *d)
 {
 	return d->header != PT_PCI_HEADER_ENDPOINT || (d->class_id >> 8) == 0x06;
@@ -40,10 +33,10 @@ static int add_group_members(const struct pt_inventory *inv, struct pt_targets *
 	size_t n = t->n;
 
 	for (size_t i = 0; i < n; i++) {
-		const struct pt_pci_dev *d = find(inv, t->items[i].name);
+		const struct pt_pci_dev *d = pt_prep_find(inv, t->items[i].name);
 
 		for (size_t j = 0; d && j < d->n_group_peers; j++) {
-			const struct pt_pci_dev *m = find(inv, d->group_peers[j].name);
+			const struct pt_pci_dev *m = pt_prep_find(inv, d->group_peers[j].name);
 
 			if (!m || is_bridge_dev(m) || (only_recorded && !m->has_record))
 				continue;
@@ -52,117 +45,6 @@ static int add_group_members(const struct pt_inventory *inv, struct pt_targets *
 		}
 	}
 	return 0;
-}
-
-/* Why --group could or could not take peer: its own blockers, the group's aside. */
-static void group_hint(const struct pt_inventory *inv, const char *peer, char *buf, size_t size)
-{
-	const struct pt_pci_dev *m = find(inv, peer);
-	size_t used = 0;
-
-	snprintf(buf, size, "--group would take it too");
-	if (!m)
-		return;
-	for (size_t i = 0; i < m->n_reasons && used < size; i++) {
-		const struct pt_reason *r = &m->reasons[i];
-
-		if (r->code == PT_REASON_GROUP_SHARED)
-			continue; /* --group takes the rest of the group too */
-		used += (size_t)snprintf(buf + used, size - used, "%s%s",
-					 used ? "; " : "--group cannot take it: ", r->message);
-	}
-}
-
-struct verdict_outcome {
-	int status;       /* PT_EXIT_OK, or the refusal's exit status */
-	json_t *forced;   /* the reasons --force overrode, per function */
-	json_t *refusals; /* {"bdf", "code", "message"} */
-};
-
-static void refuse(struct verdict_outcome *v, const char *bdf, const char *code, int status,
-		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void refuse(struct verdict_outcome *v, const char *bdf, const char *code, int status,
-		   const char *fmt, ...)
-{
-	_cleanup_free_ char *msg = NULL;
-	va_list ap;
-	json_t *o;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	pt_err("%s: refused: %s", bdf, msg ? msg : code);
-	o = json_pack("{s:s, s:s, s:s}", "bdf", bdf, "code", code, "message", msg ? msg : code);
-	if (o)
-		json_array_append_new(v->refusals, o);
-	/* Refused for safety wins over "the host lacks it". */
-	if (v->status != PT_EXIT_REFUSED)
-		v->status = status;
-}
-
-/* Every reason to refuse target d, from its verdict; --force and --group applied. */
-static void judge(const struct pt_ctl *ctl, const struct pt_inventory *inv,
-		  const struct pt_targets *t, const struct pt_pci_dev *d,
-		  struct verdict_outcome *v)
-{
-	for (size_t i = 0; i < d->n_reasons; i++) {
-		const struct pt_reason *r = &d->reasons[i];
-		const char *code = pt_reason_code_name(r->code);
-		char hint[1024];
-
-		switch (r->code) {
-		case PT_REASON_GROUP_SHARED:
-			if (pt_targets_has(t, r->subject))
-				continue;
-			group_hint(inv, r->subject, hint, sizeof(hint));
-			refuse(v, d->name, code, PT_EXIT_REFUSED, "%s (%s)", r->message, hint);
-			continue;
-		case PT_REASON_MULTIFUNCTION:
-			if (pt_targets_has(t, r->subject))
-				continue;
-			refuse(v, d->name, code, PT_EXIT_REFUSED, "%s; prepare %s with it", r->message,
-			       r->subject);
-			continue;
-		case PT_REASON_NO_IOMMU:
-			refuse(v, d->name, code, PT_EXIT_UNSUPPORTED,
-			       "no IOMMU: it has no IOMMU group, so VFIO cannot isolate its DMA "
-			       "(enable VT-d/AMD-Vi in the firmware and intel_iommu=on or "
-			       "amd_iommu=on; passthru-ctl check tells more)");
-			continue;
-		case PT_REASON_INTERRUPTED:
-			refuse(v, d->name, code, PT_EXIT_REFUSED, "%s", r->message);
-			continue;
-		default:
-			break;
-		}
-		if (pt_reason_is_forceable(r->code) && ctl->force) {
-			pt_warn("%s: --force overrides: %s", d->name, r->message);
-			json_array_append_new(v->forced, json_pack("{s:s, s:s, s:s}", "bdf", d->name,
-								   "code", code, "message",
-								   r->message));
-			continue;
-		}
-		refuse(v, d->name, code, PT_EXIT_REFUSED, "%s%s", r->message,
-		       pt_reason_is_forceable(r->code) ? " (--force overrides this)" : "");
-	}
-}
-
-/* vfio-pci loaded, or loadable: the same evidence passthru-ctl check shows. */
-static bool vfio_available(const struct pt_ctl *ctl, struct verdict_outcome *v)
-{
-	struct pt_readiness *rd = NULL;
-	bool ok;
-
-	if (pt_readiness_probe_vfio(ctl->sysroot, &rd) < 0)
-		return false;
-	ok = rd->items[PT_CHECK_VFIO_PCI].result == PT_RESULT_YES;
-	if (!ok)
-		refuse(v, "vfio-pci", "vfio_unavailable", PT_EXIT_UNSUPPORTED,
-		       "vfio-pci is unavailable: %s", rd->items[PT_CHECK_VFIO_PCI].evidence);
-	pt_readiness_free(rd);
-	return ok;
 }
 
 /* kernel_us: the time the bind spent waiting for the kernel (bench/host-prep.sh). */
@@ -216,7 +98,7 @@ static int do_prepare(struct pt_ctl *ctl, struct pt_targets *t, struct pt_invent
 		return PT_EXIT_FAILURE;
 	pt_ctl_bind_opts(ctl, "prepare", &o);
 	for (size_t i = 0; i < t->n; i++) {
-		const struct pt_pci_dev *d = find(inv, t->items[i].name);
+		const struct pt_pci_dev *d = pt_prep_find(inv, t->items[i].name);
 		struct pt_state_record *rec = NULL;
 		long long kernel_us = 0;
 		int r;
@@ -260,7 +142,7 @@ int pt_cmd_prepare(struct pt_ctl *ctl, int argc, char **argv)
 {
 	struct pt_targets t = { 0 };
 	struct pt_inventory *inv = NULL;
-	struct verdict_outcome v = { .status = PT_EXIT_OK };
+	struct pt_prep_verdict v = { .status = PT_EXIT_OK };
 	json_t *prepared = json_array();
 	int first, status, r;
 
@@ -286,7 +168,7 @@ int pt_cmd_prepare(struct pt_ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < t.n; i++)
-		if (!find(inv, t.items[i].name)) {
+		if (!pt_prep_find(inv, t.items[i].name)) {
 			pt_err("no PCI function %s on this host (passthru-ctl devices lists them)",
 			       t.items[i].name);
 			status = PT_EXIT_NOT_FOUND;
@@ -303,9 +185,9 @@ int pt_cmd_prepare(struct pt_ctl *ctl, int argc, char **argv)
 			goto out;
 	}
 	for (size_t i = 0; i < t.n; i++)
-		judge(ctl, inv, &t, find(inv, t.items[i].name), &v);
+		pt_prep_judge(ctl, inv, &t, pt_prep_find(inv, t.items[i].name), &v);
 	if (v.status == PT_EXIT_OK)
-		vfio_available(ctl, &v);
+		pt_prep_vfio_available(ctl, &v);
 	if (v.status != PT_EXIT_OK) {
 		pt_err("nothing was changed");
 		status = v.status;

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "common/bdf.h"
 #include "ctl/ctl.h"
 #include "host/bind.h"
@@ -54,5 +56,26 @@ int pt_ctl_give_back_vm(const struct pt_ctl *ctl, const char *vm);
 
 /* True when the VMM of vm holds its pidfile. */
 bool pt_ctl_vm_running(const char *vm);
+
+/* What the verdicts of a command's targets came to. */
+struct pt_prep_verdict {
+	int status;       /* PT_EXIT_OK, or the refusal's exit status */
+	json_t *forced;   /* the reasons --force overrode, per function */
+	json_t *refusals; /* {"bdf", "code", "message"} */
+};
+
+/* The function named name in inv, or NULL. */
+const struct pt_pci_dev *pt_prep_find(const struct pt_inventory *inv, const char *name);
+
+/*
+ * Every reason to refuse target d (one of t), from its verdict, with --force and the
+ * targets' group members applied: each refusal said on stderr and added to v.
+ */
+void pt_prep_judge(const struct pt_ctl *ctl, const struct pt_inventory *inv,
+		   const struct pt_targets *t, const struct pt_pci_dev *d,
+		   struct pt_prep_verdict *v);
+
+/* vfio-pci loaded or loadable; a refusal in v (with the evidence) otherwise. */
+bool pt_prep_vfio_available(const struct pt_ctl *ctl, struct pt_prep_verdict *v);
 
 #endif
