@@ -53,8 +53,42 @@ static json_t *vm_status(const struct pt_vm_runtime *rt, char *why, size_t why_s
 		      "stale", rt->stale_pidfile);
 	if (o && vmm)
 		json_object_set(o, "vmm", vmm);
+	if (o && vmm && json_integer_value(json_object_get(vmm, "devices")) > 0) {
+		json_t *devs = NULL;
+		char ignored[256];
+
+		if (pt_vm_runtime_request(rt, "devices", NULL, &devs, ignored, sizeof(ignored)) == 0)
+			json_object_set_new(o, "devices", devs);
+	}
 	json_decref(vmm);
 	return o;
+}
+
+/* "0000:00:04.0 as 00:03.0: 1234:11e8, intx on GSI 10; BAR0 mem 1 MiB at 0x.. mapped" */
+static void print_device(const json_t *d)
+{
+	const json_t *bars = json_object_get(d, "bars"), *b;
+	size_t i;
+
+	printf("  device:   %s as %s: %04llx:%04llx, %s on GSI %lld",
+	       json_string_value(json_object_get(d, "host")),
+	       json_string_value(json_object_get(d, "guest")),
+	       json_integer_value(json_object_get(d, "vendor")),
+	       json_integer_value(json_object_get(d, "device")),
+	       json_string_value(json_object_get(d, "irq")),
+	       json_integer_value(json_object_get(d, "gsi")));
+	json_array_foreach(bars, i, b) {
+		char size[32];
+
+		pt_format_size((uint64_t)json_integer_value(json_object_get(b, "size")), size,
+			       sizeof(size));
+		printf("; BAR%lld %s %s at 0x%llx %s",
+		       json_integer_value(json_object_get(b, "index")),
+		       json_string_value(json_object_get(b, "kind")), size,
+		       json_integer_value(json_object_get(b, "base")),
+		       json_string_value(json_object_get(b, "access")));
+	}
+	printf("\n");
 }
 
 static void print_one(const json_t *o, const char *why)
@@ -77,7 +111,9 @@ static void print_one(const json_t *o, const char *why)
 	if (vmm) {
 		const json_t *con = json_object_get(vmm, "console"), *ex = json_object_get(vmm, "exit");
 		const char *path = json_string_value(json_object_get(con, "path"));
+		const json_t *d;
 		char mem[32];
+		size_t i;
 
 		pt_format_size((uint64_t)json_integer_value(json_object_get(vmm, "memory")), mem,
 			       sizeof(mem));
@@ -92,6 +128,8 @@ static void print_one(const json_t *o, const char *why)
 		if (ex)
 			printf("  exit:     %s: %s\n", json_string_value(json_object_get(ex, "kind")),
 			       json_string_value(json_object_get(ex, "detail")));
+		json_array_foreach(json_object_get(o, "devices"), i, d)
+			print_device(d);
 	}
 	printf("  socket:   %s\n", json_string_value(json_object_get(o, "socket")));
 	printf("  config:   %s\n", json_string_value(json_object_get(o, "config")));

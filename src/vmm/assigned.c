@@ -261,6 +261,28 @@ int pt_vm_remove_device(struct pt_vm *vm, const struct pt_bdf *bdf)
 	return 0;
 }
 
+/* The BARs as the guest placed them: how each reaches the device. */
+static json_t *bars_json(const struct pt_vm_assigned *a)
+{
+	json_t *bars = json_array();
+
+	for (unsigned i = 0; bars && i < PT_PCI_NUM_BARS; i++) {
+		const struct bar_window *w = &a->bars[i];
+		json_t *b;
+
+		if (!w->size)
+			continue;
+		b = json_pack("{s:i,s:s,s:I,s:I,s:s}", "index", (int)i, "kind",
+			      w->flags & PT_REGION_MMIO ? "mem" : "io", "base", (json_int_t)w->base,
+			      "size", (json_int_t)w->size, "access",
+			      w->mapped ? "mapped" : w->trapped ? "trapped" : "off");
+		if (b && w->mapped)
+			json_object_set_new(b, "slot", json_integer(w->slot));
+		json_array_append_new(bars, b);
+	}
+	return bars;
+}
+
 json_t *pt_vm_assigned_json(struct pt_vm *vm)
 {
 	json_t *list = json_array();
@@ -272,11 +294,11 @@ json_t *pt_vm_assigned_json(struct pt_vm *vm)
 		char guest[16];
 
 		snprintf(guest, sizeof(guest), "00:%02x.%x", a->fn->dev, a->fn->fn);
-		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:s}",
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:s,s:o}",
 			"guest", guest, "host", a->dev->name, "backend", a->dev->backend->name,
 			"vendor", a->fn->cfg[0] | a->fn->cfg[1] << 8,
 			"device", a->fn->cfg[2] | a->fn->cfg[3] << 8, "gsi", a->fn->gsi,
-			"irq", pt_vconfig_irq_mode(&a->vc)));
+			"irq", pt_vconfig_irq_mode(&a->vc), "bars", bars_json(a)));
 	}
 	pthread_mutex_unlock(&vm->lock);
 	return list;

@@ -134,6 +134,8 @@ int pt_vm_mmio_del(struct pt_vm *vm, uint64_t base);
 int pt_vm_map_memory(struct pt_vm *vm, uint64_t gpa, uint64_t size, void *hva, bool readonly,
 		     unsigned *ret_slot);
 int pt_vm_unmap_memory(struct pt_vm *vm, unsigned slot);
+/* KVM memory slots in use: guest RAM's and the devices' (status shows it). */
+unsigned pt_vm_memory_slots_used(struct pt_vm *vm);
 
 /* Accessors for the layers built on the VM (routing, device assignment). */
 int pt_vm_fd(const struct pt_vm *vm);

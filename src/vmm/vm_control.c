@@ -34,7 +34,9 @@ static int verb_status(void *ctx, json_t *args, json_t **ret, struct pt_control_
 		return -ENOMEM;
 	json_object_set_new(st, "console", json_pack("{s:s,s:s?}", "kind", pt_vm_console_kind(vm),
 						     "path", pt_vm_console_path(vm)));
+	json_object_set_new(st, "memory_slots", json_integer(pt_vm_memory_slots_used(vm)));
 	pthread_mutex_lock(&vm->lock);
+	json_object_set_new(st, "devices", json_integer(pt_vm_assigned_count(vm)));
 	if (vm->exit.kind != PT_VM_EXIT_NONE)
 		json_object_set_new(st, "exit", json_pack("{s:s,s:i,s:s}",
 			"kind", pt_vm_exit_kind_name(vm->exit.kind),

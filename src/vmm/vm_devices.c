@@ -128,3 +128,14 @@ out:
 	pthread_mutex_unlock(&vm->slots_lock);
 	return e;
 }
+
+unsigned pt_vm_memory_slots_used(struct pt_vm *vm)
+{
+	unsigned n = PT_RAM_SLOTS;
+
+	pthread_mutex_lock(&vm->slots_lock);
+	for (unsigned slot = PT_RAM_SLOTS; vm->slot_used && slot < vm->max_slots; slot++)
+		n += vm->slot_used[slot];
+	pthread_mutex_unlock(&vm->slots_lock);
+	return n;
+}
