@@ -1,38 +1,29 @@
-/* passthru-ctl run VM: passthru-vmm in the foreground, in place of this process. */
+/*
+ * passthru-ctl run VM: passthru-vmm in the foreground. A VM without devices: the VMM
+ * in place of this process. A VM with devices: they are taken for it first, the VMM
+ * runs as a child with the terminal, and once it ends they are given back, so that
+ * run (and the systemd unit, which uses it) leaves the host as it found it.
+ */
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/exit_status.h"
 #include "common/log.h"
 #include "ctl/ctl.h"
+#include "ctl/host_prep.h"
+#include "ctl/vm_devices.h"
 #include "ctl/vm_runtime.h"
 
-int pt_cmd_run(struct pt_ctl *ctl, int argc, char **argv)
+static void exec_vmm(const struct pt_ctl *ctl, const char *name)
 {
-	struct pt_vm_runtime rt;
-	const char *name, *vmm = pt_vmm_path();
+	const char *vmm = pt_vmm_path();
 	char *vmm_argv[5];
-	int status;
-
-	if (!pt_ctl_open_vm_arg(ctl, argc, argv, false, &rt, &status))
-		return status;
-	name = rt.def->name;
-	if (rt.running) {
-		pt_err("%s runs already (pid %d): passthru-ctl console %s attaches to it", name,
-		       (int)rt.pid, name);
-		pt_vm_runtime_close(&rt);
-		return PT_EXIT_REFUSED;
-	}
-
-	status = pt_ctl_check_backends(ctl, rt.def);
-	if (status != PT_EXIT_OK) {
-		pt_vm_runtime_close(&rt);
-		return status;
-	}
 
 	/* The VMM checks and takes the pidfile itself, so a race with a start loses cleanly. */
 	vmm_argv[0] = (char *)vmm;
@@ -42,9 +33,94 @@ int pt_cmd_run(struct pt_ctl *ctl, int argc, char **argv)
 	vmm_argv[4] = NULL;
 	fflush(NULL);
 	execv(vmm, vmm_argv);
-	status = errno == ENOENT ? PT_EXIT_UNSUPPORTED : PT_EXIT_FAILURE;
 	pt_err("cannot run %s: %s (install passthru-vmm, or point PASSTHRU_VMM at it)", vmm,
 	       strerror(errno));
+}
+
+/*
+ * The VMM as a child; its exit status (128 + signal when killed) once it ended.
+ * SIGTERM and SIGHUP sent to run go on to the VMM, which stops the VM in order; the
+ * terminal's ^C and ^\ reach the VMM by themselves (same process group), so run
+ * ignores them. Signals are taken synchronously (sigwaitinfo): no handler, no state.
+ */
+static int run_child(const struct pt_ctl *ctl, const char *name)
+{
+	sigset_t wanted, old;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	int wst = 0;
+	pid_t pid;
+
+	sigemptyset(&wanted);
+	sigaddset(&wanted, SIGTERM);
+	sigaddset(&wanted, SIGHUP);
+	sigaddset(&wanted, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &wanted, &old);
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		pt_err("fork: %m");
+		return PT_EXIT_FAILURE;
+	}
+	if (pid == 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		exec_vmm(ctl, name);
+		_exit(errno == ENOENT ? PT_EXIT_UNSUPPORTED : PT_EXIT_FAILURE);
+	}
+	for (;;) {
+		siginfo_t si;
+		pid_t w = waitpid(pid, &wst, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			pt_err("waiting for passthru-vmm (pid %d): %m", (int)pid);
+			return PT_EXIT_FAILURE;
+		}
+		if (sigwaitinfo(&wanted, &si) > 0 && si.si_signo != SIGCHLD)
+			kill(pid, si.si_signo);
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
+}
+
+int pt_cmd_run(struct pt_ctl *ctl, int argc, char **argv)
+{
+	struct pt_vm_devices devs = { 0 };
+	struct pt_vm_runtime rt;
+	const char *name;
+	int status;
+
+	if (!pt_ctl_open_vm_arg(ctl, argc, argv, false, &rt, &status))
+		return status;
+	name = rt.def->name;
+	if (rt.running) {
+		pt_err("%s runs already (pid %d): passthru-ctl console %s attaches to it", name,
+		       (int)rt.pid, name);
+		status = PT_EXIT_REFUSED;
+		goto out;
+	}
+	status = pt_ctl_check_backends(ctl, rt.def);
+	if (status != PT_EXIT_OK)
+		goto out;
+	if (!rt.def->n_devices) {
+		exec_vmm(ctl, name);
+		status = errno == ENOENT ? PT_EXIT_UNSUPPORTED : PT_EXIT_FAILURE;
+		goto out;
+	}
+	status = pt_ctl_take_vm_devices(ctl, rt.def, &devs);
+	if (status != PT_EXIT_OK)
+		goto out;
+	pt_ctl_vm_devices_finish(ctl, &devs, true); /* the VMM's now; locks let go */
+	status = run_child(ctl, name);
+	if (pt_ctl_give_back_vm(ctl, name))
+		pt_err("%s: some of its devices were not given back (passthru-ctl recover)", name);
+out:
 	pt_vm_runtime_close(&rt);
 	return status;
 }

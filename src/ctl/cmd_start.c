@@ -25,6 +25,7 @@
 #include "config/vm_paths.h"
 #include "ctl/control_client.h"
 #include "ctl/ctl.h"
+#include "ctl/vm_devices.h"
 #include "ctl/vm_runtime.h"
 
 #define START_TIMEOUT_S 30
@@ -103,30 +104,7 @@ static void __attribute__((noreturn)) exec_vmm(const struct pt_ctl *ctl,
 /* The last lines this start added to the log, indented, on stderr. */
 static void show_log_tail(const struct vmm_launch *l)
 {
-	_cleanup_close_ int fd = open(l->log, O_RDONLY | O_CLOEXEC);
-	char buf[4096];
-	ssize_t n;
-	off_t from;
-	struct stat st;
-	char *p, *line;
-
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return;
-	from = st.st_size - l->log_start > (off_t)sizeof(buf) - 1 ?
-		       st.st_size - (off_t)sizeof(buf) + 1 : l->log_start;
-	n = pread(fd, buf, sizeof(buf) - 1, from);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	p = buf;
-	if (from != l->log_start) { /* start at a whole line */
-		p = strchr(buf, '\n');
-		p = p ? p + 1 : buf;
-	}
-	fprintf(stderr, "%s says (from %s):\n", program_invocation_short_name, l->log);
-	for (line = strtok(p, "\n"); line; line = strtok(NULL, "\n"))
-		if (strncmp(line, "-- passthru-ctl start ", 22))
-			fprintf(stderr, "  | %s\n", line);
+	pt_vm_log_show_since(l->log, l->log_start);
 }
 
 /* 1 once the VMM we started answers status as itself, 0 not yet. */
@@ -205,6 +183,7 @@ static int wait_until_up(const struct pt_ctl *ctl, const struct pt_vm_def *def,
 int pt_cmd_start(struct pt_ctl *ctl, int argc, char **argv)
 {
 	struct vmm_launch l = { .log_fd = -1 };
+	struct pt_vm_devices devs = { 0 };
 	struct pt_vm_runtime rt;
 	const char *name;
 	int status;
@@ -228,6 +207,10 @@ int pt_cmd_start(struct pt_ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	pt_vm_runtime_clean_stale(&rt);
+	/* Its devices on vfio-pci and recorded as its own, locked until it answers. */
+	status = pt_ctl_take_vm_devices(ctl, rt.def, &devs);
+	if (status != PT_EXIT_OK)
+		goto out;
 	status = PT_EXIT_FAILURE;
 	l.console_log = pt_vm_console_log_path(name);
 	if (!l.console_log || open_log(name, &l) < 0)
@@ -244,6 +227,7 @@ int pt_cmd_start(struct pt_ctl *ctl, int argc, char **argv)
 	if (status != PT_EXIT_OK)
 		pt_vm_runtime_clean_stale(&rt);
 out:
+	pt_ctl_vm_devices_finish(ctl, &devs, status == PT_EXIT_OK);
 	if (l.log_fd >= 0)
 		close(l.log_fd);
 	free(l.log);

@@ -8,8 +8,8 @@ struct pt_ctl {
 	const char *sysroot;    /* --sysroot: where /sys, /proc, /dev, /run are read */
 	const char *config_dir; /* --config-dir, or NULL for the default */
 	bool json;              /* --json */
-	int timeout_s;          /* --timeout (start, stop), or -1 for the command's default */
-	bool force;             /* --force (stop, prepare) */
+	int timeout_s;          /* --timeout (start, stop, attach), or -1 for the command's default */
+	bool force;             /* --force (stop, prepare, attach) */
 	bool group;             /* --group (prepare, release) */
 	const char *vm;         /* --vm (check BDF) */
 };
@@ -58,6 +58,8 @@ int pt_cmd_routes(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_prepare(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_release(struct pt_ctl *ctl, int argc, char **argv);
 int pt_cmd_recover(struct pt_ctl *ctl, int argc, char **argv);
+int pt_cmd_attach(struct pt_ctl *ctl, int argc, char **argv);
+int pt_cmd_detach(struct pt_ctl *ctl, int argc, char **argv);
 
 
 #endif

@@ -3,6 +3,7 @@ sbin_PROGRAMS += src/ctl/passthru-ctl
 src_ctl_passthru_ctl_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
 src_ctl_passthru_ctl_SOURCES = \
 	src/ctl/backends.c \
+	src/ctl/cmd_attach.c \
 	src/ctl/cmd_check.c \
 	src/ctl/cmd_check_device.c \
 	src/ctl/cmd_console.c \
@@ -22,7 +23,9 @@ src_ctl_passthru_ctl_SOURCES = \
 	src/ctl/host_prep.c src/ctl/host_prep.h \
 	src/ctl/json_out.c src/ctl/json_out.h \
 	src/ctl/main.c \
+	src/ctl/prep_verdict.c \
 	src/ctl/table.c src/ctl/table.h \
+	src/ctl/vm_devices.c src/ctl/vm_devices.h \
 	src/ctl/vm_runtime.c src/ctl/vm_runtime.h
 src_ctl_passthru_ctl_LDADD = src/assign/libassign.a src/route/libroute.a src/config/libconfig.a \
 	$(HOST_LIBS) $(INIH_LIBS)

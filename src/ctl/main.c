@@ -18,8 +18,10 @@ static const struct {
 	const char *name;
 	pt_ctl_cmd_fn fn;
 } commands[] = {
+	{ "attach", pt_cmd_attach },
 	{ "check", pt_cmd_check },
 	{ "console", pt_cmd_console },
+	{ "detach", pt_cmd_detach },
 	{ "devices", pt_cmd_devices },
 	{ "list", pt_cmd_list },
 	{ "prepare", pt_cmd_prepare },
@@ -52,6 +54,10 @@ void pt_ctl_usage(FILE *out)
 		" prepare <bdf>...        take PCI functions from their host drivers to vfio-pci\n"
 		" release <bdf>...        give prepared functions back to their original drivers\n"
 		" recover                 undo what interrupted commands and dead VMs left behind\n"
+		" attach <bdf> <vm>       give a PCI function to a VM: at once if it runs (taken\n"
+		"                           to vfio-pci first), else in its definition\n"
+		" detach <bdf> <vm>       take it back: out of the running VM and back to its\n"
+		"                           host driver, or out of the definition\n"
 		" validate <file>...      check VM definition files and report every problem\n"
 		" run <vm>                run a VM in the foreground (its console on this terminal)\n"
 		" start <vm>              start a VM in the background and wait until it answers\n"
@@ -67,10 +73,12 @@ void pt_ctl_usage(FILE *out)
 		"     --config-dir <dir>  directory of VM definitions (default: $PASSTHRU_CONFIG_DIR,\n"
 		"                           else %2$s/passthru/vms)\n"
 		"     --timeout <seconds> start: how long to wait for the VM to answer (default 30);\n"
-		"                           stop: how long the orderly stop may take (default 30)\n"
+		"                           stop: how long the orderly stop may take (default 30);\n"
+		"                           attach: how long the VMM may take to wire the device\n"
+		"                           (default 60)\n"
 		"     --force             stop: kill the VMM at once, without an orderly stop;\n"
-		"                           prepare: take a function the host uses (a mounted\n"
-		"                           filesystem, swap, boot VGA, the default route)\n"
+		"                           prepare, attach: take a function the host uses (a\n"
+		"                           mounted filesystem, swap, boot VGA, the default route)\n"
 		"     --group             prepare, release: every function of the IOMMU group\n"
 		"     --vm <vm>           check <bdf>: also against this VM's memory\n"
 		" -h, --help              display this help\n"
@@ -160,12 +168,14 @@ int pt_ctl_parse_options(struct pt_ctl *ctl, int argc, char **argv, bool stop_at
 		bool start = !strcmp(argv[0], "start"), stop = !strcmp(argv[0], "stop");
 		bool prepare = !strcmp(argv[0], "prepare"), release = !strcmp(argv[0], "release");
 
-		if (ctl->timeout_s >= 0 && !start && !stop) {
-			pt_err("--timeout goes with start and stop, not %s", argv[0]);
+		bool attach = !strcmp(argv[0], "attach");
+
+		if (ctl->timeout_s >= 0 && !start && !stop && !attach) {
+			pt_err("--timeout goes with start, stop and attach, not %s", argv[0]);
 			return -PT_EXIT_USAGE;
 		}
-		if (ctl->force && !stop && !prepare) {
-			pt_err("--force goes with stop and prepare, not %s", argv[0]);
+		if (ctl->force && !stop && !prepare && !attach) {
+			pt_err("--force goes with stop, prepare and attach, not %s", argv[0]);
 			return -PT_EXIT_USAGE;
 		}
 		if (ctl->vm && strcmp(argv[0], "check")) {

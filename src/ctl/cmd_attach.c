@@ -1,0 +1,393 @@
+/*
+ * passthru-ctl attach BDF VM and detach BDF VM.
+ *
+ * A running VM: the function is taken to vfio-pci (unless it already is, by
+ * passthru), recorded as the VM's, its VFIO group opened here and handed to the VMM
+ * with device-add over SCM_RIGHTS. detach asks the VMM's device-del, then gives the
+ * function back to its original driver. A VM that does not run: its definition gains
+ * (loses) the [device BDF] section, and start does the rest.
+ *
+ * The function's lock is held from the first look at its record to the last write,
+ * so a stop, a recover or another attach of it waits or is refused. Every failure
+ * puts the host back as it was: a function this command prepared is given back, a
+ * record this command changed is written back.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/exit_status.h"
+#include "common/log.h"
+#include "common/run_dir.h"
+#include "config/vm_edit.h"
+#include "config/vm_paths.h"
+#include "ctl/ctl.h"
+#include "ctl/host_prep.h"
+#include "ctl/json_out.h"
+#include "ctl/vm_devices.h"
+#include "ctl/vm_runtime.h"
+#include "host/inventory.h"
+#include "host/sysroot.h"
+
+/* device-add resets the device and pins all of guest RAM for DMA. */
+#define DEVICE_ADD_TIMEOUT_S 60
+
+struct attach_args {
+	struct pt_bdf bdf;
+	char name[PT_BDF_STRLEN]; /* canonical */
+	struct pt_vm_runtime rt;
+};
+
+/* attach|detach BDF VM: the operands, the VM opened. An exit status. */
+static int parse_args(struct pt_ctl *ctl, int argc, char **argv, struct attach_args *a,
+		      bool attach)
+{
+	const char *why;
+	int first, status;
+
+	first = pt_ctl_parse_options(ctl, argc, argv, false);
+	if (first <= 0)
+		return -first;
+	if (argc - first != 2) {
+		pt_err("%s takes a PCI address and a VM: passthru-ctl %s 0000:03:00.0 vm1",
+		       argv[0], argv[0]);
+		return PT_EXIT_USAGE;
+	}
+	if (pt_bdf_parse(argv[first], &a->bdf, &why) < 0) {
+		pt_err("'%s': %s", argv[first], why);
+		return PT_EXIT_USAGE;
+	}
+	pt_bdf_format(&a->bdf, a->name);
+	status = pt_vm_runtime_open(ctl, argv[first + 1], &a->rt);
+	if (status)
+		return status;
+	/* A backend this kernel lacks refuses an attach; a detach must stay possible. */
+	return attach ? pt_ctl_check_backends(ctl, a->rt.def) : PT_EXIT_OK;
+}
+
+/* The definition's [device BDF] section, or NULL. */
+static const struct pt_dev_def *defined_device(const struct pt_vm_def *def,
+					       const struct pt_bdf *bdf)
+{
+	for (size_t i = 0; i < def->n_devices; i++)
+		if (pt_bdf_equal(&def->devices[i].bdf, bdf))
+			return &def->devices[i];
+	return NULL;
+}
+
+/* Whether the running VMM lists bdf among its devices: 1, 0, or an exit status < 0. */
+static int vmm_has_device(const struct pt_vm_runtime *rt, const char *bdf)
+{
+	json_t *list = NULL, *d;
+	size_t i;
+	int status, found = 0;
+
+	status = pt_vm_runtime_call(rt, "devices", NULL, &list);
+	if (status)
+		return -status;
+	json_array_foreach(list, i, d)
+		if (!strcmp(json_string_value(json_object_get(d, "host")) ?: "", bdf))
+			found = 1;
+	json_decref(list);
+	return found;
+}
+
+/* Opens the function's VFIO group for the VMM. The fd, or an exit status < 0. */
+static int open_group(const struct pt_ctl *ctl, const char *bdf, int group)
+{
+	_cleanup_free_ char *path = NULL;
+	int fd;
+
+	if (group < 0 || pt_host_path(ctl->sysroot, &path, "/dev/vfio/%d", group) < 0) {
+		pt_err("%s: it has no IOMMU group", bdf);
+		return -PT_EXIT_UNSUPPORTED;
+	}
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		pt_err("%s: cannot open its VFIO group %s: %s%s", bdf, path, strerror(e),
+		       e == EBUSY ? " (another process, perhaps another VMM, has it open)" : "");
+		return e == EBUSY || e == EACCES ? -PT_EXIT_REFUSED : -PT_EXIT_FAILURE;
+	}
+	return fd;
+}
+
+static void say_attached(const struct pt_ctl *ctl, const struct attach_args *a, json_t *dev,
+			 const struct pt_state_record *rec, bool prepared)
+{
+	const char *irq = json_string_value(json_object_get(dev, "irq"));
+
+	if (ctl->json) {
+		pt_json_print(json_pack("{s:b, s:s, s:s, s:b, s:b, s:o, s:O}", "ok", true, "bdf",
+					a->name, "vm", a->rt.def->name, "running", true,
+					"prepared", prepared, "original_driver",
+					pt_json_string_or_null(rec->original_driver), "device", dev));
+		return;
+	}
+	if (prepared)
+		printf("%s: prepared: on vfio-pci (was %s)\n", a->name,
+		       rec->original_driver ? rec->original_driver : "no driver");
+	printf("%s: attached to %s as guest %s (%04llx:%04llx, interrupt %s on GSI %lld)\n",
+	       a->name, a->rt.def->name, json_string_value(json_object_get(dev, "guest")) ?: "?",
+	       json_integer_value(json_object_get(dev, "vendor")),
+	       json_integer_value(json_object_get(dev, "device")), irq ? irq : "none",
+	       json_integer_value(json_object_get(dev, "gsi")));
+	printf("%s: the guest finds it when it rescans its PCI bus "
+	       "(Linux: echo 1 > /sys/bus/pci/rescan)\n", a->name);
+}
+
+static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
+{
+	const struct pt_dev_def *dd = defined_device(a->rt.def, &a->bdf);
+	const char *vm = a->rt.def->name;
+	struct pt_state_lock lock = { .fd = -1 };
+	struct pt_inventory *inv = NULL;
+	struct pt_vm_taken tk = { .group = -1 };
+	struct pt_state_holder h;
+	json_t *args = NULL, *dev = NULL;
+	_cleanup_free_ char *log = NULL;
+	int fd = -1, status, timeout_s, r;
+	off_t log_start;
+	char who[256];
+
+	r = pt_state_lock(a->name, "attach", vm, &lock, &h);
+	if (r < 0) {
+		pt_err("%s: %s; nothing was changed", a->name, r == -EBUSY ?
+		       pt_state_holder_describe(&h, who, sizeof(who)) : strerror(-r));
+		return r == -EBUSY || r == -EACCES ? PT_EXIT_REFUSED : PT_EXIT_FAILURE;
+	}
+	r = vmm_has_device(&a->rt, a->name);
+	if (r < 0) {
+		status = -r;
+		goto out;
+	}
+	if (r == 1) {
+		if (ctl->json)
+			pt_json_print(json_pack("{s:b, s:s, s:s, s:b, s:b}", "ok", true, "bdf",
+						a->name, "vm", vm, "running", true, "already", true));
+		else
+			printf("%s is already attached to %s (passthru-ctl status %s lists it)\n",
+			       a->name, vm, vm);
+		status = PT_EXIT_OK;
+		goto out;
+	}
+	r = pt_inventory_load(ctl->sysroot, &inv);
+	if (r < 0) {
+		if (r != -ENOENT)
+			pt_err("cannot list PCI devices: %s", strerror(-r));
+		status = PT_EXIT_FAILURE;
+		goto out;
+	}
+	status = pt_ctl_take_for_vm(ctl, inv, a->name, vm, "attach", &tk);
+	if (status) {
+		pt_err("%s: not attached to %s; nothing was changed", a->name, vm);
+		goto out;
+	}
+	fd = open_group(ctl, a->name, tk.group);
+	if (fd < 0) {
+		status = -fd;
+		goto undo;
+	}
+	args = json_pack("{s:s}", "bdf", a->name);
+	if (args && dd && dd->guest_slot >= 0)
+		json_object_set_new(args, "slot", json_integer(dd->guest_slot));
+	timeout_s = ctl->timeout_s > 0 ? ctl->timeout_s : DEVICE_ADD_TIMEOUT_S;
+	log = pt_vm_log_path(vm);
+	log_start = pt_vm_log_size(log);
+	status = pt_vm_runtime_call_fds(&a->rt, "device-add", args, &fd, 1, timeout_s * 1000, &dev);
+	if (status) {
+		/* The VMM says why in its log (started by passthru-ctl start). */
+		pt_vm_log_show_since(log, log_start);
+		goto undo;
+	}
+	say_attached(ctl, a, dev, tk.rec, tk.prepared);
+	pt_ctl_taken_free(&tk);
+	goto out;
+undo:
+	pt_ctl_untake(ctl, &tk, "the attach failed");
+out:
+	if (fd >= 0)
+		close(fd);
+	json_decref(args);
+	json_decref(dev);
+	pt_inventory_free(inv);
+	pt_state_unlock(&lock);
+	return status;
+}
+
+/* The definition of a VM that does not run gains the device. */
+static int attach_defined(struct pt_ctl *ctl, const struct attach_args *a)
+{
+	struct pt_config_errors errs = { 0 };
+	const char *path = a->rt.def->path;
+	int r;
+
+	r = pt_vm_edit_add_device(path, &a->bdf, -1, &errs);
+	if (r == -EEXIST) {
+		pt_err("%s is already in %s's definition %s", a->name, a->rt.def->name, path);
+		return PT_EXIT_OK;
+	}
+	if (r < 0) {
+		pt_config_errors_print(&errs, stderr);
+		pt_err("%s: not added to %s: %s", a->name, path,
+		       r == -EINVAL ? "the definition would not be valid" : strerror(-r));
+		return r == -EINVAL ? PT_EXIT_USAGE : r == -EACCES || r == -EPERM || r == -EBUSY ?
+			PT_EXIT_REFUSED : PT_EXIT_FAILURE;
+	}
+	if (ctl->json)
+		pt_json_print(json_pack("{s:b, s:s, s:s, s:b, s:s}", "ok", true, "bdf", a->name,
+					"vm", a->rt.def->name, "running", false, "definition",
+					path));
+	else
+		printf("%s: added to %s's definition %s; it is prepared and assigned when %s "
+		       "starts\n", a->name, a->rt.def->name, path, a->rt.def->name);
+	return PT_EXIT_OK;
+}
+
+int pt_cmd_attach(struct pt_ctl *ctl, int argc, char **argv)
+{
+	struct attach_args a = { 0 };
+	int status = parse_args(ctl, argc, argv, &a, true);
+
+	if (!status)
+		status = a.rt.running ? attach_running(ctl, &a) : attach_defined(ctl, &a);
+	pt_vm_runtime_close(&a.rt);
+	return status;
+}
+
+/* Gives bdf back when its record names vm (under its lock). An exit status. */
+static int give_back(const struct pt_ctl *ctl, const char *bdf, const char *vm,
+		     json_t **ret_driver)
+{
+	struct pt_state_record *rec = NULL;
+	struct pt_bind_opts o;
+	const char *why = NULL;
+	bool changed;
+	int r;
+
+	*ret_driver = json_null();
+	r = pt_state_read(bdf, &rec, &why);
+	if (r == -ENOENT)
+		return PT_EXIT_OK;
+	if (r < 0) {
+		pt_err("%s: its state record cannot be read: %s", bdf,
+		       r == -EBADMSG ? why : strerror(-r));
+		return PT_EXIT_FAILURE;
+	}
+	if (!rec->vm || strcmp(rec->vm, vm)) {
+		pt_state_record_free(rec);
+		return PT_EXIT_OK;
+	}
+	pt_ctl_bind_opts(ctl, "detach", &o);
+	r = rec->phase == PT_PHASE_PREPARED ? pt_bind_release(&o, rec)
+					     : pt_bind_restore(&o, rec, &changed);
+	if (r == 0) {
+		json_decref(*ret_driver);
+		*ret_driver = pt_json_string_or_null(rec->original_driver);
+		if (!ctl->json)
+			printf("%s: given back to %s\n", bdf,
+			       rec->original_driver ? rec->original_driver : "no driver, as before");
+	}
+	pt_state_record_free(rec);
+	return r == 0 ? PT_EXIT_OK : PT_EXIT_FAILURE;
+}
+
+static int detach_running(struct pt_ctl *ctl, const struct attach_args *a)
+{
+	const char *vm = a->rt.def->name;
+	struct pt_state_lock lock = { .fd = -1 };
+	struct pt_state_holder h;
+	json_t *args, *ret = NULL, *driver = NULL;
+	int status, r;
+	char who[256];
+
+	r = pt_state_lock(a->name, "detach", vm, &lock, &h);
+	if (r < 0) {
+		pt_err("%s: %s; nothing was changed", a->name, r == -EBUSY ?
+		       pt_state_holder_describe(&h, who, sizeof(who)) : strerror(-r));
+		return r == -EBUSY || r == -EACCES ? PT_EXIT_REFUSED : PT_EXIT_FAILURE;
+	}
+	r = vmm_has_device(&a->rt, a->name);
+	if (r < 0) {
+		status = -r;
+		goto out;
+	}
+	if (r == 1) {
+		args = json_pack("{s:s}", "bdf", a->name);
+		status = pt_vm_runtime_call(&a->rt, "device-del", args, &ret);
+		json_decref(args);
+		json_decref(ret);
+		if (status)
+			goto out;
+		if (!ctl->json)
+			printf("%s: detached from %s\n", a->name, vm);
+	} else {
+		struct pt_state_record *rec = NULL;
+		const char *why;
+		bool ours = pt_state_read(a->name, &rec, &why) == 0 && rec->vm &&
+			    !strcmp(rec->vm, vm);
+
+		pt_state_record_free(rec);
+		if (!ours) {
+			pt_err("%s is not attached to %s (passthru-ctl status %s --json lists what "
+			       "is)", a->name, vm, vm);
+			status = PT_EXIT_NOT_FOUND;
+			goto out;
+		}
+		/* An attach that died between prepare and device-add. */
+		pt_warn("%s: recorded as %s's but not in its VMM: giving it back", a->name, vm);
+	}
+	status = give_back(ctl, a->name, vm, &driver);
+	if (ctl->json)
+		pt_json_print(json_pack("{s:b, s:s, s:s, s:b, s:o}", "ok", status == PT_EXIT_OK,
+					"bdf", a->name, "vm", vm, "running", true, "driver",
+					driver ? driver : json_null()));
+	else
+		json_decref(driver);
+out:
+	pt_state_unlock(&lock);
+	return status;
+}
+
+static int detach_defined(struct pt_ctl *ctl, const struct attach_args *a)
+{
+	struct pt_config_errors errs = { 0 };
+	const char *path = a->rt.def->path;
+	int r;
+
+	r = pt_vm_edit_remove_device(path, &a->bdf, &errs);
+	if (r == -ESRCH) {
+		pt_err("%s is not in %s's definition %s", a->name, a->rt.def->name, path);
+		return PT_EXIT_NOT_FOUND;
+	}
+	if (r < 0) {
+		pt_config_errors_print(&errs, stderr);
+		pt_err("%s: not removed from %s: %s", a->name, path, strerror(-r));
+		return r == -EACCES || r == -EPERM || r == -EBUSY ? PT_EXIT_REFUSED : PT_EXIT_FAILURE;
+	}
+	if (ctl->json)
+		pt_json_print(json_pack("{s:b, s:s, s:s, s:b, s:s}", "ok", true, "bdf", a->name,
+					"vm", a->rt.def->name, "running", false, "definition",
+					path));
+	else
+		printf("%s: removed from %s's definition %s\n", a->name, a->rt.def->name, path);
+	return PT_EXIT_OK;
+}
+
+int pt_cmd_detach(struct pt_ctl *ctl, int argc, char **argv)
+{
+	struct attach_args a = { 0 };
+	int status = parse_args(ctl, argc, argv, &a, false);
+
+	if (!status)
+		status = a.rt.running ? detach_running(ctl, &a) : detach_defined(ctl, &a);
+	pt_vm_runtime_close(&a.rt);
+	return status;
+}

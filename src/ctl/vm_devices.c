@@ -1,0 +1,187 @@
+/*
+ * Functions taken for a VM (attach, start, run) and given back (detach, a failed
+ * start, the end of run): the record's "vm" names the VM while it may use them.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/exit_status.h"
+#include "common/log.h"
+#include "common/run_dir.h"
+#include "ctl/host_prep.h"
+#include "ctl/vm_devices.h"
+
+/* A function passthru prepared with no VM (prepare), or left this VM's: adopted. */
+static int adopt(struct pt_vm_taken *tk, struct pt_state_record *rec, const char *vm)
+{
+	if (!rec->vm) {
+		rec->vm = strdup(vm);
+		if (!rec->vm || pt_state_write(rec) < 0) {
+			pt_err("%s: cannot record it as %s's in %s: %m", rec->bdf, vm, pt_run_dir());
+			pt_state_record_free(rec);
+			return PT_EXIT_FAILURE;
+		}
+	} else {
+		tk->had_vm = true;
+	}
+	tk->rec = rec;
+	return PT_EXIT_OK;
+}
+
+int pt_ctl_take_for_vm(const struct pt_ctl *ctl, const struct pt_inventory *inv,
+		       const char *bdf, const char *vm, const char *command,
+		       struct pt_vm_taken *tk)
+{
+	struct pt_prep_verdict v = { .status = PT_EXIT_OK };
+	struct pt_targets t = { 0 };
+	struct pt_state_record *rec = NULL;
+	const struct pt_pci_dev *d;
+	struct pt_bind_opts o;
+	const char *why = NULL;
+	int status = PT_EXIT_OK, r;
+
+	memset(tk, 0, sizeof(*tk));
+	tk->group = -1;
+	d = pt_prep_find(inv, bdf);
+	if (!d) {
+		pt_err("no PCI function %s on this host (passthru-ctl devices lists them)", bdf);
+		return PT_EXIT_NOT_FOUND;
+	}
+	tk->group = d->iommu_group;
+	r = pt_state_read(bdf, &rec, &why);
+	if (r == 0 && rec->phase == PT_PHASE_PREPARED && (!rec->vm || !strcmp(rec->vm, vm)))
+		return adopt(tk, rec, vm);
+	if (r == 0 && rec->vm) {
+		if (pt_ctl_vm_running(rec->vm))
+			pt_err("%s: refused: assigned to VM %s, which runs (passthru-ctl detach %s "
+			       "%s first)", bdf, rec->vm, bdf, rec->vm);
+		else
+			pt_err("%s: refused: still recorded as VM %s's, which no longer runs "
+			       "(passthru-ctl recover gives it back)", bdf, rec->vm);
+		pt_state_record_free(rec);
+		return PT_EXIT_REFUSED;
+	}
+	pt_state_record_free(rec);
+	/* No record (or an interrupted one, which the verdict refuses): prepare it. */
+	v.forced = json_array();
+	v.refusals = json_array();
+	if (!v.forced || !v.refusals || pt_targets_add(&t, bdf, true) < 0) {
+		status = PT_EXIT_FAILURE;
+		goto out;
+	}
+	pt_prep_judge(ctl, inv, &t, d, &v);
+	if (v.status == PT_EXIT_OK)
+		pt_prep_vfio_available(ctl, &v);
+	if (v.status != PT_EXIT_OK) {
+		status = v.status;
+		goto out;
+	}
+	pt_ctl_bind_opts(ctl, command, &o);
+	if (pt_bind_prepare(&o, bdf, d->iommu_group, vm, &tk->rec) < 0) {
+		status = PT_EXIT_FAILURE;
+		goto out;
+	}
+	tk->prepared = true;
+out:
+	json_decref(v.forced);
+	json_decref(v.refusals);
+	pt_targets_free(&t);
+	return status;
+}
+
+void pt_ctl_untake(const struct pt_ctl *ctl, struct pt_vm_taken *tk, const char *why)
+{
+	struct pt_state_record *rec = tk->rec;
+	struct pt_bind_opts o;
+
+	if (!rec)
+		return;
+	if (tk->prepared) {
+		pt_ctl_bind_opts(ctl, "attach", &o);
+		o.fault = NULL;
+		if (pt_bind_release(&o, rec) == 0)
+			pt_err("%s: given back to %s (%s)", rec->bdf,
+			       rec->original_driver ? rec->original_driver : "no driver", why);
+	} else if (!tk->had_vm) {
+		free(rec->vm);
+		rec->vm = NULL;
+		if (pt_state_write(rec) < 0)
+			pt_err("%s: cannot write its record back (prepared, no VM): %m", rec->bdf);
+	}
+	pt_ctl_taken_free(tk);
+}
+
+void pt_ctl_taken_free(struct pt_vm_taken *tk)
+{
+	pt_state_record_free(tk->rec);
+	tk->rec = NULL;
+}
+
+int pt_ctl_take_vm_devices(const struct pt_ctl *ctl, const struct pt_vm_def *def,
+			   struct pt_vm_devices *out)
+{
+	struct pt_inventory *inv = NULL;
+	int status, r;
+
+	memset(out, 0, sizeof(*out));
+	if (!def->n_devices)
+		return PT_EXIT_OK;
+	out->taken = calloc(def->n_devices, sizeof(*out->taken));
+	if (!out->taken)
+		return PT_EXIT_FAILURE;
+	for (size_t i = 0; i < def->n_devices; i++) {
+		char name[PT_BDF_STRLEN];
+
+		if (pt_targets_add(&out->locks, pt_bdf_format(&def->devices[i].bdf, name), true) < 0)
+			goto fail;
+	}
+	status = pt_targets_lock(&out->locks, "start");
+	if (status)
+		goto fail_status;
+	r = pt_inventory_load(ctl->sysroot, &inv);
+	if (r < 0) {
+		if (r != -ENOENT)
+			pt_err("cannot list PCI devices: %s", strerror(-r));
+		goto fail;
+	}
+	for (size_t i = 0; i < out->locks.n; i++) {
+		const char *bdf = out->locks.items[i].name;
+
+		status = pt_ctl_take_for_vm(ctl, inv, bdf, def->name, "start",
+					    &out->taken[out->n]);
+		if (status) {
+			pt_err("%s: not started: %s cannot be given to it", def->name, bdf);
+			goto fail_status;
+		}
+		if (out->taken[out->n].prepared)
+			printf("%s: prepared for %s: on vfio-pci (was %s)\n", bdf, def->name,
+			       out->taken[out->n].rec->original_driver ?: "no driver");
+		out->n++;
+	}
+	pt_inventory_free(inv);
+	return PT_EXIT_OK;
+fail:
+	status = PT_EXIT_FAILURE;
+fail_status:
+	pt_inventory_free(inv);
+	pt_ctl_vm_devices_finish(ctl, out, false);
+	return status;
+}
+
+void pt_ctl_vm_devices_finish(const struct pt_ctl *ctl, struct pt_vm_devices *d, bool keep)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		if (keep)
+			pt_ctl_taken_free(&d->taken[i]);
+		else
+			pt_ctl_untake(ctl, &d->taken[i], "the VM did not start");
+	}
+	free(d->taken);
+	pt_targets_free(&d->locks);
+	memset(d, 0, sizeof(*d));
+}

@@ -1,0 +1,62 @@
+/*
+ * PCI functions taken for a VM and given back: what attach, start and run share.
+ *
+ * Taking a function for VM means, under its lock (host/state.h): a function
+ * passthru already prepared with no VM (passthru-ctl prepare), or recorded as this
+ * VM's, is adopted (its record's "vm" set); a function with no record gets the same
+ * verdicts as prepare and is prepared with "vm" recorded; a function recorded as
+ * another VM's is refused. Giving it back after a failure undoes exactly that. Once
+ * the VM has it, the VM's end gives it back (stop, the end of run, detach) to the
+ * driver it had before passthru took it, whoever prepared it.
+ */
+#ifndef PT_CTL_VM_DEVICES_H
+#define PT_CTL_VM_DEVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/vm_def.h"
+#include "ctl/ctl.h"
+#include "ctl/host_prep.h"
+#include "host/inventory.h"
+#include "host/state.h"
+
+struct pt_vm_taken {
+	struct pt_state_record *rec; /* its record, "vm" set and written */
+	int group;                   /* its IOMMU group, -1 when none */
+	bool prepared;               /* prepared by this command (else adopted) */
+	bool had_vm;                 /* the record named the VM already */
+};
+
+/*
+ * Takes bdf for vm; the caller holds its lock. PT_EXIT_OK with *tk filled, or the
+ * exit status after saying why not (nothing changed then).
+ */
+int pt_ctl_take_for_vm(const struct pt_ctl *ctl, const struct pt_inventory *inv,
+		       const char *bdf, const char *vm, const char *command,
+		       struct pt_vm_taken *tk);
+
+/* Undoes pt_ctl_take_for_vm (why: said with a give-back) and frees *tk. */
+void pt_ctl_untake(const struct pt_ctl *ctl, struct pt_vm_taken *tk, const char *why);
+
+/* Frees *tk, keeping what was taken. */
+void pt_ctl_taken_free(struct pt_vm_taken *tk);
+
+/* Every device of a definition, taken and locked for a start. */
+struct pt_vm_devices {
+	struct pt_targets locks;
+	struct pt_vm_taken *taken;
+	size_t n;
+};
+
+/*
+ * Locks and takes every device of def for it. PT_EXIT_OK, or the exit status of the
+ * first that could not be taken (those taken before are given back, locks let go).
+ */
+int pt_ctl_take_vm_devices(const struct pt_ctl *ctl, const struct pt_vm_def *def,
+			   struct pt_vm_devices *out);
+
+/* Lets go of the locks; keep false gives every taken device back first. */
+void pt_ctl_vm_devices_finish(const struct pt_ctl *ctl, struct pt_vm_devices *d, bool keep);
+
+#endif
