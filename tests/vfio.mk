@@ -15,14 +15,16 @@ tests_vfio_test_vfio_backend_LDADD = src/vfio/libvfio.a src/assign/libassign.a \
 TESTS += tests/vfio/test-vfio-backend
 KVM_TESTS += tests/vfio/test-vfio-backend
 
-# passthru-vmm with edu assigned, in the testbed's nested KVM (a self-contained copy).
-VFIO_SH_TESTS = tests/vfio/vmm-edu.sh tests/vfio/device-add.sh
+# passthru-vmm with edu assigned, and passthru-ctl attach/detach, in the testbed's
+# nested KVM (each a self-contained copy).
+VFIO_SH_TESTS = tests/vfio/vmm-edu.sh tests/vfio/device-add.sh tests/vfio/attach.sh
 TESTS += $(VFIO_SH_TESTS)
 EXTRA_DIST += $(VFIO_SH_TESTS)
-KVM_TESTS += tests/vfio/vmm-edu tests/vfio/device-add
-check_DATA += tests/vfio/vmm-edu tests/vfio/device-add
-CLEANFILES += tests/vfio/vmm-edu tests/vfio/device-add
-tests/vfio/vmm-edu tests/vfio/device-add: tests/vfio/%: $(top_srcdir)/tests/vfio/%.sh $(STANDALONE_TEST_DEPS)
+VFIO_SH_COPIES = tests/vfio/vmm-edu tests/vfio/device-add tests/vfio/attach
+KVM_TESTS += $(VFIO_SH_COPIES)
+check_DATA += $(VFIO_SH_COPIES)
+CLEANFILES += $(VFIO_SH_COPIES)
+$(VFIO_SH_COPIES): tests/vfio/%: $(top_srcdir)/tests/vfio/%.sh $(STANDALONE_TEST_DEPS)
 	$(AM_V_GEN)$(MKDIR_P) tests/vfio && $(STANDALONE_TEST) $(top_srcdir)/tests/vfio/$*.sh \
 		$(top_srcdir)/tests/host/tap.sh $(abs_top_builddir) >$@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@

@@ -1,6 +1,6 @@
 #!/bin/sh
-# backend = legacy on a kernel without KVM_ASSIGN_* (Linux >= 4.12): passthru-ctl start
-# and run, and passthru-vmm itself, refuse with the reason and exit status 6 before
+# backend = legacy on a kernel without KVM_ASSIGN_* (Linux >= 4.12): passthru-ctl start,
+# run and attach, and passthru-vmm itself, refuse with the reason and exit status 6 before
 # anything on the host changes (a stale pidfile stays, no log directory appears).
 # Without /dev/kvm the same refusal says so, with status 3. In KVM_TESTS for the testbed.
 . "${top_srcdir:?}/tests/host/tap.sh" # @TAP_SH@
@@ -52,6 +52,14 @@ for verb in start run; do
 	tap_ok "$([ ! -e "$PASSTHRU_LOG_DIR" ]; echo $?)" "$verb: no log directory was created"
 	tap_ok "$([ ! -e "$PASSTHRU_RUN_DIR/leg.sock" ]; echo $?)" "$verb: no control socket"
 done
+
+cp "$PASSTHRU_CONFIG_DIR/leg.conf" "$tap_tmp/leg.orig"
+run "$ctl" attach 0000:03:00.0 leg
+tap_is "$rc" "$want" "attach: exit status $want"
+tap_like "$err" "backend = legacy cannot be used" "attach: the same reason"
+cmp -s "$PASSTHRU_CONFIG_DIR/leg.conf" "$tap_tmp/leg.orig"
+tap_ok $? "attach: the definition is untouched"
+tap_ok "$([ ! -e "$PASSTHRU_RUN_DIR/devices" ]; echo $?)" "attach: no device record or lock"
 
 run "$ctl" check 0000:03:00.0 --vm leg
 tap_is "$rc" "$want" "check BDF --vm: exit status $want"

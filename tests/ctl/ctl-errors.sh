@@ -62,7 +62,7 @@ run "$ctl" start '../idle'
 tap_is "$rc" 2 "start ../idle: a path is not a VM name"
 run "$ctl" status --timeout 5
 tap_is "$rc" 2 "--timeout with status is refused"
-tap_like "$err" "--timeout goes with start and stop" "--timeout: says where it belongs"
+tap_like "$err" "--timeout goes with start, stop and attach" "--timeout: says where it belongs"
 run "$ctl" start --force idle
 tap_is "$rc" 2 "--force with start is refused"
 run "$ctl" stop --timeout 0 idle
@@ -116,5 +116,38 @@ tap_like "$err" "removed the stale pidfile" "stop after a crash: removes the pid
 tap_like "$err" "removed the stale control socket" "stop after a crash: removes the socket"
 tap_ok "$([ ! -e "$PASSTHRU_RUN_DIR/idle.pid" ] && [ ! -e "$PASSTHRU_RUN_DIR/idle.sock" ]; echo $?)" \
 	"stop after a crash: nothing left"
+
+# -- attach and detach on a VM that does not run: its definition, nothing else
+printf '# idle: kept as it is\n' >>"$PASSTHRU_CONFIG_DIR/idle.conf"
+cp "$PASSTHRU_CONFIG_DIR/idle.conf" "$tap_tmp/idle.orig"
+for args in "attach" "attach 0000:03:00.0" "attach 0000:03:00.0 idle extra" "attach 03:00.9 idle" \
+	"detach" "detach zz idle"; do
+	run "$ctl" $args
+	tap_is "$rc" 2 "'$args': bad usage is 2"
+done
+run "$ctl" attach 0000:03:00.0 nosuch
+tap_is "$rc" 5 "attach to an undefined VM: 5"
+run "$ctl" attach 03:00.0 idle
+tap_is "$rc" 0 "attach to a VM that does not run: 0"
+tap_like "$out" "0000:03:00.0: added to idle's definition" "attach: says the definition gained it (canonical address)"
+tap_is "$(tail -2 "$PASSTHRU_CONFIG_DIR/idle.conf" | tr '\n' '|')" "|[device 0000:03:00.0]|" "attach: a [device] section at the end"
+tap_ok "$([ ! -e "$PASSTHRU_RUN_DIR/devices" ]; echo $?)" "attach: no device record (the host is not touched)"
+run "$ctl" attach 0000:03:00.0 idle
+tap_is "$rc" 0 "attach again: 0"
+tap_like "$err" "already in idle's definition" "attach again: says so"
+run "$ctl" --json attach 0000:03:00.1 idle
+tap_is "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["ok"], d["running"], d["bdf"])')" "True False 0000:03:00.1" "attach --json: ok, not running, the address"
+run "$ctl" detach 0000:03:00.1 idle
+run "$ctl" detach 0000:03:00.0 idle
+tap_is "$rc" 0 "detach from a VM that does not run: 0"
+cmp -s "$PASSTHRU_CONFIG_DIR/idle.conf" "$tap_tmp/idle.orig"
+tap_ok $? "detach: the definition is byte for byte as before"
+run "$ctl" detach 0000:03:00.0 idle
+tap_is "$rc" 5 "detach of a device it does not have: 5"
+tap_like "$err" "not in idle's definition" "detach: says so"
+run "$ctl" attach --force --timeout 5 0000:03:00.0 idle
+tap_is "$rc" 0 "attach takes --force and --timeout"
+run "$ctl" detach --timeout 5 0000:03:00.0 idle
+tap_is "$rc" 2 "detach does not take --timeout"
 
 tap_done

@@ -38,6 +38,16 @@ tap_like() { # TEXT SUBSTRING DESCRIPTION
 	esac
 }
 
+tap_match() { # TEXT ERE DESCRIPTION: some line of TEXT matches the extended regex
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+		tap_ok 0 "$3"
+	else
+		tap_ok 1 "$3"
+		printf '#   wanted a line matching: %s\n' "$2"
+		printf '%s\n' "$1" | sed 's/^/#   got: /'
+	fi
+}
+
 tap_diag() {
 	printf '%s\n' "$*" | sed 's/^/# /'
 }
