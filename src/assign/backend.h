@@ -29,6 +29,13 @@ struct pt_assign_env {
 	int vm_fd;                     /* the VM: KVM only takes its ioctls from the VMM */
 	struct pt_route_table *routes; /* the VM's one routing table (src/route) */
 	const char *sysroot;           /* "/" or NULL; a fixture tree in tests */
+	/*
+	 * The VMM's slot for this backend's per-VM object (VFIO: the container and the
+	 * KVM-VFIO device every device of the VM shares), NULL before the backend's first
+	 * device of the VM; the backend fills it and empties it again when its last
+	 * device is released. NULL instead of a slot: each device has its own.
+	 */
+	void **vm_state;
 };
 
 /* One assigned PCI function. Backends embed it first in their own struct. */

@@ -2,10 +2,11 @@
  * The VFIO backend of src/assign/backend.h: one assigned PCI function on top of
  * libvfio (container, device, irq) and the VM's routing table.
  *
- * open takes the group fd passthru-ctl handed over, puts the group in a container of
- * its own (one container per device for now: the VMM's per-VM container comes with
- * its device glue), tells KVM through the KVM-VFIO device, opens the device and
- * resets it when it can. Interrupts never pass through this process: INTx is an
+ * open takes the group fd passthru-ctl handed over, puts the group in the VM's
+ * container (vm_share.h: one per VM, with the VM's one KVM-VFIO device, created by
+ * its first device and freed with its last), tells KVM through the KVM-VFIO device,
+ * opens the device and resets it when it can. Guest RAM is mapped into the container
+ * once per VM, whatever the number of devices. Interrupts never pass through this process: INTx is an
  * irqfd with resample on the device's IOAPIC pin, its resamplefd VFIO's unmask
  * eventfd; MSI and MSI-X vectors are irqfds on MSI routes (irq_state.c).
  */
@@ -59,7 +60,7 @@ static int vfio_open(const struct pt_assign_env *env, const struct pt_bdf *bdf, 
 	pt_bdf_format(bdf, v->base.name);
 	v->env = *env;
 	v->group_fd = handed_fd;
-	v->kvm_vfio_fd = -1;
+	v->share_slot = env->vm_state ? env->vm_state : &v->own_share;
 	pt_vfio_irqs_init(v);
 	v->group_id = group_id_of(handed_fd);
 	if (v->group_id < 0) {
@@ -68,20 +69,16 @@ static int vfio_open(const struct pt_assign_env *env, const struct pt_bdf *bdf, 
 		r = -EBADF;
 		goto fail;
 	}
-	r = pt_vfio_container_open(NULL, &v->container);
+	r = pt_vfio_share_get(v->share_slot, env->vm_fd, &v->share);
 	if (r < 0)
 		goto fail;
-	r = pt_vfio_container_add_group(v->container, v->group_fd, v->group_id);
+	r = pt_vfio_container_add_group(v->share->container, v->group_fd, v->group_id);
 	if (r < 0)
 		goto fail;
 	v->in_container = true;
-	if (env->vm_fd >= 0) {
-		v->kvm_vfio_fd = pt_kvm_vfio_create(env->vm_fd);
-		if (v->kvm_vfio_fd < 0) {
-			r = v->kvm_vfio_fd;
-			goto fail;
-		}
-		r = pt_kvm_vfio_add_group(v->kvm_vfio_fd, v->group_fd);
+	v->share->n_groups++;
+	if (v->share->kvm_vfio_fd >= 0) {
+		r = pt_kvm_vfio_add_group(v->share->kvm_vfio_fd, v->group_fd);
 		if (r < 0)
 			goto fail;
 		v->in_kvm = true;
@@ -103,9 +100,9 @@ fail:
 static int vfio_map_ram(struct pt_assign_dev *d, uint64_t gpa, uint64_t size, void *hva)
 {
 	struct pt_vfio_assign *v = to_vfio(d);
-	int r = pt_vfio_container_map(v->container, gpa, size, hva, true);
+	int r = pt_vfio_share_map_ram(v->share, d->name, gpa, size, hva);
 
-	if (r < 0)
+	if (r < 0 && r != -EADDRNOTAVAIL)
 		pt_err("%s: guest RAM at %#llx (%llu MiB) is not reachable by its DMA", d->name,
 		       (unsigned long long)gpa, (unsigned long long)(size >> 20));
 	return r;
@@ -270,12 +267,13 @@ static void vfio_release(struct pt_assign_dev *d)
 			munmap(v->maps[i], v->dev->regions[i].size);
 	pt_vfio_device_close(v->dev);
 	if (v->in_kvm)
-		pt_kvm_vfio_del_group(v->kvm_vfio_fd, v->group_fd);
-	if (v->kvm_vfio_fd >= 0)
-		close(v->kvm_vfio_fd);
-	if (v->in_container)
-		pt_vfio_container_remove_group(v->container, v->group_fd, v->group_id);
-	pt_vfio_container_free(v->container);
+		pt_kvm_vfio_del_group(v->share->kvm_vfio_fd, v->group_fd);
+	if (v->in_container) {
+		pt_vfio_container_remove_group(v->share->container, v->group_fd, v->group_id);
+		v->share->n_groups--;
+	}
+	if (v->share)
+		pt_vfio_share_put(v->share_slot);
 	if (v->group_fd >= 0)
 		close(v->group_fd);
 	free(v);

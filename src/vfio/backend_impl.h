@@ -9,6 +9,7 @@
 #include "vfio/container.h"
 #include "vfio/device.h"
 #include "vfio/irq.h"
+#include "vfio/vm_share.h"
 
 /* The interrupt mode in force, and the eventfds and GSIs it holds. */
 struct pt_vfio_irq_state {
@@ -26,8 +27,9 @@ struct pt_vfio_assign {
 	struct pt_assign_env env;        /* lent by the VMM */
 	int group_fd, group_id;          /* the handed-over group: ours after open */
 	bool in_container, in_kvm;
-	int kvm_vfio_fd;
-	struct pt_vfio_container *container;
+	void **share_slot;               /* env->vm_state, else own_share */
+	void *own_share;
+	struct pt_vfio_vm_share *share;  /* the VM's container and KVM-VFIO device */
 	struct pt_vfio_device *dev;
 	void *maps[PT_ASSIGN_REGION_BARS];
 	struct pt_vfio_irq_state irq;

@@ -9,6 +9,7 @@ src_vfio_libvfio_a_SOURCES = \
 	src/vfio/group.c src/vfio/group.h \
 	src/vfio/irq.c src/vfio/irq.h \
 	src/vfio/irq_state.c \
-	src/vfio/kvm_vfio.c src/vfio/kvm_vfio.h
+	src/vfio/kvm_vfio.c src/vfio/kvm_vfio.h \
+	src/vfio/vm_share.c src/vfio/vm_share.h
 EXTRA_DIST += src/vfio/README.md
 src_vfio_libvfio_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)

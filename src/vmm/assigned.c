@@ -7,6 +7,7 @@
 #include <linux/pci_regs.h>
 
 #include "assign/vconfig.h"
+#include "common/cleanup.h"
 #include "common/log.h"
 #include "vmm/assigned.h"
 #include "vmm/e820.h"
@@ -174,10 +175,23 @@ static int describe(struct pt_vm_assigned *a, struct pt_pci_function_desc *desc)
 	return 0;
 }
 
+/* The slot where backend keeps its per-VM object, or NULL when all are taken. */
+static void **backend_slot(struct pt_vm *vm, const struct pt_assign_backend *backend)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(vm->backend_state); i++) {
+		if (!vm->backend_state[i].backend)
+			vm->backend_state[i].backend = backend;
+		if (vm->backend_state[i].backend == backend)
+			return &vm->backend_state[i].state;
+	}
+	return NULL;
+}
+
 int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backend,
 			const struct pt_bdf *bdf, int handed_fd, int slot)
 {
-	struct pt_assign_env env = { .kvm_fd = vm->kvm_fd, .vm_fd = vm->vm_fd, .routes = vm->routes };
+	struct pt_assign_env env = { .kvm_fd = vm->kvm_fd, .vm_fd = vm->vm_fd, .routes = vm->routes,
+				     .vm_state = backend_slot(vm, backend) };
 	struct pt_pci_function_desc desc = { .slot = slot, .ops = &assigned_ops };
 	struct pt_vm_assigned *a;
 	int r;

@@ -70,6 +70,11 @@ struct pt_vm {
 
 	struct pt_route_table *routes;
 	struct pt_vm_assigned *assigned; /* assigned.c: devices, released before the routes */
+	/* Each backend's per-VM object (pt_assign_env.vm_state): VFIO's shared container. */
+	struct {
+		const struct pt_assign_backend *backend;
+		void *state;
+	} backend_state[2];
 
 	pthread_mutex_t slots_lock;
 	unsigned max_slots;       /* KVM_CAP_NR_MEMSLOTS */

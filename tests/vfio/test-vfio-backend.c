@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -202,6 +203,98 @@ out:
 	kvm_vm_close(&vm);
 }
 
+/* How many of this process's fds are /dev/vfio/vfio: its containers. */
+static int containers_open(void)
+{
+	char link[300], target[64];
+	struct dirent *e;
+	DIR *dir = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (dir && (e = readdir(dir))) {
+		ssize_t len;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len > 0) {
+			target[len] = 0;
+			n += !strcmp(target, "/dev/vfio/vfio");
+		}
+	}
+	if (dir)
+		closedir(dir);
+	return n;
+}
+
+/*
+ * Two devices of one VM (e1000e and edu, two groups) through the VM's slot: one
+ * container and one KVM-VFIO device for both, guest RAM mapped once (edu's DMA works
+ * through the mapping e1000e's map_ram made), freed with the last device.
+ */
+static void test_shared_container(struct tap *t, struct kvm_vm *vm, struct pt_route_table *tab,
+				  const struct bound *nic)
+{
+	void *vm_state = NULL;
+	struct pt_assign_env env = { .kvm_fd = vm->kvm_fd, .vm_fd = vm->vm_fd, .routes = tab,
+				     .vm_state = &vm_state };
+	struct pt_assign_dev *dn = NULL, *de = NULL;
+	struct bound edu;
+	struct pt_bdf bdf;
+	uint8_t *ram;
+	int before = containers_open(), i;
+
+	if (bind_vfio(0x1234, 0x11e8, &edu) < 0) {
+		tap_skip(t, "edu cannot be bound again for the shared container");
+		return;
+	}
+	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pt_bdf_parse(nic->bdf, &bdf, NULL);
+	tap_is_int(t, pt_assign_vfio.open(&env, &bdf, open_group(nic->group), &dn), 0,
+		   "shared: e1000e opened through the VM's slot");
+	tap_ok(t, vm_state != NULL && containers_open() == before + 1,
+	       "shared: the slot holds the VM's container (%d open)", containers_open() - before);
+	if (dn && ram != MAP_FAILED)
+		tap_is_int(t, dn->backend->map_ram(dn, RAM_GPA, RAM_SIZE, ram), 0,
+			   "shared: guest RAM mapped for e1000e");
+	pt_bdf_parse(edu.bdf, &bdf, NULL);
+	tap_is_int(t, pt_assign_vfio.open(&env, &bdf, open_group(edu.group), &de), 0,
+		   "shared: edu opened into the same VM");
+	tap_is_int(t, containers_open(), before + 1, "shared: still one container for two groups");
+	if (de && ram != MAP_FAILED) {
+		uint32_t cmd = 0;
+
+		tap_is_int(t, de->backend->map_ram(de, RAM_GPA, RAM_SIZE, ram), 0,
+			   "shared: edu's map_ram of the same RAM (mapped already: no second mapping)");
+		de->backend->config_read(de, PCI_COMMAND, 2, &cmd);
+		de->backend->config_write(de, PCI_COMMAND, 2,
+					  cmd | PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY);
+		for (i = 0; i < 256; i++)
+			ram[i] = (uint8_t)(i * 7);
+		reg_write(de, EDU_DMA_SRC, RAM_GPA, 8);
+		reg_write(de, EDU_DMA_DST, EDU_BUFFER, 8);
+		reg_write(de, EDU_DMA_COUNT, 256, 8);
+		reg_write(de, EDU_DMA_CMD, EDU_DMA_START, 8);
+		for (i = 0; i < 500 && (reg_read(de, EDU_DMA_CMD, 8) & 1); i++)
+			usleep(10000);
+		reg_write(de, EDU_DMA_SRC, EDU_BUFFER, 8);
+		reg_write(de, EDU_DMA_DST, RAM_GPA + 0x4000, 8);
+		reg_write(de, EDU_DMA_CMD, EDU_DMA_START | EDU_DMA_TO_RAM, 8);
+		for (i = 0; i < 500 && (reg_read(de, EDU_DMA_CMD, 8) & 1); i++)
+			usleep(10000);
+		tap_ok(t, !memcmp(ram, ram + 0x4000, 256),
+		       "shared: edu's DMA reaches guest RAM through the VM's one mapping");
+	}
+	pt_assign_release(de);
+	tap_ok(t, vm_state != NULL && containers_open() == before + 1,
+	       "shared: edu released, the container stays for e1000e");
+	pt_assign_release(dn);
+	tap_ok(t, vm_state == NULL && containers_open() == before,
+	       "shared: the last device released frees the container and empties the slot");
+	if (ram != MAP_FAILED)
+		munmap(ram, RAM_SIZE);
+	unbind_vfio(&edu);
+}
+
 static void test_e1000e(struct tap *t, const struct bound *b)
 {
 	struct pt_assign_vector vec[5];
@@ -234,6 +327,7 @@ static void test_e1000e(struct tap *t, const struct bound *b)
 	pt_assign_release(d);
 	pt_route_table_stats(tab, &st);
 	tap_ok(t, st.msi_routes == 0 && st.irqfds == 0, "release removed its routes and irqfds");
+	test_shared_container(t, &vm, tab, b);
 out:
 	pt_route_table_free(tab);
 	kvm_vm_close(&vm);
