@@ -69,3 +69,11 @@ tests_vmm_bench_first_byte_SOURCES = tests/vmm/bench-first-byte.c
 tests_vmm_bench_first_byte_CPPFLAGS = $(TEST_CPPFLAGS)
 BENCHES += bench/vmm-vs-qemu.sh
 EXTRA_DIST += bench/vmm-vs-qemu.sh
+
+# passthru-vmm under valgrind's memcheck on the test guest (needs valgrind and /dev/kvm;
+# skips otherwise, and in an ASan build). The canary has one defect of each kind the
+# script checks for, so that the script can prove its checks work before trusting them.
+check_PROGRAMS += tests/vmm/valgrind-canary
+tests_vmm_valgrind_canary_SOURCES = tests/vmm/valgrind-canary.c
+TESTS += tests/vmm/valgrind.sh
+EXTRA_DIST += tests/vmm/valgrind.sh
