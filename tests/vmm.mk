@@ -44,6 +44,14 @@ tests_vmm_test_vm_kvm_LDADD = $(VMM_TEST_LIBS)
 TESTS += tests/vmm/test-vm-kvm
 KVM_TESTS += tests/vmm/test-vm-kvm
 
+check_PROGRAMS += tests/vmm/test-vm-memslots
+tests_vmm_test_vm_memslots_SOURCES = tests/vmm/test-vm-memslots.c tests/vmm/kvm-common.h
+tests_vmm_test_vm_memslots_CPPFLAGS = $(VMM_TEST_CPPFLAGS) \
+	-DMINIGUEST='"$(abs_top_builddir)/$(MINIGUEST)"'
+tests_vmm_test_vm_memslots_LDADD = $(VMM_TEST_LIBS)
+TESTS += tests/vmm/test-vm-memslots
+KVM_TESTS += tests/vmm/test-vm-memslots
+
 check_PROGRAMS += tests/vmm/test-vmm-cli
 tests_vmm_test_vmm_cli_SOURCES = tests/vmm/test-vmm-cli.c tests/vmm/kvm-common.h tests/vmm/vmm-proc.h
 tests_vmm_test_vmm_cli_CPPFLAGS = $(VMM_TEST_CPPFLAGS) \
