@@ -85,3 +85,8 @@ check_PROGRAMS += tests/vmm/valgrind-canary
 tests_vmm_valgrind_canary_SOURCES = tests/vmm/valgrind-canary.c
 TESTS += tests/vmm/valgrind.sh
 EXTRA_DIST += tests/vmm/valgrind.sh
+
+# A low RLIMIT_MEMLOCK with assigned devices: refused up front, naming the limit and the
+# need (no VFIO or KVM needed: the check comes first).
+TESTS += tests/vmm/memlock.sh
+EXTRA_DIST += tests/vmm/memlock.sh

@@ -133,7 +133,8 @@ vg_finish halt 0 "SIGTERM with the vCPU halted"
 
 # Refusals, before and after the VM exists.
 vg_run nokernel 2 "no such kernel" "$vmm" --kernel "$tap_tmp/none.elf" --memory 64M
-boot nodevice 5 "no such PCI function" "scenario=info" --device 0000:3f:1f.7
+# 4 MiB of RAM: within the usual RLIMIT_MEMLOCK, so the refusal is the device's.
+vg_run nodevice 5 "no such PCI function" "$vmm" --kernel "$guest" --memory 4M --device 0000:3f:1f.7
 if [ "$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null)" = 0 ]; then
 	boot hugepages 1 "--hugepages with an empty pool" "scenario=info" --hugepages
 else
