@@ -45,3 +45,11 @@ tests_assign_test_vconfig_SOURCES = tests/assign/test-vconfig.c
 tests_assign_test_vconfig_CPPFLAGS = $(ASSIGN_TEST_CPPFLAGS)
 tests_assign_test_vconfig_LDADD = $(ASSIGN_TEST_LIBS)
 TESTS += tests/assign/test-vconfig
+
+# The VFIO backend's interrupt switch with the routing table full halfway through a
+# device's vectors (white box, no VFIO needed; tests/vfio need the testbed).
+check_PROGRAMS += tests/assign/test-vfio-msi-full
+tests_assign_test_vfio_msi_full_SOURCES = tests/assign/test-vfio-msi-full.c
+tests_assign_test_vfio_msi_full_CPPFLAGS = $(ASSIGN_TEST_CPPFLAGS)
+tests_assign_test_vfio_msi_full_LDADD = src/vfio/libvfio.a $(ASSIGN_TEST_LIBS)
+TESTS += tests/assign/test-vfio-msi-full

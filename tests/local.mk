@@ -7,6 +7,12 @@ tests_unit_test_common_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 tests_unit_test_common_LDADD = src/common/libcommon.a
 TESTS += tests/unit/test-common
 
+check_PROGRAMS += tests/unit/test-memlock
+tests_unit_test_memlock_SOURCES = tests/unit/test-memlock.c tests/tap.h
+tests_unit_test_memlock_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_unit_test_memlock_LDADD = src/common/libcommon.a
+TESTS += tests/unit/test-memlock
+
 # Conventions for every test:
 # - a program or script in TESTS that prints TAP; "1..0 # SKIP reason" when it cannot run here;
 # - C tests include tests/tap.h and add -I$(top_srcdir)/tests to their CPPFLAGS;

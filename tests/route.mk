@@ -27,6 +27,14 @@ tests_route_test_route_kvm_SOURCES = tests/route/test-route-kvm.c
 tests_route_test_route_kvm_CPPFLAGS = $(ROUTE_TEST_CPPFLAGS)
 tests_route_test_route_kvm_LDADD = $(ROUTE_TEST_LIBS)
 
+# The table at KVM's limit (real KVM): one route more is refused, nothing changes.
+check_PROGRAMS += tests/route/test-route-limits
+TESTS += tests/route/test-route-limits
+KVM_TESTS += tests/route/test-route-limits
+tests_route_test_route_limits_SOURCES = tests/route/test-route-limits.c
+tests_route_test_route_limits_CPPFLAGS = $(ROUTE_TEST_CPPFLAGS)
+tests_route_test_route_limits_LDADD = $(ROUTE_TEST_LIBS)
+
 # Delivery proven by the test guest in a VM of the embedded VMM (needs KVM). Its
 # build rules need libvmm ($(VMM_LIBS)) and tests/guest/guest.elf, which land with
 # the vmm and guest branches: until then the source is only shipped, and these are

@@ -44,6 +44,14 @@ tests_vmm_test_vm_kvm_LDADD = $(VMM_TEST_LIBS)
 TESTS += tests/vmm/test-vm-kvm
 KVM_TESTS += tests/vmm/test-vm-kvm
 
+check_PROGRAMS += tests/vmm/test-vm-memslots
+tests_vmm_test_vm_memslots_SOURCES = tests/vmm/test-vm-memslots.c tests/vmm/kvm-common.h
+tests_vmm_test_vm_memslots_CPPFLAGS = $(VMM_TEST_CPPFLAGS) \
+	-DMINIGUEST='"$(abs_top_builddir)/$(MINIGUEST)"'
+tests_vmm_test_vm_memslots_LDADD = $(VMM_TEST_LIBS)
+TESTS += tests/vmm/test-vm-memslots
+KVM_TESTS += tests/vmm/test-vm-memslots
+
 check_PROGRAMS += tests/vmm/test-vmm-cli
 tests_vmm_test_vmm_cli_SOURCES = tests/vmm/test-vmm-cli.c tests/vmm/kvm-common.h tests/vmm/vmm-proc.h
 tests_vmm_test_vmm_cli_CPPFLAGS = $(VMM_TEST_CPPFLAGS) \
@@ -69,3 +77,16 @@ tests_vmm_bench_first_byte_SOURCES = tests/vmm/bench-first-byte.c
 tests_vmm_bench_first_byte_CPPFLAGS = $(TEST_CPPFLAGS)
 BENCHES += bench/vmm-vs-qemu.sh
 EXTRA_DIST += bench/vmm-vs-qemu.sh
+
+# passthru-vmm under valgrind's memcheck on the test guest (needs valgrind and /dev/kvm;
+# skips otherwise, and in an ASan build). The canary has one defect of each kind the
+# script checks for, so that the script can prove its checks work before trusting them.
+check_PROGRAMS += tests/vmm/valgrind-canary
+tests_vmm_valgrind_canary_SOURCES = tests/vmm/valgrind-canary.c
+TESTS += tests/vmm/valgrind.sh
+EXTRA_DIST += tests/vmm/valgrind.sh
+
+# A low RLIMIT_MEMLOCK with assigned devices: refused up front, naming the limit and the
+# need (no VFIO or KVM needed: the check comes first).
+TESTS += tests/vmm/memlock.sh
+EXTRA_DIST += tests/vmm/memlock.sh

@@ -39,6 +39,32 @@ static void set_irqs(struct pt_vconfig *vc, enum pt_assign_irq_kind kind)
 	/* On failure the backend kept the previous mode and said why. */
 }
 
+/*
+ * A capability that starts inside the virtual MSI registers would show the guest an
+ * address or data byte as its ID and next pointer, and the guest could loop its chain
+ * by writing them: such a capability (a broken device) is left out of the chain.
+ */
+static void unlink_inside_msi(struct pt_vconfig *vc)
+{
+	unsigned end = vc->msi + (vc->msi_64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32) + 2;
+	uint8_t *link = &vc->first_cap;
+
+	if (!vc->msi)
+		return;
+	while (*link) {
+		unsigned cap = *link;
+
+		if (cap > vc->msi && cap < end) {
+			*link = vc->next_cap[cap];
+			vc->next_cap[cap] = 0;
+			vc->shown[cap] = false;
+			vc->hidden_caps++;
+		} else {
+			link = &vc->next_cap[cap];
+		}
+	}
+}
+
 int pt_vconfig_init(struct pt_vconfig *vc, struct pt_assign_dev *dev, int intx_gsi)
 {
 	uint32_t status = 0, ptr = 0, hdr = 0, flags = 0;
@@ -75,6 +101,7 @@ int pt_vconfig_init(struct pt_vconfig *vc, struct pt_assign_dev *dev, int intx_g
 		ptr = (hdr >> 8) & 0xfc;
 	}
 	*link = 0;
+	unlink_inside_msi(vc);
 	if (intx_gsi >= 0)
 		set_irqs(vc, PT_ASSIGN_IRQ_INTX);
 	return 0;
@@ -178,23 +205,41 @@ static void msi_apply(struct pt_vconfig *vc)
 		set_irqs(vc, vc->intx_gsi >= 0 ? PT_ASSIGN_IRQ_INTX : PT_ASSIGN_IRQ_NONE);
 }
 
+/*
+ * The guest's I/O, memory, bus-master and INTx-disable bits reach the device, from the
+ * bytes of the command register it wrote only: a byte write leaves the other byte's
+ * bits as the device has them (it used to clear them).
+ */
+static void command_write(struct pt_vconfig *vc, unsigned off, unsigned size, uint32_t val)
+{
+	const uint16_t keep = PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+			      PCI_COMMAND_INTX_DISABLE;
+	uint16_t written = 0, guest = 0;
+	uint32_t cmd = 0;
+
+	for (unsigned i = 0; i < size; i++) {
+		unsigned o = off + i;
+
+		if (o == PCI_COMMAND || o == PCI_COMMAND + 1) {
+			written |= (uint16_t)(0xffu << (8 * (o - PCI_COMMAND)));
+			guest |= (uint16_t)(((val >> (8 * i)) & 0xff) << (8 * (o - PCI_COMMAND)));
+		}
+	}
+	vc->dev->backend->config_read(vc->dev, PCI_COMMAND, 2, &cmd);
+	cmd = (cmd & ~(keep & written)) | (guest & keep & written);
+	vc->dev->backend->config_write(vc->dev, PCI_COMMAND, 2, cmd);
+	if (vc->dev->backend->intx_mask && vc->mode == PT_ASSIGN_IRQ_INTX &&
+	    (written & PCI_COMMAND_INTX_DISABLE))
+		vc->dev->backend->intx_mask(vc->dev, guest & PCI_COMMAND_INTX_DISABLE);
+}
+
 void pt_vconfig_write(struct pt_vconfig *vc, unsigned off, unsigned size, uint32_t val)
 {
 	bool msi_touched = false;
 
 	if (off < HEADER_END) {
-		if (off <= PCI_COMMAND + 1 && off + size > PCI_COMMAND) {
-			uint32_t cmd = 0;
-			uint16_t keep = PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
-					PCI_COMMAND_INTX_DISABLE;
-			uint16_t guest = (uint16_t)(off == PCI_COMMAND ? val : val << 8);
-
-			vc->dev->backend->config_read(vc->dev, PCI_COMMAND, 2, &cmd);
-			cmd = (cmd & ~keep) | (guest & keep);
-			vc->dev->backend->config_write(vc->dev, PCI_COMMAND, 2, cmd);
-			if (vc->dev->backend->intx_mask && vc->mode == PT_ASSIGN_IRQ_INTX)
-				vc->dev->backend->intx_mask(vc->dev, guest & PCI_COMMAND_INTX_DISABLE);
-		}
+		if (off <= PCI_COMMAND + 1 && off + size > PCI_COMMAND)
+			command_write(vc, off, size, val);
 		return; /* the rest of the header is the bus's */
 	}
 	for (unsigned i = 0; i < size; i++) {

@@ -4,14 +4,17 @@
  * BARs included, and asks this layer for the rest).
  *
  * - The capability list is the device's, with the capabilities this VMM cannot yet
- *   give a guest left out of the chain (MSI-X: its table needs a trapped BAR page)
- *   and the Status register's capability bit and pointer to match.
+ *   give a guest left out of the chain (MSI-X: its table needs a trapped BAR page),
+ *   and those that start inside the virtual MSI registers (a broken device), and the
+ *   Status register's capability bit and pointer to match. The guest cannot change
+ *   the chain: IDs and next pointers never reach the device. It stays acyclic.
  * - MSI is virtual: the guest's address, data and enable bit are kept here and turned
  *   into the backend's interrupt mode (one vector; Multiple Message Capable reads 0,
  *   per-vector masking is not offered), INTx again when MSI is disabled. The
  *   device's own MSI registers are the backend's (VFIO programs the host's).
  * - The command register's I/O, memory, bus-master and INTx-disable bits reach the
- *   device (INTx disable through the backend's intx_mask).
+ *   device (INTx disable through the backend's intx_mask), from the bytes the guest
+ *   wrote only.
  * - Every other byte from 0x40 up is read from and written to the device.
  * Not thread-safe: the PCI bus lock serializes config accesses.
  */

@@ -7,6 +7,7 @@ src_common_libcommon_a_SOURCES = \
 	src/common/files.c src/common/files.h \
 	src/common/lockfile.c src/common/lockfile.h \
 	src/common/log.c src/common/log.h \
+	src/common/memlock.c src/common/memlock.h \
 	src/common/parse.c src/common/parse.h \
 	src/common/pidfile.c src/common/pidfile.h \
 	src/common/run_dir.c src/common/run_dir.h \

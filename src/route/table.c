@@ -154,6 +154,13 @@ out:
 	return r;
 }
 
+void pt_route_table_abandon(struct pt_route_table *t)
+{
+	pt_route_lock(t);
+	rollback(t);
+	pt_route_unlock(t);
+}
+
 void pt_route_table_invalidate(struct pt_route_table *t)
 {
 	pt_route_lock(t);

@@ -87,6 +87,12 @@ void pt_route_table_free(struct pt_route_table *t);
  * failure the routes changed since the last good commit are rolled back (logged).
  */
 int pt_route_table_commit(struct pt_route_table *t);
+/*
+ * Drops every change since the last good commit, as a refused commit does: for a burst
+ * that cannot be finished (the table filled up halfway through a device's vectors).
+ * The table is again what KVM has, clean, and the GSIs the burst got are free.
+ */
+void pt_route_table_abandon(struct pt_route_table *t);
 /* Hold the lock across a burst of changes and its commit (may nest). */
 void pt_route_table_lock(struct pt_route_table *t);
 void pt_route_table_unlock(struct pt_route_table *t);

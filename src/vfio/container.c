@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -9,6 +10,7 @@
 #include <linux/vfio.h>
 
 #include "common/log.h"
+#include "common/memlock.h"
 #include "vfio/container.h"
 
 struct pt_vfio_container {
@@ -200,6 +202,27 @@ out:
 	return n;
 }
 
+/*
+ * ENOMEM from a DMA map is RLIMIT_MEMLOCK most of the time (the pages are pinned and
+ * charged to it, per container): say so with the figures when they show it, and say
+ * it is not when they do not. The figures are read after the failure, which changed
+ * nothing: VmLck is what the mappings before this one hold.
+ */
+static void map_enomem(uint64_t size, uint64_t iova)
+{
+	struct pt_memlock m;
+	char why[400], sz[32];
+	int r = pt_memlock_read(&m);
+
+	if (r < 0)
+		snprintf(why, sizeof(why), "RLIMIT_MEMLOCK cannot be read: %s", strerror(-r));
+	else
+		pt_memlock_explain(&m, size, why, sizeof(why));
+	pt_err("VFIO_IOMMU_MAP_DMA of %s at IOVA %#llx: pinning it for DMA failed (%s): %s",
+	       pt_memlock_fmt(size, sz, sizeof(sz)), (unsigned long long)iova,
+	       strerror(ENOMEM), why);
+}
+
 int pt_vfio_container_map(struct pt_vfio_container *c, uint64_t iova, uint64_t size, void *vaddr,
 			  bool writable)
 {
@@ -215,9 +238,11 @@ int pt_vfio_container_map(struct pt_vfio_container *c, uint64_t iova, uint64_t s
 	if (ioctl(c->fd, VFIO_IOMMU_MAP_DMA, &map) == 0)
 		return 0;
 	err = -errno;
-	pt_err("VFIO_IOMMU_MAP_DMA of %#llx bytes at IOVA %#llx: %s%s", (unsigned long long)size,
-	       (unsigned long long)iova, strerror(-err),
-	       err == -ENOMEM ? " (the pinned memory exceeds RLIMIT_MEMLOCK?)" : "");
+	if (err == -ENOMEM)
+		map_enomem(size, iova);
+	else
+		pt_err("VFIO_IOMMU_MAP_DMA of %#llx bytes at IOVA %#llx: %s",
+		       (unsigned long long)size, (unsigned long long)iova, strerror(-err));
 	return err;
 }
 

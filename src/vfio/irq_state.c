@@ -126,17 +126,23 @@ static int msi_on(struct pt_vfio_assign *v, const struct pt_assign_irqs *irqs)
 	for (unsigned i = 0; i < s->nvec; i++)
 		s->gsi[i] = s->fd[i] = -1;
 
-	/* Routes for the live vectors, one commit for them all. */
+	/*
+	 * Routes for the live vectors, one commit for them all. A refused commit rolls the
+	 * burst back itself; a table that fills up halfway through is abandoned here, or the
+	 * vectors routed so far would keep their GSIs with nobody to free them.
+	 */
 	pt_route_table_lock(t);
 	for (unsigned i = 0; i < s->nvec && !r; i++)
 		r = pt_route_msi_add(t, v->base.name, (int)i, s->vec[i].state, &s->vec[i].msg,
 				     &s->gsi[i]);
 	if (!r)
 		r = pt_route_table_commit(t);
+	else
+		pt_route_table_abandon(t);
 	pt_route_table_unlock(t);
 	if (r < 0) {
 		for (unsigned i = 0; i < s->nvec; i++)
-			s->gsi[i] = -1; /* the table rolled them back, or pt_vfio_irqs_off removes them */
+			s->gsi[i] = -1; /* the table has none of them any more */
 		return r;
 	}
 	for (unsigned i = 0; i < s->nvec; i++) {

@@ -13,6 +13,7 @@ src_vmm_libvmm_a_SOURCES = src/vmm/cond.h \
 	src/vmm/vm.c src/vmm/vm.h src/vmm/vm_internal.h \
 	src/vmm/vcpu.c src/vmm/vm_exit.c src/vmm/devices.c src/vmm/vm_load.c \
 	src/vmm/vm_devices.c \
+	src/vmm/dma_limit.c src/vmm/dma_limit.h \
 	src/vmm/assigned.c src/vmm/assigned.h \
 	src/vmm/routes.c src/vmm/routes.h \
 	src/vmm/console.c src/vmm/console.h \

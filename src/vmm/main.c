@@ -31,6 +31,7 @@
 #include "vfio/backend.h"
 #include "vfio/group.h"
 #include "vmm/assigned.h"
+#include "vmm/dma_limit.h"
 #include "vmm/pci.h"
 #include "vmm/vm.h"
 #include "vmm/vm_control.h"
@@ -553,6 +554,9 @@ static int run(const struct args *a, const struct pt_vm_def *d)
 	if (console_choose(a, d, &choice) < 0)
 		return PT_EXIT_USAGE;
 	if (ensure_fd_limit(d->name, d->vcpus) < 0)
+		return PT_EXIT_FAILURE;
+	/* Locked memory is the admin's to grant: said up front, never raised here. */
+	if (pt_dma_memlock_check(d->name, d->memory, (unsigned)d->n_devices, NULL, 0) < 0)
 		return PT_EXIT_FAILURE;
 	if (a->pidfile)
 		pidfile = strdup(a->pidfile);

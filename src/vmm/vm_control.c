@@ -7,6 +7,7 @@
 
 #include "vfio/backend.h"
 #include "vmm/assigned.h"
+#include "vmm/dma_limit.h"
 #include "vmm/pci.h"
 #include "vmm/routes.h"
 #include "vmm/vm_control.h"
@@ -107,6 +108,10 @@ static int verb_device_add(void *ctx, json_t *args, struct pt_control_fds *fds, 
 		return -EINVAL;
 	}
 	fd = fds->fd[0];
+	r = pt_dma_memlock_check(pt_vm_name(vm), pt_vm_memory(vm), 1, err->desc,
+				 sizeof(err->desc));
+	if (r < 0)
+		return r;
 	r = pt_vm_assign_device(vm, &pt_assign_vfio, &bdf, fd, slot);
 	if (r < 0) {
 		snprintf(err->desc, sizeof(err->desc), "%s (the VMM's log says why)", strerror(-r));

@@ -89,6 +89,10 @@ int pt_vm_map_memory(struct pt_vm *vm, uint64_t gpa, uint64_t size, void *hva, b
 	for (slot = PT_RAM_SLOTS; slot < vm->max_slots && vm->slot_used[slot]; slot++)
 		;
 	if (slot == vm->max_slots) {
+		pt_err("%s: no memory slot left for %llu bytes at 0x%llx: all %u of KVM's slots "
+		       "are in use (KVM_CAP_NR_MEMSLOTS; the first %u are kept for guest RAM, the "
+		       "others map device BARs)", vm->name, (unsigned long long)size,
+		       (unsigned long long)gpa, vm->max_slots, PT_RAM_SLOTS);
 		e = -ENOSPC;
 		goto out;
 	}

@@ -136,6 +136,27 @@ int main(void)
 	pt_vconfig_write(&vc, 0x41, 1, 0x99);
 	tap_is_int(&t, rd(&vc, 0x41, 1), 0x60, "capability pointers are not writable");
 
+	/*
+	 * Byte writes to the command register (found by tests/fuzz/fuzz-vconfig): the byte
+	 * not written keeps its bits. A write of the low byte used to clear INTx disable
+	 * and unmask INTx; one of the high byte cleared memory and bus-master enable.
+	 */
+	f.cfg[PCI_COMMAND] = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	f.cfg[PCI_COMMAND + 1] = PCI_COMMAND_INTX_DISABLE >> 8;
+	f.masked = true;
+	f.intx_masks = 0;
+	pt_vconfig_write(&vc, PCI_COMMAND, 1, PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
+			 PCI_COMMAND_MASTER);
+	tap_is_int(&t, f.cfg[PCI_COMMAND] | f.cfg[PCI_COMMAND + 1] << 8,
+		   PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+		   PCI_COMMAND_INTX_DISABLE, "a low-byte write keeps INTx disable");
+	tap_ok(&t, f.intx_masks == 0 && f.masked, "... and leaves INTx masked");
+	pt_vconfig_write(&vc, PCI_COMMAND + 1, 1, 0);
+	tap_is_int(&t, f.cfg[PCI_COMMAND] | f.cfg[PCI_COMMAND + 1] << 8,
+		   PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER,
+		   "a high-byte write keeps I/O, memory and bus master");
+	tap_ok(&t, f.intx_masks == 1 && !f.masked, "... and unmasks INTx");
+
 	/* A device with no capabilities and no INTx. */
 	struct fake g = { .base.backend = &fake_backend };
 
@@ -143,5 +164,24 @@ int main(void)
 	tap_ok(&t, !(rd(&vc, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST) && rd(&vc, 0x34, 1) == 0 &&
 		   g.irq_sets == 0,
 	       "no capability list, and no interrupt mode set");
+
+	/*
+	 * A capability inside the 64-bit MSI capability's registers (found by
+	 * tests/fuzz/fuzz-vconfig): it read the MSI address as its ID and next pointer, so
+	 * the guest could point its chain back at itself. It is left out.
+	 */
+	struct fake h = { .base.backend = &fake_backend };
+
+	h.cfg[PCI_STATUS] = PCI_STATUS_CAP_LIST;
+	h.cfg[PCI_CAPABILITY_LIST] = 0x40;
+	h.cfg[0x40] = PCI_CAP_ID_MSI, h.cfg[0x41] = 0x48, h.cfg[0x42] = PCI_MSI_FLAGS_64BIT;
+	h.cfg[0x48] = PCI_CAP_ID_PM, h.cfg[0x49] = 0x50;
+	h.cfg[0x50] = PCI_CAP_ID_VNDR, h.cfg[0x51] = 0x00;
+	tap_is_int(&t, pt_vconfig_init(&vc, &h.base, -1), 0, "MSI with PM at 0x48, inside it");
+	tap_is_int(&t, rd(&vc, 0x40, 2), 0x5005, "MSI's next pointer skips PM: 0x50");
+	tap_is_int(&t, vc.hidden_caps, 1, "one capability left out");
+	pt_vconfig_write(&vc, 0x48, 4, 0x40);
+	tap_ok(&t, rd(&vc, 0x48, 4) == 0x40 && rd(&vc, 0x50, 2) == 0x0009,
+	       "0x48 is MSI's upper address, and the chain still ends after 0x50");
 	return tap_done(&t);
 }

@@ -2,17 +2,18 @@
 # Builds the libFuzzer targets in their own clang build and runs each for a bounded time.
 #   tests/fuzz/fuzz.sh BUILDDIR SECONDS [TARGET...]
 # BUILDDIR is configured with CC=clang --enable-fuzzing the first time (make fuzz uses
-# _build/fuzz under the build it runs from). TARGETs are vm-def, bdf, control (default:
-# all). Each run's corpus grows in BUILDDIR/corpus/TARGET from tests/fuzz/corpus/TARGET;
-# an input that crashes is saved in BUILDDIR/artifacts/TARGET/. One line per target:
-# "fuzz-TARGET: N executions in S s, C crashes". Exit 1 if any target crashed or failed.
+# _build/fuzz under the build it runs from). TARGETs are vm-def, bdf, control,
+# vconfig (default: all). Each run's corpus grows in BUILDDIR/corpus/TARGET from
+# tests/fuzz/corpus/TARGET; an input that crashes is saved in BUILDDIR/artifacts/TARGET/.
+# One line per target: "fuzz-TARGET: N executions in S s, C crashes". Exit 1 if any
+# target crashed or failed.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 [ $# -ge 2 ] || { echo "usage: $0 BUILDDIR SECONDS [TARGET...]" >&2; exit 2; }
 dir=$1
 secs=$2
 shift 2
-targets=${*:-vm-def bdf control}
+targets=${*:-vm-def bdf control vconfig}
 case $secs in ''|*[!0-9]*) echo "$0: SECONDS must be a number: $secs" >&2; exit 2 ;; esac
 command -v clang >/dev/null 2>&1 || {
 	echo "$0: clang is needed (Debian: apt-get install clang libclang-rt-14-dev)" >&2

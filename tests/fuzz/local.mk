@@ -1,7 +1,8 @@
 # tests/fuzz: libFuzzer targets, built only in a clang build configured with
 # --enable-fuzzing. "make fuzz FUZZ_SECONDS=N" makes that build in $(builddir)/fuzz
 # (the build it is run from is not touched) and runs each target for N seconds.
-FUZZ_TARGETS = tests/fuzz/fuzz-vm-def tests/fuzz/fuzz-bdf tests/fuzz/fuzz-control
+FUZZ_TARGETS = tests/fuzz/fuzz-vm-def tests/fuzz/fuzz-bdf tests/fuzz/fuzz-control \
+	tests/fuzz/fuzz-vconfig
 FUZZ_SECONDS = 60
 
 if FUZZING
@@ -18,6 +19,11 @@ tests_fuzz_fuzz_control_SOURCES = tests/fuzz/fuzz-control.c src/vmm/control_prot
 tests_fuzz_fuzz_control_CPPFLAGS = $(AM_CPPFLAGS) $(JANSSON_CFLAGS)
 tests_fuzz_fuzz_control_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_control_LDADD = src/common/libcommon.a $(JANSSON_LIBS)
+# A guest's config-space accesses to an assigned device, on a fake backend.
+tests_fuzz_fuzz_vconfig_SOURCES = tests/fuzz/fuzz-vconfig.c
+tests_fuzz_fuzz_vconfig_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_vconfig_LDADD = src/assign/libassign.a src/route/libroute.a \
+	src/common/libcommon.a $(JANSSON_LIBS)
 
 # Builds the targets (in a --enable-fuzzing build).
 fuzz-build: $(FUZZ_TARGETS)

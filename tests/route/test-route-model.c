@@ -304,6 +304,41 @@ static void test_commit_batching(struct tap *t)
 	pt_route_table_free(tab);
 }
 
+/* A burst that cannot finish is abandoned: adds, updates and removes all undone, no ioctl. */
+static void test_abandon(struct tap *t)
+{
+	struct fake_kvm f = { 0 };
+	struct pt_route_table *tab;
+	struct pt_route_stats before, after;
+	struct pt_msi_msg a = pt_msi_compose(0, 0x40), b = pt_msi_compose(1, 0x41);
+	int g1, g2, g3;
+
+	pt_route_table_new(&fake_ops, &f, 4096, PT_IRQCHIP_KERNEL, &tab);
+	pt_route_msi_add(tab, "0000:03:00.0", 0, PT_VECTOR_LIVE, &a, &g1);
+	pt_route_msi_add(tab, "0000:03:00.0", 1, PT_VECTOR_LIVE, &a, &g2);
+	pt_route_table_commit(tab);
+	pt_route_table_stats(tab, &before);
+
+	pt_route_table_lock(tab);
+	pt_route_msi_update(tab, (unsigned)g1, &b);
+	pt_route_msi_remove(tab, (unsigned)g2);
+	pt_route_msi_add(tab, "0000:04:00.0", 0, PT_VECTOR_LIVE, &b, &g3);
+	pt_route_table_abandon(tab);
+	pt_route_table_unlock(tab);
+	pt_route_table_stats(tab, &after);
+	tap_ok(t, after.entries == before.entries && after.msi_routes == 2 && !after.dirty &&
+	       after.commits == before.commits && f.routing_calls == 1,
+	       "abandon: %u entries, %u MSI routes, clean, no ioctl", after.entries,
+	       after.msi_routes);
+	tap_is_int(t, pt_route_msi_update(tab, (unsigned)g1, &a), 0,
+		   "the updated route has its committed message back");
+	tap_ok(t, !pt_route_table_dirty(tab), "... (setting it again changes nothing)");
+	tap_is_int(t, pt_route_msi_update(tab, (unsigned)g2, &a), 0, "the removed route is back");
+	pt_route_msi_add(tab, "0000:05:00.0", 0, PT_VECTOR_LIVE, &b, &g3);
+	tap_is_int(t, g3, g2 + 1, "the added route's GSI is free again");
+	pt_route_table_free(tab);
+}
+
 int main(void)
 {
 	struct tap t = { 0 };
@@ -313,5 +348,6 @@ int main(void)
 	test_gsi_alloc(&t);
 	test_table_alloc(&t);
 	test_commit_batching(&t);
+	test_abandon(&t);
 	return tap_done(&t);
 }
