@@ -556,7 +556,7 @@ static int run(const struct args *a, const struct pt_vm_def *d)
 	if (ensure_fd_limit(d->name, d->vcpus) < 0)
 		return PT_EXIT_FAILURE;
 	/* Locked memory is the admin's to grant: said up front, never raised here. */
-	if (pt_dma_memlock_check(d->name, d->memory, (unsigned)d->n_devices, NULL, 0) < 0)
+	if (pt_dma_memlock_check(d->name, d->memory, d->n_devices > 0, NULL, 0) < 0)
 		return PT_EXIT_FAILURE;
 	if (a->pidfile)
 		pidfile = strdup(a->pidfile);

@@ -108,8 +108,8 @@ static int verb_device_add(void *ctx, json_t *args, struct pt_control_fds *fds, 
 		return -EINVAL;
 	}
 	fd = fds->fd[0];
-	r = pt_dma_memlock_check(pt_vm_name(vm), pt_vm_memory(vm), 1, err->desc,
-				 sizeof(err->desc));
+	r = pt_dma_memlock_check(pt_vm_name(vm), pt_vm_memory(vm), pt_vm_assigned_count(vm) == 0,
+				 err->desc, sizeof(err->desc));
 	if (r < 0)
 		return r;
 	r = pt_vm_assign_device(vm, &pt_assign_vfio, &bdf, fd, slot);
