@@ -190,11 +190,13 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 		pt_err("%s: not attached to %s; nothing was changed", a->name, vm);
 		goto out;
 	}
+	pt_ctl_fault("attach:after-take");
 	fd = open_group(ctl, a->name, tk.group);
 	if (fd < 0) {
 		status = -fd;
 		goto undo;
 	}
+	pt_ctl_fault("attach:after-open-group");
 	args = json_pack("{s:s}", "bdf", a->name);
 	if (args && dd && dd->guest_slot >= 0)
 		json_object_set_new(args, "slot", json_integer(dd->guest_slot));
@@ -207,6 +209,7 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 		pt_vm_log_show_since(log, log_start);
 		goto undo;
 	}
+	pt_ctl_fault("attach:after-device-add");
 	say_attached(ctl, a, dev, tk.rec, tk.prepared);
 	pt_ctl_taken_free(&tk);
 	goto out;
@@ -326,6 +329,7 @@ static int detach_running(struct pt_ctl *ctl, const struct attach_args *a)
 		json_decref(ret);
 		if (status)
 			goto out;
+		pt_ctl_fault("detach:after-device-del");
 		if (!ctl->json)
 			printf("%s: detached from %s\n", a->name, vm);
 	} else {

@@ -4,8 +4,10 @@
  *   - "preparing" or "releasing" (a command was killed): the function goes back to
  *     its original driver and driver_override, and the record goes;
  *   - "prepared" for a VM whose VMM does not run: the same;
+ *   - "prepared" for a running VM whose VMM answers that it does not have the
+ *     function (an attach killed before its device-add): the same;
  *   - "prepared" without a VM (passthru-ctl prepare by an admin) or for a running
- *     VM: kept, and said so.
+ *     VM that has it (or cannot be asked): kept, and said so.
  * Then lock files without a holder, and pidfiles and control sockets of VMMs that
  * died, are removed from the run directory. Each action is reported; running it
  * again changes nothing.
@@ -29,6 +31,7 @@
 #include "ctl/ctl.h"
 #include "ctl/host_prep.h"
 #include "ctl/json_out.h"
+#include "ctl/vm_devices.h"
 
 struct recover_run {
 	const struct pt_ctl *ctl;
@@ -74,7 +77,7 @@ static void recover_device(struct recover_run *run, const char *bdf)
 	const char *why = NULL;
 	char who[256];
 	bool changed = false;
-	int r;
+	int r, has = -1;
 
 	r = pt_state_lock(bdf, "recover", NULL, &lock, &h);
 	if (r == -EBUSY) {
@@ -104,8 +107,12 @@ static void recover_device(struct recover_run *run, const char *bdf)
 		goto out;
 	}
 	if (rec->phase == PT_PHASE_PREPARED && pt_ctl_vm_running(rec->vm)) {
-		report(run, bdf, "kept", "kept: assigned to VM %s, which runs", rec->vm);
-		goto out;
+		has = pt_ctl_vmm_has_device(run->ctl, rec->vm, bdf);
+		if (has != 0) {
+			report(run, bdf, "kept", "kept: assigned to VM %s, which runs%s", rec->vm,
+			       has < 0 ? " (its VMM does not say which devices it has)" : "");
+			goto out;
+		}
 	}
 	pt_ctl_bind_opts(run->ctl, "recover", &o);
 	o.fault = NULL;
@@ -114,7 +121,12 @@ static void recover_device(struct recover_run *run, const char *bdf)
 		run->status = PT_EXIT_FAILURE;
 		goto out;
 	}
-	if (rec->phase == PT_PHASE_PREPARED)
+	if (rec->phase == PT_PHASE_PREPARED && has == 0)
+		report(run, bdf, "restored", "an attach to VM %s was interrupted before its VMM "
+		       "took it: given back to %s%s", rec->vm,
+		       rec->original_driver ? rec->original_driver : "no driver",
+		       rec->original_override ? ", driver_override restored" : "");
+	else if (rec->phase == PT_PHASE_PREPARED)
 		report(run, bdf, "restored", "VM %s does not run: given back to %s%s", rec->vm,
 		       rec->original_driver ? rec->original_driver : "no driver",
 		       rec->original_override ? ", driver_override restored" : "");

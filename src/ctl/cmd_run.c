@@ -13,12 +13,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/exit_status.h"
 #include "common/log.h"
+#include "ctl/control_client.h"
 #include "ctl/ctl.h"
 #include "ctl/host_prep.h"
 #include "ctl/vm_devices.h"
 #include "ctl/vm_runtime.h"
+
+#define UP_WAIT_S 30
 
 static void exec_vmm(const struct pt_ctl *ctl, const char *name)
 {
@@ -43,10 +47,50 @@ static void exec_vmm(const struct pt_ctl *ctl, const char *name)
  * terminal's ^C and ^\ reach the VMM by themselves (same process group), so run
  * ignores them. Signals are taken synchronously (sigwaitinfo): no handler, no state.
  */
-static int run_child(const struct pt_ctl *ctl, const char *name)
+/* True once the VMM pid answers status on the VM's socket as itself. */
+static bool vmm_answers(const struct pt_vm_def *def, pid_t pid)
 {
+	json_t *st = NULL;
+	char err[256];
+	bool ours;
+
+	if (pt_ctl_request(def->socket, "status", NULL, 1000, &st, err, sizeof(err)) < 0)
+		return false;
+	ours = json_integer_value(json_object_get(st, "pid")) == pid;
+	json_decref(st);
+	return ours;
+}
+
+/*
+ * The devices stay locked until the VMM answers (it has assigned them by then), or
+ * ends, or UP_WAIT_S pass: a recover in between must not give them back.
+ */
+static bool hold_until_up(const struct pt_ctl *ctl, const struct pt_vm_def *def, pid_t pid,
+			  struct pt_vm_devices *devs, int *wst)
+{
+	long long deadline = pt_monotonic_ms() + UP_WAIT_S * 1000LL;
+	bool exited = false;
+
+	while (pt_monotonic_ms() < deadline) {
+		if (waitpid(pid, wst, WNOHANG) == pid) {
+			exited = true;
+			break;
+		}
+		if (vmm_answers(def, pid))
+			break;
+		usleep(50 * 1000);
+	}
+	pt_ctl_vm_devices_finish(ctl, devs, true);
+	return exited;
+}
+
+static int run_child(const struct pt_ctl *ctl, const struct pt_vm_def *def,
+		     struct pt_vm_devices *devs)
+{
+	const char *name = def->name;
 	sigset_t wanted, old;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	bool exited = false;
 	int wst = 0;
 	pid_t pid;
 
@@ -61,7 +105,9 @@ static int run_child(const struct pt_ctl *ctl, const char *name)
 	pid = fork();
 	if (pid < 0) {
 		pt_err("fork: %m");
-		return PT_EXIT_FAILURE;
+		pt_ctl_vm_devices_finish(ctl, devs, false);
+		exited = true;
+		wst = PT_EXIT_FAILURE << 8;
 	}
 	if (pid == 0) {
 		sigaction(SIGINT, &old_int, NULL);
@@ -70,7 +116,9 @@ static int run_child(const struct pt_ctl *ctl, const char *name)
 		exec_vmm(ctl, name);
 		_exit(errno == ENOENT ? PT_EXIT_UNSUPPORTED : PT_EXIT_FAILURE);
 	}
-	for (;;) {
+	if (!exited)
+		exited = hold_until_up(ctl, def, pid, devs, &wst);
+	while (!exited) {
 		siginfo_t si;
 		pid_t w = waitpid(pid, &wst, WNOHANG);
 
@@ -78,7 +126,8 @@ static int run_child(const struct pt_ctl *ctl, const char *name)
 			break;
 		if (w < 0 && errno != EINTR) {
 			pt_err("waiting for passthru-vmm (pid %d): %m", (int)pid);
-			return PT_EXIT_FAILURE;
+			wst = PT_EXIT_FAILURE << 8;
+			break;
 		}
 		if (sigwaitinfo(&wanted, &si) > 0 && si.si_signo != SIGCHLD)
 			kill(pid, si.si_signo);
@@ -116,8 +165,8 @@ int pt_cmd_run(struct pt_ctl *ctl, int argc, char **argv)
 	status = pt_ctl_take_vm_devices(ctl, rt.def, &devs);
 	if (status != PT_EXIT_OK)
 		goto out;
-	pt_ctl_vm_devices_finish(ctl, &devs, true); /* the VMM's now; locks let go */
-	status = run_child(ctl, name);
+	pt_ctl_fault("run:after-take");
+	status = run_child(ctl, rt.def, &devs);
 	if (pt_ctl_give_back_vm(ctl, name))
 		pt_err("%s: some of its devices were not given back (passthru-ctl recover)", name);
 out:

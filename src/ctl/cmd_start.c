@@ -211,6 +211,7 @@ int pt_cmd_start(struct pt_ctl *ctl, int argc, char **argv)
 	status = pt_ctl_take_vm_devices(ctl, rt.def, &devs);
 	if (status != PT_EXIT_OK)
 		goto out;
+	pt_ctl_fault("start:after-take");
 	status = PT_EXIT_FAILURE;
 	l.console_log = pt_vm_console_log_path(name);
 	if (!l.console_log || open_log(name, &l) < 0)

@@ -17,6 +17,8 @@ struct pt_ctl {
 /* The fault point hook for host/bind.h: NULL except in the test binary (ctl/fault.c). */
 typedef void (*pt_ctl_fault_fn)(const char *point);
 pt_ctl_fault_fn pt_ctl_fault_hook(void);
+/* Calls the hook at point ("attach:after-take"), when there is one. */
+void pt_ctl_fault(const char *point);
 
 /*
  * A subcommand: argv[0] is its name, the rest its arguments. The global options may

@@ -48,3 +48,11 @@ pt_ctl_fault_fn pt_ctl_fault_hook(void)
 	return NULL;
 }
 #endif
+
+void pt_ctl_fault(const char *point)
+{
+	pt_ctl_fault_fn f = pt_ctl_fault_hook();
+
+	if (f)
+		f(point);
+}

@@ -15,6 +15,7 @@
 #include "common/run_dir.h"
 #include "ctl/host_prep.h"
 #include "ctl/vm_devices.h"
+#include "ctl/vm_runtime.h"
 
 /* A function passthru prepared with no VM (prepare), or left this VM's: adopted. */
 static int adopt(struct pt_vm_taken *tk, struct pt_state_record *rec, const char *vm)
@@ -184,4 +185,25 @@ void pt_ctl_vm_devices_finish(const struct pt_ctl *ctl, struct pt_vm_devices *d,
 	free(d->taken);
 	pt_targets_free(&d->locks);
 	memset(d, 0, sizeof(*d));
+}
+
+int pt_ctl_vmm_has_device(const struct pt_ctl *ctl, const char *vm, const char *bdf)
+{
+	struct pt_vm_runtime rt;
+	json_t *list = NULL, *d;
+	char why[256];
+	size_t i;
+	int found = -1;
+
+	if (pt_vm_runtime_open_quiet(ctl, vm, &rt) < 0)
+		return -1;
+	if (rt.running && pt_vm_runtime_request(&rt, "devices", NULL, &list, why, sizeof(why)) == 0) {
+		found = 0;
+		json_array_foreach(list, i, d)
+			if (!strcmp(json_string_value(json_object_get(d, "host")) ?: "", bdf))
+				found = 1;
+		json_decref(list);
+	}
+	pt_vm_runtime_close(&rt);
+	return found;
 }

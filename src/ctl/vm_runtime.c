@@ -64,6 +64,21 @@ int pt_vm_runtime_open(const struct pt_ctl *ctl, const char *name, struct pt_vm_
 	return pt_vm_runtime_adopt(def, rt) < 0 ? PT_EXIT_FAILURE : PT_EXIT_OK;
 }
 
+int pt_vm_runtime_open_quiet(const struct pt_ctl *ctl, const char *name,
+			     struct pt_vm_runtime *rt)
+{
+	struct pt_config_errors errs = { 0 };
+	struct pt_vm_def *def;
+	int r;
+
+	memset(rt, 0, sizeof(*rt));
+	r = pt_vm_def_find(pt_config_dir(ctl->config_dir), name, &def, &errs);
+	pt_config_errors_clear(&errs);
+	if (r < 0)
+		return r;
+	return pt_vm_runtime_adopt(def, rt);
+}
+
 /* The one VM name a command takes (argv[first]), or why not. */
 static int one_vm(int argc, char **argv, int first, const char **ret_name)
 {

@@ -28,6 +28,10 @@ struct pt_vm_runtime {
  */
 int pt_vm_runtime_open(const struct pt_ctl *ctl, const char *name, struct pt_vm_runtime *rt);
 
+/* The same without a word about a missing or invalid definition: 0 or -errno. */
+int pt_vm_runtime_open_quiet(const struct pt_ctl *ctl, const char *name,
+			     struct pt_vm_runtime *rt);
+
 /*
  * How every command on one VM begins: the shared options, exactly one VM name,
  * --json only if json_ok, then pt_vm_runtime_open. True with rt open; false with
