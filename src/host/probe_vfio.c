@@ -115,9 +115,37 @@ static int probe_container(const char *sysroot, struct pt_readiness *r)
 			    "%s: VFIO API %d with the Type1v2 IOMMU backend", path, api);
 }
 
+/*
+ * The newer interface beside the container one: /dev/iommu (iommufd, Linux 6.2+) and
+ * VFIO device cdevs under /dev/vfio/devices (6.6+). passthru uses the container
+ * interface; this only says whether the host could take the other path.
+ */
+static int probe_iommufd(const char *sysroot, struct pt_readiness *r)
+{
+	_cleanup_free_ char *iommu = NULL, *cdevs = NULL;
+	bool has_iommu, has_cdevs;
+	int err;
+
+	err = pt_host_path(sysroot, &iommu, "/dev/iommu");
+	if (err == 0)
+		err = pt_host_path(sysroot, &cdevs, "/dev/vfio/devices");
+	if (err < 0)
+		return err;
+	has_iommu = pt_path_exists(iommu);
+	has_cdevs = pt_path_exists(cdevs);
+	return pt_probe_set(r, PT_CHECK_IOMMUFD, has_iommu && has_cdevs ? PT_RESULT_YES
+								     : PT_RESULT_NO, false, 0,
+			    "%s %s, %s %s (passthru uses /dev/vfio/vfio containers; iommufd "
+			    "with VFIO device cdevs is the Linux 6.2+/6.6+ path beside it)", iommu,
+			    has_iommu ? "exists" : "does not exist", cdevs,
+			    has_cdevs ? "exists" : "does not exist");
+}
+
 int pt_probe_vfio(const char *sysroot, struct pt_readiness *r)
 {
 	int err = probe_driver(sysroot, r);
 
-	return err < 0 ? err : probe_container(sysroot, r);
+	if (err == 0)
+		err = probe_container(sysroot, r);
+	return err < 0 ? err : probe_iommufd(sysroot, r);
 }

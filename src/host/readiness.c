@@ -27,6 +27,7 @@ static const struct {
 	[PT_CHECK_IOMMU_GROUPS] = { "iommu_groups", "IOMMU groups" },
 	[PT_CHECK_VFIO_PCI] = { "vfio_pci", "vfio-pci driver" },
 	[PT_CHECK_VFIO_CONTAINER] = { "vfio_container", "/dev/vfio/vfio" },
+	[PT_CHECK_IOMMUFD] = { "iommufd", "iommufd, VFIO cdevs" },
 	[PT_CHECK_INTR_REMAP] = { "interrupt_remapping", "interrupt remapping" },
 	[PT_CHECK_MEMLOCK] = { "memlock", "RLIMIT_MEMLOCK" },
 };

@@ -22,6 +22,7 @@ enum pt_check_id {
 	PT_CHECK_IOMMU_GROUPS,      /* /sys/kernel/iommu_groups is populated: value = count */
 	PT_CHECK_VFIO_PCI,          /* vfio-pci loaded or loadable */
 	PT_CHECK_VFIO_CONTAINER,    /* /dev/vfio/vfio opens, Type1v2 */
+	PT_CHECK_IOMMUFD,           /* /dev/iommu and /dev/vfio/devices (informational) */
 	PT_CHECK_INTR_REMAP,        /* interrupt remapping */
 	PT_CHECK_MEMLOCK,           /* RLIMIT_MEMLOCK: value = soft limit in bytes */
 	PT_CHECK__COUNT

@@ -26,7 +26,7 @@ print("count|%d" % len(doc["checks"]))
 ' "$tap_tmp/out.json")
 tap_is "$?" 0 "the JSON parses back"
 get() { printf '%s\n' "$s" | grep "^$1|" | cut -d'|' -f2-; }
-tap_is "$(get count)" 15 "fifteen checks"
+tap_is "$(get count)" 16 "sixteen checks"
 
 possible=$(get assignment_possible)
 if [ "$possible" = True ]; then want=0; else want=3; fi

@@ -18,7 +18,7 @@ import json, sys
 doc = json.load(open(sys.argv[1]))
 keys = ["kvm", "kvm_api_version", "irq_routing", "irqfd", "irqfd_resample", "signal_msi",
         "split_irqchip", "kvm_vfio_device", "device_assignment", "iommu", "iommu_groups",
-        "vfio_pci", "vfio_container", "interrupt_remapping", "memlock"]
+        "vfio_pci", "vfio_container", "iommufd", "interrupt_remapping", "memlock"]
 assert list(doc) == ["checks", "kvm", "vfio", "legacy_assignment", "assignment_possible"], list(doc)
 assert list(doc["checks"]) == keys, list(doc["checks"])
 for k, c in doc["checks"].items():
