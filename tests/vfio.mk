@@ -17,11 +17,11 @@ KVM_TESTS += tests/vfio/test-vfio-backend
 
 # passthru-vmm with edu assigned, and passthru-ctl attach/detach, in the testbed's
 # nested KVM (each a self-contained copy).
-VFIO_SH_TESTS = tests/vfio/vmm-edu.sh tests/vfio/device-add.sh tests/vfio/attach.sh \
+VFIO_SH_TESTS = tests/vfio/vmm-edu.sh tests/vfio/vmm-testdev.sh tests/vfio/device-add.sh tests/vfio/attach.sh \
 	tests/vfio/attach-faults.sh
 TESTS += $(VFIO_SH_TESTS)
 EXTRA_DIST += $(VFIO_SH_TESTS)
-VFIO_SH_COPIES = tests/vfio/vmm-edu tests/vfio/device-add tests/vfio/attach \
+VFIO_SH_COPIES = tests/vfio/vmm-edu tests/vfio/vmm-testdev tests/vfio/device-add tests/vfio/attach \
 	tests/vfio/attach-faults
 KVM_TESTS += $(VFIO_SH_COPIES)
 check_DATA += $(VFIO_SH_COPIES)
