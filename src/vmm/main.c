@@ -18,6 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "assign/backend.h"
 #include "assign/select.h"
 #include "common/exit_status.h"
 #include "common/files.h"
@@ -259,22 +260,59 @@ static int def_from_args(const struct args *a, struct pt_vm_def *d)
 }
 
 /*
- * The definition's devices, through VFIO (a legacy one was refused before). The VMM
- * opens each VFIO group itself here; passthru-ctl will hand the group fds over.
- * Returns an exit status.
+ * The backend of one device: its backend key decided as passthru-ctl check and
+ * attach decide it (assign/select.h), then only the interface of assign/backend.h.
+ * NULL after saying why none can take it.
+ */
+static const struct pt_assign_backend *backend_for(const struct pt_dev_def *dev,
+						   const struct pt_assign_facts *f)
+{
+	struct pt_assign_choice c;
+	char name[PT_BDF_STRLEN];
+
+	pt_assign_select(dev->backend, f, &c);
+	pt_bdf_format(&dev->bdf, name);
+	if (!c.usable) {
+		pt_err("device %s: %s", name, c.reason);
+		return NULL;
+	}
+	pt_info("device %s: backend %s: %s", name, pt_backend_name(c.backend), c.reason);
+	return c.backend == PT_BACKEND_VFIO ? &pt_assign_vfio : pt_assign_backend_get(c.backend);
+}
+
+/*
+ * The definition's devices, each through the backend chosen for it. For VFIO the
+ * VMM opens the device's group itself here (passthru-ctl start has taken the device
+ * to vfio-pci); a hot attach hands the group over instead. Returns an exit status.
  */
 static int assign_devices(struct pt_vm *vm, const struct pt_vm_def *d)
 {
+	struct pt_assign_facts f;
+
+	if (!d->n_devices)
+		return PT_EXIT_OK;
+	pt_assign_facts_legacy(NULL, &f);
+	f.vfio = access("/dev/vfio/vfio", R_OK | W_OK) == 0;
+	f.vfio_why = f.vfio ? "/dev/vfio/vfio is usable" : "/dev/vfio/vfio is not usable here";
 	for (size_t i = 0; i < d->n_devices; i++) {
 		const struct pt_dev_def *dev = &d->devices[i];
-		int fd = pt_vfio_group_open(&dev->bdf), r;
+		const struct pt_assign_backend *b = backend_for(dev, &f);
+		int fd = -1, r;
 
-		if (fd < 0)
-			return fd == -ENODEV ? PT_EXIT_NOT_FOUND :
-			       fd == -ENOENT || fd == -EBUSY ? PT_EXIT_REFUSED : PT_EXIT_FAILURE;
-		r = pt_vm_assign_device(vm, &pt_assign_vfio, &dev->bdf, fd, dev->guest_slot);
+		if (!b)
+			return dev->backend == PT_BACKEND_LEGACY ? PT_EXIT_BACKEND_GONE
+								 : PT_EXIT_UNSUPPORTED;
+		if (b == &pt_assign_vfio) {
+			fd = pt_vfio_group_open(&dev->bdf);
+			if (fd < 0)
+				return fd == -ENODEV ? PT_EXIT_NOT_FOUND :
+				       fd == -ENOENT || fd == -EBUSY ? PT_EXIT_REFUSED
+								     : PT_EXIT_FAILURE;
+		}
+		r = pt_vm_assign_device(vm, b, &dev->bdf, fd, dev->guest_slot);
 		if (r < 0) {
-			close(fd);
+			if (fd >= 0)
+				close(fd);
 			return r == -EBUSY ? PT_EXIT_REFUSED : PT_EXIT_FAILURE;
 		}
 	}
