@@ -130,6 +130,12 @@ struct pt_assign_backend {
 	int (*reset)(struct pt_assign_dev *d);
 	/* Interrupts off, device given back, everything it owns closed. NULL is fine. */
 	void (*release)(struct pt_assign_dev *d);
+	/*
+	 * An fd that becomes readable when the host asks for the device back (VFIO's
+	 * request interrupt); the VMM then detaches the device in order. The device's to
+	 * close at release. -ENOTSUP (or a NULL op) when there is none.
+	 */
+	int (*request_fd)(struct pt_assign_dev *d);
 };
 
 extern const struct pt_assign_backend pt_assign_legacy;

@@ -122,8 +122,8 @@ static void recover_device(struct recover_run *run, const char *bdf)
 		goto out;
 	}
 	if (rec->phase == PT_PHASE_PREPARED && has == 0)
-		report(run, bdf, "restored", "an attach to VM %s was interrupted before its VMM "
-		       "took it: given back to %s%s", rec->vm,
+		report(run, bdf, "restored", "recorded as VM %s's, whose VMM does not have it (an "
+		       "interrupted attach, or the host took it back): given back to %s%s", rec->vm,
 		       rec->original_driver ? rec->original_driver : "no driver",
 		       rec->original_override ? ", driver_override restored" : "");
 	else if (rec->phase == PT_PHASE_PREPARED)

@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "vfio/backend_impl.h"
 #include "vfio/kvm_vfio.h"
+#include "vfio/request.h"
 
 static struct pt_vfio_assign *to_vfio(struct pt_assign_dev *d)
 {
@@ -61,6 +62,7 @@ static int vfio_open(const struct pt_assign_env *env, const struct pt_bdf *bdf, 
 	v->env = *env;
 	v->group_fd = handed_fd;
 	v->share_slot = env->vm_state ? env->vm_state : &v->own_share;
+	v->request_fd = -1;
 	pt_vfio_irqs_init(v);
 	v->group_id = group_id_of(handed_fd);
 	if (v->group_id < 0) {
@@ -86,6 +88,8 @@ static int vfio_open(const struct pt_assign_env *env, const struct pt_bdf *bdf, 
 	r = pt_vfio_device_open(v->group_fd, v->base.name, &v->dev);
 	if (r < 0)
 		goto fail;
+	r = pt_vfio_request_on(v->dev);
+	v->request_fd = r >= 0 ? r : -1;
 	if (pt_vfio_device_can_reset(v->dev) && pt_vfio_device_reset(v->dev) < 0)
 		pt_warn("%s: the reset at assignment failed; going on with the device as it is",
 			v->base.name);
@@ -243,6 +247,13 @@ static int vfio_intx_mask(struct pt_assign_dev *d, bool masked)
 	return r;
 }
 
+static int vfio_request_fd(struct pt_assign_dev *d)
+{
+	int fd = to_vfio(d)->request_fd;
+
+	return fd >= 0 ? fd : -ENOTSUP;
+}
+
 static int vfio_reset(struct pt_assign_dev *d)
 {
 	int r = pt_vfio_device_reset(to_vfio(d)->dev);
@@ -262,6 +273,10 @@ static void vfio_release(struct pt_assign_dev *d)
 		return;
 	if (v->dev)
 		pt_vfio_irqs_off(v);
+	if (v->request_fd >= 0) {
+		pt_vfio_request_off(v->dev);
+		close(v->request_fd);
+	}
 	for (unsigned i = 0; i < PT_ASSIGN_REGION_BARS; i++)
 		if (v->maps[i])
 			munmap(v->maps[i], v->dev->regions[i].size);
@@ -292,4 +307,5 @@ const struct pt_assign_backend pt_assign_vfio = {
 	.intx_mask = vfio_intx_mask,
 	.reset = vfio_reset,
 	.release = vfio_release,
+	.request_fd = vfio_request_fd,
 };

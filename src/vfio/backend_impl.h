@@ -32,6 +32,7 @@ struct pt_vfio_assign {
 	struct pt_vfio_vm_share *share;  /* the VM's container and KVM-VFIO device */
 	struct pt_vfio_device *dev;
 	void *maps[PT_ASSIGN_REGION_BARS];
+	int request_fd;                  /* the REQ interrupt's eventfd, or -1 */
 	struct pt_vfio_irq_state irq;
 };
 

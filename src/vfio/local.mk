@@ -10,6 +10,7 @@ src_vfio_libvfio_a_SOURCES = \
 	src/vfio/irq.c src/vfio/irq.h \
 	src/vfio/irq_state.c \
 	src/vfio/kvm_vfio.c src/vfio/kvm_vfio.h \
+	src/vfio/request.c src/vfio/request.h \
 	src/vfio/vm_share.c src/vfio/vm_share.h
 EXTRA_DIST += src/vfio/README.md
 src_vfio_libvfio_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)

@@ -12,6 +12,7 @@
 #include "vmm/assigned.h"
 #include "vmm/e820.h"
 #include "vmm/layout.h"
+#include "vmm/requests.h"
 #include "vmm/vm_internal.h"
 
 struct pt_vm_assigned;
@@ -200,8 +201,10 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 	if (!a)
 		return -ENOMEM;
 	a->vm = vm;
+	pthread_mutex_lock(&vm->assign_lock);
 	r = backend->open(&env, bdf, handed_fd, &a->dev);
 	if (r < 0) {
+		pthread_mutex_unlock(&vm->assign_lock);
 		free(a);
 		return r;
 	}
@@ -222,6 +225,7 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 	}
 	if (r < 0) {
 		pt_assign_release(a->dev);
+		pthread_mutex_unlock(&vm->assign_lock);
 		free(a);
 		return r;
 	}
@@ -229,13 +233,17 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 	a->next = vm->assigned;
 	vm->assigned = a;
 	pthread_mutex_unlock(&vm->lock);
+	pt_vm_requests_watch(vm, a->dev);
+	pthread_mutex_unlock(&vm->assign_lock);
 	pt_info("%s: assigned (%s) at guest 00:%02x.0, %s", a->dev->name, backend->name,
 		a->fn->dev, a->fn->gsi >= 0 ? "INTx on its IOAPIC pin" : "no INTx");
 	return 0;
 }
 
+/* The caller holds assign_lock. */
 static void release_one(struct pt_vm *vm, struct pt_vm_assigned *a)
 {
+	pt_vm_requests_unwatch(vm, a->dev);
 	pt_pci_unregister_function(&vm->pci, a->fn);
 	pt_assign_release(a->dev);
 	free(a);
@@ -245,6 +253,7 @@ void pt_vm_release_devices(struct pt_vm *vm)
 {
 	struct pt_vm_assigned *a, *next;
 
+	pthread_mutex_lock(&vm->assign_lock);
 	pthread_mutex_lock(&vm->lock);
 	a = vm->assigned;
 	vm->assigned = NULL;
@@ -253,12 +262,14 @@ void pt_vm_release_devices(struct pt_vm *vm)
 		next = a->next;
 		release_one(vm, a);
 	}
+	pthread_mutex_unlock(&vm->assign_lock);
 }
 
 int pt_vm_remove_device(struct pt_vm *vm, const struct pt_bdf *bdf)
 {
 	struct pt_vm_assigned **p, *a = NULL;
 
+	pthread_mutex_lock(&vm->assign_lock);
 	pthread_mutex_lock(&vm->lock);
 	for (p = &vm->assigned; *p; p = &(*p)->next) {
 		if (pt_bdf_equal(&(*p)->dev->bdf, bdf)) {
@@ -268,11 +279,12 @@ int pt_vm_remove_device(struct pt_vm *vm, const struct pt_bdf *bdf)
 		}
 	}
 	pthread_mutex_unlock(&vm->lock);
-	if (!a)
-		return -ENOENT;
-	pt_info("%s: removed from guest 00:%02x.0", a->dev->name, a->fn->dev);
-	release_one(vm, a);
-	return 0;
+	if (a) {
+		pt_info("%s: removed from guest 00:%02x.0", a->dev->name, a->fn->dev);
+		release_one(vm, a);
+	}
+	pthread_mutex_unlock(&vm->assign_lock);
+	return a ? 0 : -ENOENT;
 }
 
 /* The BARs as the guest placed them: how each reaches the device. */

@@ -15,6 +15,7 @@ src_vmm_libvmm_a_SOURCES = src/vmm/cond.h \
 	src/vmm/vm_devices.c \
 	src/vmm/dma_limit.c src/vmm/dma_limit.h \
 	src/vmm/assigned.c src/vmm/assigned.h \
+	src/vmm/requests.c src/vmm/requests.h \
 	src/vmm/routes.c src/vmm/routes.h \
 	src/vmm/console.c src/vmm/console.h \
 	src/vmm/control_proto.c src/vmm/control_proto.h \
@@ -36,7 +37,7 @@ dist_man_MANS += man/passthru-vmm.8
 # The systemd template unit, with the install paths filled in.
 systemdunitdir = $(prefix)/lib/systemd/system
 systemdunit_DATA = etc/systemd/passthru@.service
-EXTRA_DIST += etc/systemd/passthru@.service.in
+EXTRA_DIST += etc/systemd/passthru@.service.in src/vmm/README.md
 CLEANFILES += etc/systemd/passthru@.service
 etc/systemd/passthru@.service: etc/systemd/passthru@.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) etc/systemd && \

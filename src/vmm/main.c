@@ -34,6 +34,7 @@
 #include "vmm/assigned.h"
 #include "vmm/dma_limit.h"
 #include "vmm/pci.h"
+#include "vmm/requests.h"
 #include "vmm/vm.h"
 #include "vmm/vm_control.h"
 
@@ -296,9 +297,18 @@ static int assign_devices(struct pt_vm *vm, const struct pt_vm_def *d)
 	f.vfio_why = f.vfio ? "/dev/vfio/vfio is usable" : "/dev/vfio/vfio is not usable here";
 	for (size_t i = 0; i < d->n_devices; i++) {
 		const struct pt_dev_def *dev = &d->devices[i];
-		const struct pt_assign_backend *b = backend_for(dev, &f);
+		const struct pt_assign_backend *b;
+		char path[64], name[PT_BDF_STRLEN];
 		int fd = -1, r;
 
+		/* A function the host lacks is the first thing to say, whatever the backend. */
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", pt_bdf_format(&dev->bdf, name));
+		if (access("/sys/bus/pci/devices", F_OK) == 0 && access(path, F_OK) < 0) {
+			pt_err("%s: no such PCI function on this host (passthru-ctl devices lists "
+			       "them)", name);
+			return PT_EXIT_NOT_FOUND;
+		}
+		b = backend_for(dev, &f);
 		if (!b)
 			return dev->backend == PT_BACKEND_LEGACY ? PT_EXIT_BACKEND_GONE
 								 : PT_EXIT_UNSUPPORTED;
@@ -466,19 +476,20 @@ static int exit_for_create_error(int r)
 	}
 }
 
-/* Serves signals, console input and the VM's end until it has stopped. */
+/* Serves signals, console input, host requests for devices and the VM's end until it stops. */
 static void main_loop(struct pt_vm *vm, int sfd, struct console *con)
 {
 	bool input = con->in_fd >= 0;
 
 	for (;;) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = pt_vm_exit_fd(vm), .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = input ? con->in_fd : -1, .events = POLLIN },
+			{ .fd = pt_vm_requests_fd(vm), .events = POLLIN },
 		};
 
-		if (poll(p, 3, -1) < 0) {
+		if (poll(p, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			pt_err("poll: %m");
@@ -504,6 +515,8 @@ static void main_loop(struct pt_vm *vm, int sfd, struct console *con)
 			else if (n == 0 || (errno != EINTR && errno != EAGAIN))
 				input = false; /* end of input: the guest keeps running */
 		}
+		if (p[3].revents)
+			pt_vm_requests_serve(vm); /* the host wants a device back */
 	}
 }
 

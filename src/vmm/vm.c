@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <linux/mman.h> /* MAP_HUGE_2MB */
@@ -321,7 +322,9 @@ int pt_vm_create(const struct pt_vm_opts *opts, struct pt_vm **ret)
 	if (!vm)
 		return -ENOMEM;
 	vm->kvm_fd = vm->vm_fd = vm->exit_efd = -1;
+	vm->requests_epfd = epoll_create1(EPOLL_CLOEXEC);
 	pthread_mutex_init(&vm->lock, NULL);
+	pthread_mutex_init(&vm->assign_lock, NULL);
 	pt_cond_init_monotonic(&vm->cond);
 	pthread_mutex_init(&vm->serial_lock, NULL);
 	pthread_mutex_init(&vm->slots_lock, NULL);
@@ -423,6 +426,9 @@ void pt_vm_destroy(struct pt_vm *vm)
 		close(vm->kvm_fd);
 	if (vm->exit_efd >= 0)
 		close(vm->exit_efd);
+	if (vm->requests_epfd >= 0)
+		close(vm->requests_epfd);
+	pthread_mutex_destroy(&vm->assign_lock);
 	free(vm->slot_used);
 	free(vm->slot_gpa);
 	free(vm->slot_size);

@@ -70,6 +70,13 @@ struct pt_vm {
 
 	struct pt_route_table *routes;
 	struct pt_vm_assigned *assigned; /* assigned.c: devices, released before the routes */
+	/*
+	 * Serializes assigning and removing devices (outermost: taken with no other lock
+	 * held): startup, the control thread's device-add/del and the main loop's host
+	 * requests (requests.c) may each do it.
+	 */
+	pthread_mutex_t assign_lock;
+	int requests_epfd;               /* requests.c: the devices' request fds */
 	/* Each backend's per-VM object (pt_assign_env.vm_state): VFIO's shared container. */
 	struct {
 		const struct pt_assign_backend *backend;

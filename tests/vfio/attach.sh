@@ -123,6 +123,19 @@ unchanged "edu is back on $drv0, its record gone"
 run "$ctl" status vm1 --json
 tap_is "$(printf '%s' "$out" | json 'd["vmm"]["devices"]')" 0 "the VMM has no device left"
 
+# -- the host asks for edu back: an admin unbinds it from vfio-pci under the running VM
+"$ctl" attach "$edu" vm1 >/dev/null 2>&1
+tap_is "$(driver)" vfio-pci "edu attached again"
+timeout 60 sh -c "echo $edu > /sys/bus/pci/drivers/vfio-pci/unbind"
+tap_is "$?" 0 "unbinding it from vfio-pci returns: the VMM let go of it at the host's request"
+run "$ctl" status vm1 --json
+tap_is "$(printf '%s' "$out" | json '(d["state"], d["vmm"]["devices"])')" "('running', 0)" "vm1 runs on without edu"
+grep -q "$edu: the host asks for the device back" "$PASSTHRU_LOG_DIR/vm1.log"
+tap_ok $? "the VMM's log says why edu left"
+run "$ctl" recover
+tap_like "$out" "whose VMM does not have it" "recover finds the record of a device vm1 no longer has"
+unchanged "and puts edu back as it was (driver, driver_override, no record)"
+
 # -- 20 rounds: nothing grows
 pid=$(printf '%s' "$out" | json 'd["pid"]')
 counts() { # fds, memory slots, route entries, MSI routes, irqfds of vm1's VMM
