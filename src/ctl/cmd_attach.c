@@ -98,6 +98,29 @@ static int vmm_has_device(const struct pt_vm_runtime *rt, const char *bdf)
 	return found;
 }
 
+/*
+ * Takes the function's lock for command and asks the VMM whether it has it already:
+ * 0 or 1 with the lock held, or a negative exit status (said; no lock held).
+ */
+static int lock_and_ask(const struct attach_args *a, const char *command,
+			struct pt_state_lock *lock)
+{
+	struct pt_state_holder h;
+	char who[256];
+	int r;
+
+	r = pt_state_lock(a->name, command, a->rt.def->name, lock, &h);
+	if (r < 0) {
+		pt_err("%s: %s; nothing was changed", a->name, r == -EBUSY ?
+		       pt_state_holder_describe(&h, who, sizeof(who)) : strerror(-r));
+		return r == -EBUSY || r == -EACCES ? -PT_EXIT_REFUSED : -PT_EXIT_FAILURE;
+	}
+	r = vmm_has_device(&a->rt, a->name);
+	if (r < 0)
+		pt_state_unlock(lock);
+	return r;
+}
+
 /* Opens the function's VFIO group for the VMM. The fd, or an exit status < 0. */
 static int open_group(const struct pt_ctl *ctl, const char *bdf, int group)
 {
@@ -150,24 +173,14 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 	struct pt_state_lock lock = { .fd = -1 };
 	struct pt_inventory *inv = NULL;
 	struct pt_vm_taken tk = { .group = -1 };
-	struct pt_state_holder h;
 	json_t *args = NULL, *dev = NULL;
 	_cleanup_free_ char *log = NULL;
 	int fd = -1, status, timeout_s, r;
 	off_t log_start;
-	char who[256];
 
-	r = pt_state_lock(a->name, "attach", vm, &lock, &h);
-	if (r < 0) {
-		pt_err("%s: %s; nothing was changed", a->name, r == -EBUSY ?
-		       pt_state_holder_describe(&h, who, sizeof(who)) : strerror(-r));
-		return r == -EBUSY || r == -EACCES ? PT_EXIT_REFUSED : PT_EXIT_FAILURE;
-	}
-	r = vmm_has_device(&a->rt, a->name);
-	if (r < 0) {
-		status = -r;
-		goto out;
-	}
+	r = lock_and_ask(a, "attach", &lock);
+	if (r < 0)
+		return -r;
 	if (r == 1) {
 		if (ctl->json)
 			pt_json_print(json_pack("{s:b, s:s, s:s, s:b, s:b}", "ok", true, "bdf",
@@ -178,13 +191,9 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 		status = PT_EXIT_OK;
 		goto out;
 	}
-	r = pt_inventory_load(ctl->sysroot, &inv);
-	if (r < 0) {
-		if (r != -ENOENT)
-			pt_err("cannot list PCI devices: %s", strerror(-r));
-		status = PT_EXIT_FAILURE;
+	status = pt_ctl_inventory(ctl, &inv);
+	if (status)
 		goto out;
-	}
 	status = pt_ctl_take_for_vm(ctl, inv, a->name, vm, "attach", &tk);
 	if (status) {
 		pt_err("%s: not attached to %s; nothing was changed", a->name, vm);
@@ -306,22 +315,12 @@ static int detach_running(struct pt_ctl *ctl, const struct attach_args *a)
 {
 	const char *vm = a->rt.def->name;
 	struct pt_state_lock lock = { .fd = -1 };
-	struct pt_state_holder h;
 	json_t *args, *ret = NULL, *driver = NULL;
 	int status, r;
-	char who[256];
 
-	r = pt_state_lock(a->name, "detach", vm, &lock, &h);
-	if (r < 0) {
-		pt_err("%s: %s; nothing was changed", a->name, r == -EBUSY ?
-		       pt_state_holder_describe(&h, who, sizeof(who)) : strerror(-r));
-		return r == -EBUSY || r == -EACCES ? PT_EXIT_REFUSED : PT_EXIT_FAILURE;
-	}
-	r = vmm_has_device(&a->rt, a->name);
-	if (r < 0) {
-		status = -r;
-		goto out;
-	}
+	r = lock_and_ask(a, "detach", &lock);
+	if (r < 0)
+		return -r;
 	if (r == 1) {
 		args = json_pack("{s:s}", "bdf", a->name);
 		status = pt_vm_runtime_call(&a->rt, "device-del", args, &ret);

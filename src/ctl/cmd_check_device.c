@@ -17,6 +17,7 @@
 #include "common/exit_status.h"
 #include "common/log.h"
 #include "ctl/ctl.h"
+#include "ctl/host_prep.h"
 #include "ctl/json_out.h"
 #include "ctl/table.h"
 #include "ctl/vm_runtime.h"
@@ -206,13 +207,9 @@ int pt_cmd_check_device(struct pt_ctl *ctl, const char *arg)
 		if (status)
 			goto out;
 	}
-	r = pt_inventory_load(ctl->sysroot, &inv);
-	if (r < 0) {
-		if (r != -ENOENT)
-			pt_err("cannot list PCI devices: %s", strerror(-r));
-		status = PT_EXIT_FAILURE;
+	status = pt_ctl_inventory(ctl, &inv);
+	if (status)
 		goto out;
-	}
 	d = pt_inventory_find(inv, &bdf);
 	if (!d) {
 		char name[PT_BDF_STRLEN];

@@ -11,6 +11,7 @@
 #include "common/exit_status.h"
 #include "common/log.h"
 #include "ctl/ctl.h"
+#include "ctl/host_prep.h"
 #include "ctl/json_out.h"
 #include "ctl/table.h"
 #include "host/inventory.h"
@@ -187,7 +188,7 @@ int pt_cmd_devices(struct pt_ctl *ctl, int argc, char **argv)
 	_cleanup_free_ const struct pt_pci_dev **shown = NULL;
 	struct pt_inventory *inv = NULL;
 	size_t n_want, n_shown = 0;
-	int first, r, status = PT_EXIT_OK;
+	int first, r = 0, status = PT_EXIT_OK;
 
 	first = pt_ctl_parse_options(ctl, argc, argv, false);
 	if (first <= 0)
@@ -207,12 +208,8 @@ int pt_cmd_devices(struct pt_ctl *ctl, int argc, char **argv)
 		}
 	}
 
-	r = pt_inventory_load(ctl->sysroot, &inv);
-	if (r < 0) {
-		if (r != -ENOENT)
-			pt_err("cannot list PCI devices: %s", strerror(-r));
+	if (pt_ctl_inventory(ctl, &inv))
 		return PT_EXIT_FAILURE;
-	}
 	shown = calloc(n_want ? n_want : inv->n_devs + 1, sizeof(*shown));
 	if (!shown) {
 		pt_inventory_free(inv);

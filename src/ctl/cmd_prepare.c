@@ -144,7 +144,7 @@ int pt_cmd_prepare(struct pt_ctl *ctl, int argc, char **argv)
 	struct pt_inventory *inv = NULL;
 	struct pt_prep_verdict v = { .status = PT_EXIT_OK };
 	json_t *prepared = json_array();
-	int first, status, r;
+	int first, status;
 
 	v.forced = json_array();
 	v.refusals = json_array();
@@ -160,13 +160,9 @@ int pt_cmd_prepare(struct pt_ctl *ctl, int argc, char **argv)
 	status = pt_targets_lock(&t, "prepare");
 	if (status)
 		goto out;
-	r = pt_inventory_load(ctl->sysroot, &inv);
-	if (r < 0) {
-		if (r != -ENOENT)
-			pt_err("cannot list PCI devices: %s", strerror(-r));
-		status = PT_EXIT_FAILURE;
+	status = pt_ctl_inventory(ctl, &inv);
+	if (status)
 		goto out;
-	}
 	for (size_t i = 0; i < t.n; i++)
 		if (!pt_prep_find(inv, t.items[i].name)) {
 			pt_err("no PCI function %s on this host (passthru-ctl devices lists them)",

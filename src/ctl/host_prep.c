@@ -180,3 +180,12 @@ int pt_ctl_give_back_vm(const struct pt_ctl *ctl, const char *vm)
 	free(names);
 	return failed;
 }
+
+int pt_ctl_inventory(const struct pt_ctl *ctl, struct pt_inventory **ret)
+{
+	int r = pt_inventory_load(ctl->sysroot, ret);
+
+	if (r < 0 && r != -ENOENT)
+		pt_err("cannot list PCI devices: %s", strerror(-r));
+	return r < 0 ? PT_EXIT_FAILURE : PT_EXIT_OK;
+}

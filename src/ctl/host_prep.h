@@ -54,6 +54,12 @@ void pt_ctl_bind_opts(const struct pt_ctl *ctl, const char *command, struct pt_b
  */
 int pt_ctl_give_back_vm(const struct pt_ctl *ctl, const char *vm);
 
+/*
+ * The host's PCI functions (host/inventory.h) under ctl's sysroot: PT_EXIT_OK, or
+ * PT_EXIT_FAILURE after saying why (the loader has said why when there is no /sys).
+ */
+int pt_ctl_inventory(const struct pt_ctl *ctl, struct pt_inventory **ret);
+
 /* True when the VMM of vm holds its pidfile. */
 bool pt_ctl_vm_running(const char *vm);
 

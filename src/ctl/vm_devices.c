@@ -127,7 +127,7 @@ int pt_ctl_take_vm_devices(const struct pt_ctl *ctl, const struct pt_vm_def *def
 			   struct pt_vm_devices *out)
 {
 	struct pt_inventory *inv = NULL;
-	int status, r;
+	int status;
 
 	memset(out, 0, sizeof(*out));
 	if (!def->n_devices)
@@ -144,12 +144,9 @@ int pt_ctl_take_vm_devices(const struct pt_ctl *ctl, const struct pt_vm_def *def
 	status = pt_targets_lock(&out->locks, "start");
 	if (status)
 		goto fail_status;
-	r = pt_inventory_load(ctl->sysroot, &inv);
-	if (r < 0) {
-		if (r != -ENOENT)
-			pt_err("cannot list PCI devices: %s", strerror(-r));
-		goto fail;
-	}
+	status = pt_ctl_inventory(ctl, &inv);
+	if (status)
+		goto fail_status;
 	for (size_t i = 0; i < out->locks.n; i++) {
 		const char *bdf = out->locks.items[i].name;
 
