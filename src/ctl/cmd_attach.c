@@ -243,6 +243,7 @@ static int attach_defined(struct pt_ctl *ctl, const struct attach_args *a)
 
 	r = pt_vm_edit_add_device(path, &a->bdf, -1, &errs);
 	if (r == -EEXIST) {
+		pt_config_errors_clear(&errs);
 		pt_err("%s is already in %s's definition %s", a->name, a->rt.def->name, path);
 		return PT_EXIT_OK;
 	}
@@ -367,6 +368,7 @@ static int detach_defined(struct pt_ctl *ctl, const struct attach_args *a)
 
 	r = pt_vm_edit_remove_device(path, &a->bdf, &errs);
 	if (r == -ESRCH) {
+		pt_config_errors_clear(&errs);
 		pt_err("%s is not in %s's definition %s", a->name, a->rt.def->name, path);
 		return PT_EXIT_NOT_FOUND;
 	}
