@@ -20,3 +20,19 @@ bench_bench_irqfd_relay_LDADD = src/route/libroute.a $(VMM_LIBS)
 # Host preparation (issue 9): prepare_ms/release_ms in the testbed.
 BENCHES += bench/host-prep.sh
 EXTRA_DIST += bench/host-prep.sh
+# VFIO assignment (issue 10): attach_ms and its parts, dma_map_vs_raw and the
+# side-by-side figures against QEMU's vfio-pci, all in one testbed boot with edu.
+# bench-vfio-dma times the DMA map; vfio-stamps.so, preloaded into passthru-vmm,
+# splits a device-add into VFIO open, DMA map and wiring.
+BENCHES += bench/vfio.sh
+EXTRA_DIST += bench/vfio.sh
+CLEANFILES += bench/vfio-console.log bench/vfio-steps.log
+check_PROGRAMS += bench/bench-vfio-dma bench/vfio-stamps.so
+bench_bench_vfio_dma_SOURCES = bench/bench-vfio-dma.c
+bench_bench_vfio_dma_LDADD = src/vfio/libvfio.a src/common/libcommon.a
+# A preload library, built as a program linked -shared, and without the sanitizer
+# flags of AM_CFLAGS/AM_LDFLAGS: its job is to stay out of the VMM's way.
+bench_vfio_stamps_so_SOURCES = bench/vfio-stamps.c
+bench_vfio_stamps_so_CFLAGS = -fPIC -Wall -Wextra
+bench_vfio_stamps_so_LDFLAGS = -shared
+bench_vfio_stamps_so_LDADD = -ldl

@@ -1,0 +1,590 @@
+#!/bin/sh
+# VFIO assignment (issue 10), in the testbed with QEMU's edu, every figure from one
+# boot, passthru's side and QEMU's side by side (QEMU 7.2 with -accel kvm -M q35
+# -device vfio-pci under the testbed's nested KVM, the same test guest, 64 MiB):
+#   attach_ms and its parts: passthru-ctl attach of edu (on no driver) to a running
+#     VM of the test guest (scenario spin); prepare = from the command's start to the
+#     VMM receiving the group fd (edu taken to vfio-pci, its group opened), then the
+#     VMM's device-add split into VFIO open, DMA map of the VM's RAM and wiring
+#     (bench/vfio-stamps.so, preloaded into passthru-vmm), then the command's finish
+#   dma_map_vs_raw: raw / ours, one map of 64 MiB (bench/bench-vfio-dma; >= 0.9 wanted)
+#   vfio_start_vs_qemu: process start -> the guest has read edu's ID register
+#     (scenario=rescan bar_read=0:0); ours/QEMU, <= 0.2 wanted
+#   vfio_irq_rate_vs_qemu: edu MSI round trips per second (the guest's handler acks
+#     edu and raises the next one; the host's vfio-pci counts them); ours/QEMU, >= 1
+#     wanted; _intx: the same with INTx (counted by the guest)
+#   vfio_irq_vmm_cpu_vs_qemu: the VMM process's CPU time outside guest mode per
+#     interrupt (/proc/PID/stat utime+stime-guest_time); ours/QEMU, <= 1 wanted
+#   attach_vs_qemu_hotplug: attach of edu already on vfio-pci against QMP device_add
+#     vfio-pci into a running QEMU (the same starting point; <= 0.5 wanted);
+#     attach_cold_vs_qemu_hotplug: with attach's prepare included;
+#     device_add_vs_qemu_hotplug: the VMM's device-add alone against it
+# Medians of PASSTHRU_BENCH_RUNS rounds (default 5; interrupts: half as many runs of
+# PASSTHRU_BENCH_IRQ_SECONDS, default 3). PASSTHRU_BENCH_ONLY=dma,start,irq,attach,hotplug
+# picks parts (irq needs start, the hotplug ratios attach). A figure that cannot be
+# measured is "name: n/a (why)". Run from the build directory (make bench);
+# TESTBED_RUN overrides the testbed script.
+set -u
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+runs=${PASSTHRU_BENCH_RUNS:-5}
+irq_s=${PASSTHRU_BENCH_IRQ_SECONDS:-3}
+names="dma_map_ours_ms dma_map_raw_ms dma_map_vs_raw
+attach_ms attach_prepare_ms attach_device_add_ms attach_vfio_open_ms attach_dma_map_ms
+attach_wiring_ms attach_finish_ms attach_prepared_ms
+vmm_id_read_ms qemu_id_read_ms vfio_start_vs_qemu
+vmm_irq_rate qemu_irq_rate vfio_irq_rate_vs_qemu
+vmm_irq_rate_intx qemu_irq_rate_intx vfio_irq_rate_vs_qemu_intx
+vmm_irq_cpu_us qemu_irq_cpu_us vfio_irq_vmm_cpu_vs_qemu
+vmm_irq_cpu_us_intx qemu_irq_cpu_us_intx vfio_irq_vmm_cpu_vs_qemu_intx
+qemu_hotplug_ms attach_vs_qemu_hotplug attach_cold_vs_qemu_hotplug device_add_vs_qemu_hotplug"
+
+if [ "${PASSTHRU_TESTBED:-}" != 1 ]; then
+	na() { for n in $names; do echo "$n: n/a ($1)"; done; exit 0; }
+	for f in src/ctl/passthru-ctl src/vmm/passthru-vmm tests/guest/guest.elf \
+		bench/bench-vfio-dma bench/vfio-stamps.so; do
+		if [ ! -e "$PWD/$f" ]; then
+			echo "vfio.sh: $PWD/$f is missing: run make bench from the build directory" >&2
+			exit 1
+		fi
+	done
+	tb=${TESTBED_RUN:-}
+	for c in "$PWD/tests/testbed/testbed-run" "$srcdir/tests/testbed/testbed-run"; do
+		[ -z "$tb" ] && [ -x "$c" ] && tb=$c
+	done
+	if [ -z "$tb" ] || ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+		echo "vfio.sh: no testbed here: VFIO assignment not measured" >&2
+		na "no testbed"
+	fi
+	# Two to three minutes with 5 rounds on a 2-core host; the watchdog allows some slack.
+	mkdir -p "$PWD/bench"
+	# shellcheck disable=SC2086 # PASSTHRU_TESTBED_ARGS: more testbed-run options, split on spaces
+	out=$(flock /tmp/passthru-qemu.lock "$tb" --timeout $((150 + 40 * runs)) --ro "$srcdir" \
+		--rw "$PWD" --device edu --log "$PWD/bench/vfio-console.log" ${PASSTHRU_TESTBED_ARGS:-} \
+		--env PASSTHRU_BENCH_RUNS="$runs" --env PASSTHRU_BENCH_IRQ_SECONDS="$irq_s" \
+		--env PASSTHRU_BENCH_ONLY="${PASSTHRU_BENCH_ONLY:-}" -- sh "$srcdir/bench/vfio.sh")
+	rc=$?
+	printf '%s\n' "$out"
+	if [ $rc -ne 0 ]; then
+		echo "vfio.sh: the testbed run failed ($rc); its console: $PWD/bench/vfio-console.log;" \
+			"the last steps (bench/vfio-steps.log):" >&2
+		tail -n 5 "$PWD/bench/vfio-steps.log" >&2
+	fi
+	# Every figure gets its line, also when the run stopped early.
+	for n in $names; do
+		printf '%s\n' "$out" | grep -q "^$n: " || echo "$n: n/a (the testbed run ended before it, status $rc)"
+	done
+	exit 0
+fi
+
+# Inside the testbed: the measurements, in Python (QMP, timestamps of serial lines).
+exec python3 - "$PWD" "$runs" "$irq_s" <<'PY'
+import json, os, re, socket, statistics, subprocess, sys, tempfile, threading, time
+
+B, RUNS, IRQ_SECONDS = sys.argv[1], max(1, int(sys.argv[2])), max(0.5, float(sys.argv[3]))
+ONLY = (os.environ.get("PASSTHRU_BENCH_ONLY") or "dma,start,irq,attach,hotplug").split(",")
+VMM, CTL = B + "/src/vmm/passthru-vmm", B + "/src/ctl/passthru-ctl"
+GUEST, DMA, STAMPS_LIB = B + "/tests/guest/guest.elf", B + "/bench/bench-vfio-dma", B + "/bench/vfio-stamps.so"
+MEM_MIB = 64
+TMP = tempfile.mkdtemp(prefix="bench-vfio.")
+HZ = os.sysconf("SC_CLK_TCK")
+ID_READ = re.compile(r'^TG result scenario=rescan status=PASS detail="found 00:([0-9a-f]{2})\.0 '
+                     r'bar0=(0x[0-9a-f]+) read 0x10000ed"$')
+for k, v in (("PASSTHRU_CONFIG_DIR", "vms"), ("PASSTHRU_RUN_DIR", "run"), ("PASSTHRU_LOG_DIR", "log")):
+    os.environ[k] = os.path.join(TMP, v)
+    os.makedirs(os.environ[k])
+os.environ.pop("PASSTHRU_LOG", None)
+
+
+STEPS = open(B + "/bench/vfio-steps.log", "w", buffering=1)
+T_START = time.monotonic()
+
+
+def step(text):
+    """What runs now, in a file of the build tree: where a hung run stopped."""
+    STEPS.write("%7.1f s %s\n" % (time.monotonic() - T_START, text))
+
+
+def say(name, value):
+    print("%s: %s" % (name, value), flush=True)
+
+
+def note(text):
+    print("# " + text, flush=True)
+
+
+def med(xs):
+    return statistics.median(xs)
+
+
+def ratio(a, b):
+    return "%.3f" % (a / b) if b else "n/a (QEMU's figure is 0)"
+
+
+def qemu_argv(append, *extra):
+    return ["qemu-system-x86_64", "-accel", "kvm", "-M", "q35", "-cpu", "host", "-m", str(MEM_MIB),
+            "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio",
+            "-kernel", GUEST, "-append", append,
+            "-device", "isa-debug-exit,iobase=0x501,iosize=2"] + list(extra)
+
+
+def vmm_argv(append):
+    return [VMM, "--kernel", GUEST, "--append", append, "--memory", "%dM" % MEM_MIB, "--device", EDU]
+
+
+def cpu_outside_guest(pid):
+    """Seconds the process spent outside guest mode: utime + stime - guest_time."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    utime, stime, guest = int(fields[11]), int(fields[12]), int(fields[40])
+    return (utime + stime - guest) / HZ
+
+
+class Child:
+    """A VMM with the guest's serial on its stdout: each line with its arrival time,
+    and the process's CPU time outside the guest at TG ready and TG result lines."""
+
+    def __init__(self, argv, name, env=None):
+        step("start %s: %s" % (name, " ".join(argv)))
+        self.name = name
+        self.err = open(os.path.join(TMP, name + ".err"), "w")
+        self.t0 = time.monotonic()
+        self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=self.err, env=dict(os.environ, **(env or {})))
+        self.lines, self.eof = [], False
+        self.cv = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for raw in self.p.stdout:
+            t = time.monotonic()
+            line = raw.decode("ascii", "replace").rstrip("\r\n")
+            cpu = cpu_outside_guest(self.p.pid) if line.startswith(("TG ready", "TG result")) else None
+            with self.cv:
+                self.lines.append((t, line, cpu))
+                self.cv.notify_all()
+        with self.cv:
+            self.eof = True
+            self.cv.notify_all()
+
+    def wait(self, regex, timeout):
+        """(time, match, cpu) of the first line matching regex, or raise."""
+        rx, deadline, i = re.compile(regex), time.monotonic() + timeout, 0
+        with self.cv:
+            while True:
+                for t, line, cpu in self.lines[i:]:
+                    m = rx.search(line)
+                    if m:
+                        return t, m, cpu
+                i = len(self.lines)
+                left = deadline - time.monotonic()
+                if self.eof or left <= 0:
+                    raise RuntimeError("no line like %r within %d s (%s)" % (regex, timeout,
+                                       "it exited" if self.eof else "timeout"))
+                self.cv.wait(left)
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.kill()
+        try:
+            self.p.wait(30)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError("%s (pid %d) does not die" % (self.name, self.p.pid))
+        step("%s ended (%d)" % (self.name, self.p.returncode))
+        self.err.close()
+
+    def finish(self, timeout=30, terminate=False):
+        """Waits for the end (after SIGTERM if asked), then kills what is left."""
+        if terminate and self.p.poll() is None:
+            self.p.terminate()
+        try:
+            self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        self.stop()
+
+
+def ctl(*args, check=True):
+    step("passthru-ctl " + " ".join(args))
+    r = subprocess.run([CTL] + list(args), stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if check and r.returncode:
+        raise RuntimeError("passthru-ctl %s: status %d: %s" % (" ".join(args), r.returncode,
+                                                             (r.stderr or r.stdout).strip()))
+    return r
+
+
+def find_edu():
+    for d in sorted(os.listdir("/sys/bus/pci/devices")):
+        p = "/sys/bus/pci/devices/" + d
+        with open(p + "/vendor") as v, open(p + "/device") as i:
+            if (v.read().strip(), i.read().strip()) == ("0x1234", "0x11e8"):
+                return d
+    return None
+
+
+def section(names, fn):
+    """Runs one measurement; on failure its figures are n/a with the reason."""
+    try:
+        step("part: " + names[0])
+        fn()
+    except Exception as e:  # noqa: BLE001 - every failure becomes its lines' reason
+        why = str(e).replace("\n", " ")[:200]
+        note("failed: " + why)
+        for n in names:
+            say(n, "n/a (%s)" % why)
+
+
+# -- dma_map_vs_raw: the C helper, edu on vfio-pci and in no VM
+def bench_dma():
+    r = subprocess.run([DMA, EDU, str(MEM_MIB), str(max(4 * RUNS, 8))], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError("bench-vfio-dma: " + r.stderr.strip())
+    sys.stdout.write(r.stdout)
+    sys.stdout.flush()
+
+
+# -- vfio_start_vs_qemu, and where each VMM put edu (slot, BAR0, INTx line)
+PLACES, HELLO = {}, {"vmm": [], "qemu": []}
+
+
+def start_once(kind):
+    append = "scenario=rescan find=0x1234:0x11e8 bar_read=0:0 wait_ms=20000"
+    if kind == "vmm":  # with vfio-stamps.so, for the time of its DMA map
+        c = Child(vmm_argv(append), "start-vmm", {"LD_PRELOAD": STAMPS_LIB, "PASSTHRU_BENCH_STAMPS":
+                                                   os.path.join(TMP, "start-stamps")})
+    else:
+        c = Child(qemu_argv(append, "-device", "vfio-pci,host=" + EDU), "start-qemu")
+    try:
+        t, m, _ = c.wait(ID_READ.pattern, 60)
+        HELLO[kind].append((c.wait(r"^TG hello ", 1)[0] - c.t0) * 1000)
+        slot, bar = m.group(1), m.group(2)
+        _, pci, _ = c.wait(r"^TG pci bdf=00:%s\.0 .* irq_line=(\d+) irq_pin=1 " % slot, 5)
+        PLACES[kind] = {"dev": int(slot, 16), "bar": int(bar, 16), "irq": int(pci.group(1))}
+        return (t - c.t0) * 1000
+    finally:
+        c.finish()
+
+
+def hello_without_device():
+    c = Child([VMM, "--kernel", GUEST, "--append", "scenario=poweroff", "--memory", "%dM" % MEM_MIB],
+              "start-nodev")
+    try:
+        return (c.wait(r"^TG hello ", 60)[0] - c.t0) * 1000
+    finally:
+        c.finish()
+
+
+def bench_start():
+    ours, theirs, nodev = [], [], []
+    for i in range(RUNS):
+        for kind in (("vmm", "qemu") if i % 2 == 0 else ("qemu", "vmm")):
+            (ours if kind == "vmm" else theirs).append(start_once(kind))
+        nodev.append(hello_without_device())
+    say("vmm_id_read_ms", "%.0f" % med(ours))
+    say("qemu_id_read_ms", "%.0f" % med(theirs))
+    say("vfio_start_vs_qemu", ratio(med(ours), med(theirs)))
+    note("vfio_start_vs_qemu: medians of %d starts each, process start to the guest's "
+         "TG result line with edu's ID register (0x010000ed) read through BAR0" % RUNS)
+    with open(os.path.join(TMP, "start-stamps")) as f:
+        maps = [int(l.split()[1][3:]) / 1000 for l in f if l.startswith("map us=")]
+    note("of which to the guest's first line (TG hello): ours %.0f ms (%.0f ms without a device; "
+         "the DMA map of its 64 MiB of untouched RAM %.0f ms), QEMU %.0f ms (its firmware "
+         "included)" % (med(HELLO["vmm"]), med(nodev), med(maps), med(HELLO["qemu"])))
+    for k, p in sorted(PLACES.items()):
+        note("%s: edu at guest 00:%02x.0, BAR0 %#x, INTx on IRQ %d" % (k, p["dev"], p["bar"], p["irq"]))
+
+
+# -- interrupt round trips: the guest's handler acks edu and raises the next interrupt at
+# once, so the guest's own loop gets no time to count or to stop.
+# MSI: each round trip is a new MSI from edu, which the host's vfio-pci counts in
+# /proc/interrupts: counted over a window, then the VMM is stopped.
+# INTx: VFIO re-signals a line still asserted at the guest's EOI (resample) without a new
+# host interrupt, so the guest counts: max= masks its IOAPIC pin after INTX_ROUNDS, which
+# ends the run; the time is from TG ready to TG result.
+INTX_ROUNDS = int(5000 * IRQ_SECONDS)
+
+
+def quiesce_edu():
+    """Clears edu's interrupt status, which every irq run leaves raised: a line already
+    asserted when the guest unmasks its pin would start the INTx storm before the pokes."""
+    ack = PLACES["vmm"]["bar"] + 0x64
+    c = Child(vmm_argv("scenario=bad-mmio addr=%#x access=write size=4 value=0xffffffff" % ack),
+              "quiesce")
+    try:
+        c.wait(r'^TG result scenario=bad-mmio status=PASS detail="written"', 30)
+    finally:
+        c.finish(30)
+
+
+def host_msis():
+    n = 0
+    with open("/proc/interrupts") as f:
+        for line in f:
+            if "vfio-msi" in line and "(%s)" % EDU in line:
+                n += sum(int(x) for x in line.split()[1:1 + os.cpu_count()] if x.isdigit())
+    return n
+
+
+def irq_once(kind, mode):
+    p = PLACES[kind]
+    raise_reg, ack_reg = p["bar"] + 0x60, p["bar"] + 0x64
+    vec = 0x45 if mode == "msi" else 0x51
+    if mode == "msi":
+        source = "msi=%d:%#x" % (p["dev"], vec)
+    else:
+        source = "ioapic_pin=%d:%#x:level max=%d" % (p["irq"], vec, INTX_ROUNDS)
+    # The first poke clears what an earlier run left raised in edu.
+    append = ("scenario=irq-wait %s poke=%#x:0xffffffff,%#x:1 irq_ack=%#x:%#x:1,%#x:%#x:1 "
+              "print=summary wait_ms=600000" % (source, ack_reg, raise_reg, vec, ack_reg, vec, raise_reg))
+    if mode == "intx":
+        quiesce_edu()
+    c = Child(vmm_argv(append) if kind == "vmm" else qemu_argv(append, "-device", "vfio-pci,host=" + EDU),
+              "irq-%s-%s" % (kind, mode))
+    try:
+        if mode == "intx":
+            t0, _, cpu0 = c.wait(r"^TG ready scenario=irq-wait", 30)
+            t1, m, cpu1 = c.wait(r'^TG result scenario=irq-wait status=\w+ detail="received=(\d+) '
+                                 r'unexpected=0 elapsed_ms=(\d+) ended=(\w+)', 30 + 2 * IRQ_SECONDS)
+            n, guest_ms = int(m.group(1)), int(m.group(2))
+            if m.group(3) != "storm" or n <= INTX_ROUNDS:
+                raise RuntimeError("%s INTx: %d interrupts, ended=%s" % (kind, n, m.group(3)))
+            # The guest's clock starts at its pokes: most of the host's window, or the
+            # interrupts did not come from the pokes.
+            if guest_ms < (t1 - t0) * 1000 / 2:
+                raise RuntimeError("%s INTx: %d interrupts in %d ms of the guest's clock, %.0f ms "
+                                   "of the host's: not edu's round trips" % (kind, n, guest_ms,
+                                                                           (t1 - t0) * 1000))
+        else:
+            c.wait(r"^TG ready scenario=irq-wait", 30)
+            time.sleep(0.5)
+            n0, cpu0, t0 = host_msis(), cpu_outside_guest(c.p.pid), time.monotonic()
+            time.sleep(IRQ_SECONDS)
+            n1, cpu1, t1 = host_msis(), cpu_outside_guest(c.p.pid), time.monotonic()
+            n = n1 - n0
+            if c.p.poll() is not None or n < 10:
+                raise RuntimeError("%s MSI: %d interrupts in %.1f s" % (kind, n, t1 - t0))
+        return n / (t1 - t0), (cpu1 - cpu0) / n * 1e6
+    finally:
+        c.finish(10, terminate=True)
+
+
+def bench_irq(mode):
+    sfx = "" if mode == "msi" else "_intx"
+    rate, cpu = {"vmm": [], "qemu": []}, {"vmm": [], "qemu": []}
+    for i in range(max(1, (RUNS + 1) // 2)):
+        for kind in (("vmm", "qemu") if i % 2 == 0 else ("qemu", "vmm")):
+            r, u = irq_once(kind, mode)
+            rate[kind].append(r)
+            cpu[kind].append(u)
+    note("%s samples, per second: ours %s, QEMU %s" % (mode, " ".join("%.0f" % x for x in rate["vmm"]),
+                                                       " ".join("%.0f" % x for x in rate["qemu"])))
+    say("vmm_irq_rate" + sfx, "%.0f" % med(rate["vmm"]))
+    say("qemu_irq_rate" + sfx, "%.0f" % med(rate["qemu"]))
+    say("vfio_irq_rate_vs_qemu" + sfx, ratio(med(rate["vmm"]), med(rate["qemu"])))
+    say("vmm_irq_cpu_us" + sfx, "%.1f" % med(cpu["vmm"]))
+    say("qemu_irq_cpu_us" + sfx, "%.1f" % med(cpu["qemu"]))
+    say("vfio_irq_vmm_cpu_vs_qemu" + sfx, ratio(med(cpu["vmm"]), med(cpu["qemu"])))
+    how = ("%.0f s windows, edu's MSIs counted by the host" % IRQ_SECONDS if mode == "msi" else
+           "%d interrupts counted by the guest, TG ready to TG result" % (INTX_ROUNDS + 1))
+    note("%s: %d runs each (%s); CPU in microseconds per interrupt: the whole VMM process, "
+         "guest time excluded (clock ticks of %d ms)" % ("MSI" if mode == "msi" else "INTx",
+                                                        len(rate["vmm"]), how, 1000 // HZ))
+
+
+# -- attach to a running VM of passthru, then QMP device_add into a running QEMU
+ATTACH = {}
+
+
+def wait_file(path, regex, timeout):
+    rx, deadline = re.compile(regex, re.M), time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(path) as f:
+                if rx.search(f.read()):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("nothing like %r in %s within %d s" % (regex, path, timeout))
+
+
+def stamps_since(path, seen):
+    try:
+        with open(path) as f:
+            lines = [l for l in f.read().splitlines() if l.startswith("device-add ")]
+    except OSError:
+        lines = []
+    if len(lines) != seen + 1:
+        raise RuntimeError("the VMM recorded %d device-adds, %d expected" % (len(lines), seen + 1))
+    return dict(kv.split("=") for kv in lines[-1].split()[1:])
+
+
+def bench_attach():
+    stamps = os.path.join(TMP, "stamps")
+    wrapper = os.path.join(TMP, "passthru-vmm")
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\nLD_PRELOAD='%s' PASSTHRU_BENCH_STAMPS='%s' "
+                "ASAN_OPTIONS=verify_asan_link_order=0 exec '%s' \"$@\"\n" % (STAMPS_LIB, stamps, VMM))
+    os.chmod(wrapper, 0o755)
+    os.environ["PASSTHRU_VMM"] = wrapper
+    console = os.path.join(TMP, "vm1.console")
+    with open(os.path.join(os.environ["PASSTHRU_CONFIG_DIR"], "vm1.conf"), "w") as f:
+        f.write("# bench/vfio.sh: the test guest, spinning\n[vm]\nname = vm1\nmemory = %dM\n"
+                "kernel = %s\ncmdline = scenario=spin\nconsole = file:%s\n" % (MEM_MIB, GUEST, console))
+    ctl("release", EDU, check=False)  # cold rounds start from no driver
+    ctl("start", "vm1")
+    try:
+        wait_file(console, r"^TG ready scenario=spin", 60)
+        # A first attach populates the VM's RAM, which the test guest barely touches (a
+        # running OS has touched most of its own): pinning then faults every page in.
+        t0 = time.time_ns()
+        ctl("attach", EDU, "vm1")
+        first = ((time.time_ns() - t0) / 1e6, stamps_since(stamps, 0))
+        ctl("detach", EDU, "vm1")
+        cold, warm, seen = [], [], 1
+        base = {"--version": [], "status": []}
+        for _ in range(RUNS):
+            for k, args in (("--version", ["--version"]), ("status", ["status", "vm1"])):
+                t0 = time.monotonic()
+                ctl(*args)
+                base[k].append((time.monotonic() - t0) * 1000)
+        for i in range(RUNS):
+            for prepared in ((False, True) if i % 2 == 0 else (True, False)):
+                if prepared:
+                    ctl("prepare", EDU)
+                t0 = time.time_ns()
+                ctl("attach", EDU, "vm1")
+                t1 = time.time_ns()
+                s = stamps_since(stamps, seen)
+                seen += 1
+                ctl("detach", EDU, "vm1")
+                req, reply = int(s["req_ns"]), int(s["reply_ns"])
+                row = {"total": (t1 - t0) / 1e6, "prepare": (req - t0) / 1e6,
+                       "device_add": (reply - req) / 1e6, "open": int(s["open_us"]) / 1e3,
+                       "map": int(s["map_us"]) / 1e3, "wiring": int(s["wiring_us"]) / 1e3,
+                       "finish": (t1 - reply) / 1e6}
+                (warm if prepared else cold).append(row)
+    finally:
+        ctl("stop", "vm1", check=False)
+        os.environ.pop("PASSTHRU_VMM")
+    col = lambda rows, k: med([r[k] for r in rows])
+    say("attach_ms", "%.0f" % col(cold, "total"))
+    for k in ("prepare", "device_add"):
+        say("attach_%s_ms" % k, "%.0f" % col(cold, k))
+    say("attach_vfio_open_ms", "%.1f" % col(cold, "open"))
+    say("attach_dma_map_ms", "%.1f" % col(cold, "map"))
+    say("attach_wiring_ms", "%.1f" % col(cold, "wiring"))
+    say("attach_finish_ms", "%.0f" % col(cold, "finish"))
+    say("attach_prepared_ms", "%.0f" % col(warm, "total"))
+    note("attach: medians of %d rounds (edu on no driver before each), so the parts need not "
+         "add up to the total; prepare = passthru-ctl's start to the VMM's receipt of the group fd; "
+         "device_add = vfio_open + dma_map (%d MiB) + wiring, timed inside passthru-vmm; finish = "
+         "the reply to the command's exit. attach_prepared_ms: edu already prepared "
+         "(passthru-ctl prepare), %d rounds; device-add there %.0f ms"
+         % (RUNS, MEM_MIB, RUNS, col(warm, "device_add")))
+    note("for scale, passthru-ctl --version takes %.0f ms here, status vm1 %.0f ms"
+         % (med(base["--version"]), med(base["status"])))
+    note("attach: the first attach, which populated the VM's RAM, took %.0f ms, its DMA map "
+         "%.0f ms" % (first[0], int(first[1]["map_us"]) / 1e3))
+    ATTACH["cold"], ATTACH["warm"] = col(cold, "total"), col(warm, "total")
+    ATTACH["device_add"] = col(warm + cold, "device_add")
+
+
+class Qmp:
+    def __init__(self, path, timeout=60):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.s = socket.socket(socket.AF_UNIX)
+                self.s.connect(path)
+                break
+            except OSError:
+                self.s.close()
+                if time.monotonic() > deadline:
+                    raise RuntimeError("no QMP socket at " + path)
+                time.sleep(0.05)
+        self.f = self.s.makefile("rwb", buffering=0)
+        self.read()  # the greeting
+        self.cmd("qmp_capabilities")
+
+    def read(self):
+        line = self.f.readline()
+        if not line:
+            raise RuntimeError("QEMU closed its QMP socket")
+        return json.loads(line)
+
+    def cmd(self, name, **args):
+        self.f.write(json.dumps({"execute": name, "arguments": args}).encode() + b"\n")
+        while True:
+            m = self.read()
+            if "error" in m:
+                raise RuntimeError("QMP %s: %s" % (name, m["error"].get("desc")))
+            elif "return" in m:
+                return m["return"]
+
+
+def hotplug_once(i):
+    """One QEMU with the test guest spinning and an empty root port: the time of QMP
+    device_add of edu there. The test guest handles no hot unplug (device_del waits for
+    the guest in vain), so every round has its own QEMU."""
+    sock = os.path.join(TMP, "qmp%d.sock" % i)
+    c = Child(qemu_argv("scenario=spin", "-device", "pcie-root-port,id=rp1,slot=1,chassis=1",
+                        "-qmp", "unix:%s,server=on,wait=off" % sock), "hotplug%d" % i)
+    try:
+        c.wait(r"^TG ready scenario=spin", 60)
+        q = Qmp(sock)
+        t0 = time.monotonic()
+        q.cmd("device_add", driver="vfio-pci", host=EDU, id="hp0", bus="rp1")
+        return (time.monotonic() - t0) * 1000
+    finally:
+        c.finish(10, terminate=True)
+
+
+def bench_qemu_hotplug():
+    ctl("prepare", EDU, check=False)  # QEMU takes a device already on vfio-pci
+    times = [hotplug_once(i) for i in range(RUNS)]
+    say("qemu_hotplug_ms", "%.0f" % med(times))
+    note("qemu_hotplug_ms: median of %d QMP device_add round trips into a running QEMU (over an "
+         "open QMP connection: no process start, unlike passthru-ctl); device_add_vs_qemu_hotplug: "
+         "the VMM's own device-add (request received to reply sent, all attach rounds) against "
+         "it" % len(times))
+    for name, k in (("attach_vs_qemu_hotplug", "warm"), ("attach_cold_vs_qemu_hotplug", "cold"),
+                    ("device_add_vs_qemu_hotplug", "device_add")):
+        say(name, ratio(ATTACH[k], med(times)) if ATTACH else "n/a (no attach figure in this run)")
+
+
+EDU = find_edu()
+if not EDU:
+    print("vfio.sh: no edu device (1234:11e8) in this testbed", file=sys.stderr)
+    sys.exit(1)
+note("edu is %s; %d rounds; testbed kernel %s, %d CPU(s)" % (EDU, RUNS, os.uname().release,
+                                                             os.cpu_count()))
+IRQ_NAMES = ("vmm_irq_rate", "qemu_irq_rate", "vfio_irq_rate_vs_qemu", "vmm_irq_cpu_us",
+             "qemu_irq_cpu_us", "vfio_irq_vmm_cpu_vs_qemu")
+PARTS = [
+    ("dma", ["dma_map_ours_ms", "dma_map_raw_ms", "dma_map_vs_raw"], bench_dma),
+    ("start", ["vmm_id_read_ms", "qemu_id_read_ms", "vfio_start_vs_qemu"], bench_start),
+    ("irq", list(IRQ_NAMES), lambda: bench_irq("msi")),
+    ("irq", [n + "_intx" for n in IRQ_NAMES], lambda: bench_irq("intx")),
+    ("attach", ["attach_ms", "attach_prepare_ms", "attach_device_add_ms", "attach_vfio_open_ms",
+                "attach_dma_map_ms", "attach_wiring_ms", "attach_finish_ms", "attach_prepared_ms"],
+     bench_attach),
+    ("hotplug", ["qemu_hotplug_ms", "attach_vs_qemu_hotplug", "attach_cold_vs_qemu_hotplug",
+                 "device_add_vs_qemu_hotplug"],
+     bench_qemu_hotplug),
+]
+ctl("prepare", EDU)
+for key, names, fn in PARTS:
+    if key not in ONLY:
+        for n in names:
+            say(n, "n/a (not in PASSTHRU_BENCH_ONLY)")
+    elif key == "irq" and len(PLACES) < 2:
+        for n in names:
+            say(n, "n/a (the start runs did not place edu in both VMMs)")
+    else:
+        section(names, fn)
+ctl("release", EDU, check=False)
+PY
