@@ -12,4 +12,5 @@ src_assign_libassign_a_SOURCES = \
 	src/assign/select.c src/assign/select.h
 EXTRA_DIST += src/assign/README.md
 # The guest's view of an assigned device's config space, for every backend.
-src_assign_libassign_a_SOURCES += src/assign/vconfig.c src/assign/vconfig.h
+src_assign_libassign_a_SOURCES += src/assign/vconfig.c src/assign/vconfig.h \
+	src/assign/vconfig_impl.h src/assign/vconfig_msix.c

@@ -5,22 +5,26 @@
 #include <linux/pci_regs.h>
 
 #include "common/log.h"
-#include "assign/vconfig.h"
+#include "assign/vconfig_impl.h"
 
 #define HEADER_END 0x40
 #define MSI_ENABLE PCI_MSI_FLAGS_ENABLE
 
-static bool hide_cap(uint8_t id)
-{
-	return id == PCI_CAP_ID_MSIX;
-}
-
-static int dev_read(struct pt_vconfig *vc, unsigned off, unsigned size, uint32_t *val)
+int vconfig_dev_read(struct pt_vconfig *vc, unsigned off, unsigned size, uint32_t *val)
 {
 	return vc->dev->backend->config_read(vc->dev, off, size, val);
 }
 
-static void set_irqs(struct pt_vconfig *vc, enum pt_assign_irq_kind kind)
+enum pt_assign_irq_kind vconfig_wanted_mode(const struct pt_vconfig *vc)
+{
+	if (vc->msix && (vc->msix_ctrl & PCI_MSIX_FLAGS_ENABLE))
+		return PT_ASSIGN_IRQ_MSIX;
+	if (vc->msi && (vc->msi_ctrl & MSI_ENABLE))
+		return PT_ASSIGN_IRQ_MSI;
+	return vc->intx_gsi >= 0 ? PT_ASSIGN_IRQ_INTX : PT_ASSIGN_IRQ_NONE;
+}
+
+void vconfig_set_irqs(struct pt_vconfig *vc, enum pt_assign_irq_kind kind)
 {
 	struct pt_assign_vector vec = { .state = PT_VECTOR_LIVE };
 	struct pt_assign_irqs irqs = { .kind = kind };
@@ -31,6 +35,9 @@ static void set_irqs(struct pt_vconfig *vc, enum pt_assign_irq_kind kind)
 		vec.msg.data = vc->msi_data;
 		irqs.nvec = 1;
 		irqs.vec = &vec;
+	} else if (kind == PT_ASSIGN_IRQ_MSIX) {
+		vconfig_msix_vectors(vc, &irqs);
+		vc->msix_irq_sets++;
 	} else if (kind == PT_ASSIGN_IRQ_INTX) {
 		irqs.intx_gsi = (unsigned)vc->intx_gsi;
 	}
@@ -40,25 +47,34 @@ static void set_irqs(struct pt_vconfig *vc, enum pt_assign_irq_kind kind)
 }
 
 /*
- * A capability that starts inside the virtual MSI registers would show the guest an
- * address or data byte as its ID and next pointer, and the guest could loop its chain
- * by writing them: such a capability (a broken device) is left out of the chain.
+ * A capability that starts inside the virtual MSI or MSI-X registers would show the
+ * guest one of their bytes as its ID and next pointer, and the guest could loop its
+ * chain by writing them: such a capability (a broken device) is left out of the chain.
  */
-static void unlink_inside_msi(struct pt_vconfig *vc)
+static bool inside_virtual(const struct pt_vconfig *vc, unsigned cap)
 {
-	unsigned end = vc->msi + (vc->msi_64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32) + 2;
+	unsigned msi_end = vc->msi + (vc->msi_64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32) + 2;
+
+	return (vc->msi && cap > vc->msi && cap < msi_end) ||
+	       (vc->msix && cap > vc->msix && cap < vc->msix + (unsigned)PCI_CAP_MSIX_SIZEOF);
+}
+
+static void unlink_inside_virtual(struct pt_vconfig *vc)
+{
 	uint8_t *link = &vc->first_cap;
 
-	if (!vc->msi)
-		return;
 	while (*link) {
 		unsigned cap = *link;
 
-		if (cap > vc->msi && cap < end) {
+		if (inside_virtual(vc, cap)) {
 			*link = vc->next_cap[cap];
 			vc->next_cap[cap] = 0;
 			vc->shown[cap] = false;
 			vc->hidden_caps++;
+			if (cap == vc->msi)
+				vc->msi = 0;  /* an MSI inside the MSI-X registers */
+			if (cap == vc->msix)
+				vc->msix = 0; /* an MSI-X inside the MSI registers */
 		} else {
 			link = &vc->next_cap[cap];
 		}
@@ -74,19 +90,20 @@ int pt_vconfig_init(struct pt_vconfig *vc, struct pt_assign_dev *dev, int intx_g
 	memset(vc, 0, sizeof(*vc));
 	vc->dev = dev;
 	vc->intx_gsi = intx_gsi;
-	if (dev_read(vc, PCI_STATUS, 2, &status) < 0)
+	if (vconfig_dev_read(vc, PCI_STATUS, 2, &status) < 0)
 		return -EIO;
 	link = &vc->first_cap;
 	if (status & PCI_STATUS_CAP_LIST) {
-		dev_read(vc, PCI_CAPABILITY_LIST, 1, &ptr);
+		vconfig_dev_read(vc, PCI_CAPABILITY_LIST, 1, &ptr);
 		ptr &= 0xfc;
 	}
 	/* Walk the device's chain, linking only the capabilities shown. */
 	while (ptr >= HEADER_END && ptr < PT_VCONFIG_SIZE && n++ < PT_VCONFIG_MAX_CAPS &&
 	       !vc->shown[ptr]) {
-		if (dev_read(vc, ptr, 2, &hdr) < 0)
+		if (vconfig_dev_read(vc, ptr, 2, &hdr) < 0)
 			return -EIO;
-		if (hide_cap((uint8_t)hdr)) {
+		if ((uint8_t)hdr == PCI_CAP_ID_MSIX &&
+		    (vc->msix || !vconfig_msix_probe(vc, (uint8_t)ptr))) {
 			vc->hidden_caps++;
 		} else {
 			*link = (uint8_t)ptr;
@@ -94,17 +111,32 @@ int pt_vconfig_init(struct pt_vconfig *vc, struct pt_assign_dev *dev, int intx_g
 			link = &vc->next_cap[ptr];
 			if ((uint8_t)hdr == PCI_CAP_ID_MSI && !vc->msi) {
 				vc->msi = (uint8_t)ptr;
-				dev_read(vc, ptr + PCI_MSI_FLAGS, 2, &flags);
+				vconfig_dev_read(vc, ptr + PCI_MSI_FLAGS, 2, &flags);
 				vc->msi_64 = flags & PCI_MSI_FLAGS_64BIT;
 			}
 		}
 		ptr = (hdr >> 8) & 0xfc;
 	}
 	*link = 0;
-	unlink_inside_msi(vc);
+	unlink_inside_virtual(vc);
+	pthread_mutex_init(&vc->lock, NULL);
 	if (intx_gsi >= 0)
-		set_irqs(vc, PT_ASSIGN_IRQ_INTX);
+		vconfig_set_irqs(vc, PT_ASSIGN_IRQ_INTX);
 	return 0;
+}
+
+void pt_vconfig_set_intx(struct pt_vconfig *vc, int intx_gsi)
+{
+	pthread_mutex_lock(&vc->lock);
+	vc->intx_gsi = intx_gsi;
+	if (vconfig_wanted_mode(vc) != vc->mode)
+		vconfig_set_irqs(vc, vconfig_wanted_mode(vc));
+	pthread_mutex_unlock(&vc->lock);
+}
+
+void pt_vconfig_destroy(struct pt_vconfig *vc)
+{
+	pthread_mutex_destroy(&vc->lock);
 }
 
 /* One byte of the virtual MSI capability, or -1 when off is not in it. */
@@ -144,6 +176,8 @@ static uint8_t cap_byte(struct pt_vconfig *vc, unsigned off, uint8_t dev_byte)
 {
 	int m = msi_byte(vc, off);
 
+	if (m < 0)
+		m = vconfig_msix_cap_byte(vc, off);
 	if (m >= 0)
 		return (uint8_t)m;
 	if (off >= 1 && vc->shown[off - 1])
@@ -151,7 +185,7 @@ static uint8_t cap_byte(struct pt_vconfig *vc, unsigned off, uint8_t dev_byte)
 	return dev_byte;
 }
 
-uint32_t pt_vconfig_read(struct pt_vconfig *vc, unsigned off, unsigned size, uint32_t bus_val)
+static uint32_t read_locked(struct pt_vconfig *vc, unsigned off, unsigned size, uint32_t bus_val)
 {
 	uint32_t dev = 0, out = 0;
 
@@ -170,10 +204,20 @@ uint32_t pt_vconfig_read(struct pt_vconfig *vc, unsigned off, unsigned size, uin
 		}
 		return out;
 	}
-	if (dev_read(vc, off, size, &dev) < 0)
+	if (vconfig_dev_read(vc, off, size, &dev) < 0)
 		dev = 0xffffffff;
 	for (unsigned i = 0; i < size; i++)
 		out |= (uint32_t)cap_byte(vc, off + i, (uint8_t)(dev >> (8 * i))) << (8 * i);
+	return out;
+}
+
+uint32_t pt_vconfig_read(struct pt_vconfig *vc, unsigned off, unsigned size, uint32_t bus_val)
+{
+	uint32_t out;
+
+	pthread_mutex_lock(&vc->lock);
+	out = read_locked(vc, off, size, bus_val);
+	pthread_mutex_unlock(&vc->lock);
 	return out;
 }
 
@@ -194,15 +238,18 @@ static void msi_write(struct pt_vconfig *vc, unsigned rel, uint8_t b)
 					  b << (8 * (rel - data_off)));
 }
 
-/* After a write to the MSI capability: the backend follows the enable bit and message. */
-static void msi_apply(struct pt_vconfig *vc)
+/*
+ * After a write to the capability of mode `touched` (MSI or MSI-X): the backend
+ * follows when the mode it has is not the one the guest asks for (a change, or a
+ * change it refused before), or when the write changed the mode in force (MSI: a
+ * retarget; MSI-X: its enable or function mask).
+ */
+static void irq_apply(struct pt_vconfig *vc, enum pt_assign_irq_kind touched, bool changed)
 {
-	bool on = vc->msi_ctrl & MSI_ENABLE;
+	enum pt_assign_irq_kind want = vconfig_wanted_mode(vc);
 
-	if (on)
-		set_irqs(vc, PT_ASSIGN_IRQ_MSI); /* enable, or a retarget while enabled */
-	else if (vc->mode == PT_ASSIGN_IRQ_MSI)
-		set_irqs(vc, vc->intx_gsi >= 0 ? PT_ASSIGN_IRQ_INTX : PT_ASSIGN_IRQ_NONE);
+	if (want != vc->mode || (want == touched && changed))
+		vconfig_set_irqs(vc, want);
 }
 
 /*
@@ -233,9 +280,9 @@ static void command_write(struct pt_vconfig *vc, unsigned off, unsigned size, ui
 		vc->dev->backend->intx_mask(vc->dev, guest & PCI_COMMAND_INTX_DISABLE);
 }
 
-void pt_vconfig_write(struct pt_vconfig *vc, unsigned off, unsigned size, uint32_t val)
+static void write_locked(struct pt_vconfig *vc, unsigned off, unsigned size, uint32_t val)
 {
-	bool msi_touched = false;
+	bool msi_touched = false, msix_touched = false, msix_changed = false;
 
 	if (off < HEADER_END) {
 		if (off <= PCI_COMMAND + 1 && off + size > PCI_COMMAND)
@@ -249,12 +296,26 @@ void pt_vconfig_write(struct pt_vconfig *vc, unsigned off, unsigned size, uint32
 		if (msi_byte(vc, o) >= 0) {
 			msi_write(vc, o - vc->msi, b);
 			msi_touched = true;
+		} else if (vconfig_msix_cap_byte(vc, o) >= 0) {
+			int c = vconfig_msix_cap_write(vc, o - vc->msix, b);
+
+			msix_touched |= c >= 0;
+			msix_changed |= c > 0;
 		} else if (!(o >= 1 && vc->shown[o - 1]) && !vc->shown[o]) {
 			vc->dev->backend->config_write(vc->dev, o, 1, b);
 		}
 	}
 	if (msi_touched)
-		msi_apply(vc);
+		irq_apply(vc, PT_ASSIGN_IRQ_MSI, true);
+	if (msix_touched)
+		irq_apply(vc, PT_ASSIGN_IRQ_MSIX, msix_changed);
+}
+
+void pt_vconfig_write(struct pt_vconfig *vc, unsigned off, unsigned size, uint32_t val)
+{
+	pthread_mutex_lock(&vc->lock);
+	write_locked(vc, off, size, val);
+	pthread_mutex_unlock(&vc->lock);
 }
 
 const char *pt_vconfig_irq_mode(const struct pt_vconfig *vc)
