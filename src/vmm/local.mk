@@ -16,6 +16,7 @@ src_vmm_libvmm_a_SOURCES = src/vmm/cond.h \
 	src/vmm/dma_limit.c src/vmm/dma_limit.h \
 	src/vmm/assigned.c src/vmm/assigned.h \
 	src/vmm/requests.c src/vmm/requests.h \
+	src/vmm/bar_layout.c src/vmm/bar_layout.h \
 	src/vmm/routes.c src/vmm/routes.h \
 	src/vmm/console.c src/vmm/console.h \
 	src/vmm/control_proto.c src/vmm/control_proto.h \
