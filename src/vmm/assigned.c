@@ -4,12 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/pci_regs.h>
 
 #include "assign/vconfig.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "vmm/assigned.h"
+#include "vmm/bar_layout.h"
 #include "vmm/e820.h"
 #include "vmm/layout.h"
 #include "vmm/requests.h"
@@ -17,15 +19,24 @@
 
 struct pt_vm_assigned;
 
-/* One BAR as the guest placed it: a memory slot, or a trapped range. */
+enum placed { PLACED_OFF, PLACED_SLOT, PLACED_TRAP };
+
+/*
+ * One BAR as the guest placed it: pieces (bar_layout.h) that are memory slots over
+ * the backend's mapping or trapped ranges; an I/O BAR is one trapped piece.
+ */
 struct bar_window {
 	struct pt_vm_assigned *a;
 	unsigned index;
 	uint64_t base, size;
-	bool mapped, trapped;
-	unsigned slot;
 	uint32_t flags;          /* PT_REGION_* */
-	void *hva;               /* the backend's whole-region mapping, when mmap-able */
+	void *hva;               /* the backend's mapping of the region, when mmap-able */
+	unsigned npieces;
+	struct pt_bar_piece pieces[PT_BAR_MAX_PIECES];
+	enum placed placed[PT_BAR_MAX_PIECES];
+	unsigned slot[PT_BAR_MAX_PIECES];
+	uint64_t table_off, table_size; /* the MSI-X table in this BAR (size 0: not here) */
+	uint64_t pba_off, pba_size;     /* its PBA */
 };
 
 struct pt_vm_assigned {
@@ -33,23 +44,81 @@ struct pt_vm_assigned {
 	struct pt_assign_dev *dev;
 	struct pt_pci_function *fn;
 	struct pt_vconfig vc;
+	bool vc_ready;           /* vc initialized (before the function is on the bus) */
 	struct bar_window bars[PT_PCI_NUM_BARS];
 	struct pt_vm_assigned *next;
 };
 
+static bool within(uint64_t off, unsigned size, uint64_t start, uint64_t len)
+{
+	return len && off >= start && off + size <= start + len;
+}
+
+/*
+ * A trapped access: the MSI-X table is emulated (vconfig), the PBA read from the
+ * device (its pending bits are real: a vector the guest masks is masked on the host
+ * too) and never written (it is read-only), anything else forwarded.
+ */
 static void bar_io(void *ctx, uint64_t addr, unsigned size, bool write, uint64_t *val)
 {
 	struct bar_window *w = ctx;
 	struct pt_assign_dev *d = w->a->dev;
+	uint64_t off = addr - w->base;
 
-	if (d->backend->region_rw(d, w->index, addr - w->base, size, write, val) < 0 && !write)
+	if (within(off, size, w->table_off, w->table_size)) {
+		if (write)
+			pt_vconfig_msix_table_write(&w->a->vc, off - w->table_off, size, *val);
+		else
+			*val = pt_vconfig_msix_table_read(&w->a->vc, off - w->table_off, size);
+		return;
+	}
+	if (write && within(off, size, w->pba_off, w->pba_size))
+		return;
+	if (d->backend->region_rw(d, w->index, off, size, write, val) < 0 && !write)
 		*val = ~0ULL;
 }
 
-/* A BAR may be a memory slot when the backend maps it whole and it is page-sized. */
-static bool can_map(const struct bar_window *w, uint64_t size)
+static void unplace(struct pt_vm_assigned *a, struct bar_window *w)
 {
-	return w->hva && !(size & 0xfff);
+	for (unsigned i = 0; i < w->npieces; i++) {
+		uint64_t at = w->base + w->pieces[i].offset;
+
+		if (w->placed[i] == PLACED_SLOT)
+			pt_vm_unmap_memory(a->vm, w->slot[i]);
+		else if (w->placed[i] == PLACED_TRAP && (w->flags & PT_REGION_MMIO))
+			pt_vm_mmio_del(a->vm, at);
+		else if (w->placed[i] == PLACED_TRAP)
+			pt_vm_pio_del(a->vm, (uint16_t)at);
+		w->placed[i] = PLACED_OFF;
+	}
+}
+
+/* One piece at the BAR's base: a memory slot if it may be one (else trapped after all). */
+static int place(struct pt_vm_assigned *a, struct bar_window *w, unsigned i)
+{
+	const struct pt_bar_piece *p = &w->pieces[i];
+	uint64_t at = w->base + p->offset;
+	int r;
+
+	if (!(w->flags & PT_REGION_MMIO)) {
+		r = pt_vm_pio_add(a->vm, (uint16_t)at, (uint16_t)p->size, bar_io, w, a->dev->name);
+		w->placed[i] = r == 0 ? PLACED_TRAP : PLACED_OFF;
+		return r;
+	}
+	if (p->map) {
+		r = pt_vm_map_memory(a->vm, at, p->size, (uint8_t *)w->hva + p->offset, false,
+				     &w->slot[i]);
+		if (r == 0) {
+			w->placed[i] = PLACED_SLOT;
+			return 0;
+		}
+		pt_warn("%s: BAR%u+%#llx (%llu bytes) cannot be a memory slot (%s): trapped instead",
+			a->dev->name, w->index, (unsigned long long)p->offset,
+			(unsigned long long)p->size, strerror(-r));
+	}
+	r = pt_vm_mmio_add(a->vm, at, p->size, bar_io, w, a->dev->name);
+	w->placed[i] = r == 0 ? PLACED_TRAP : PLACED_OFF;
+	return r;
 }
 
 static void bar_update(void *ctx, struct pt_pci_function *fn, unsigned bar, uint64_t addr,
@@ -57,34 +126,22 @@ static void bar_update(void *ctx, struct pt_pci_function *fn, unsigned bar, uint
 {
 	struct pt_vm_assigned *a = ctx;
 	struct bar_window *w = &a->bars[bar];
-	int r;
 
 	(void)fn;
-	if (!enabled) {
-		if (w->mapped)
-			pt_vm_unmap_memory(a->vm, w->slot);
-		else if (w->trapped && (w->flags & PT_REGION_MMIO))
-			pt_vm_mmio_del(a->vm, w->base);
-		else if (w->trapped)
-			pt_vm_pio_del(a->vm, (uint16_t)w->base);
-		w->mapped = w->trapped = false;
+	unplace(a, w);
+	if (!enabled)
 		return;
-	}
 	w->base = addr;
 	w->size = size;
-	if ((w->flags & PT_REGION_MMIO) && can_map(w, size)) {
-		r = pt_vm_map_memory(a->vm, addr, size, w->hva, false, &w->slot);
-		w->mapped = r == 0;
-	} else if (w->flags & PT_REGION_MMIO) {
-		r = pt_vm_mmio_add(a->vm, addr, size, bar_io, w, a->dev->name);
-		w->trapped = r == 0;
-	} else {
-		r = pt_vm_pio_add(a->vm, (uint16_t)addr, (uint16_t)size, bar_io, w, a->dev->name);
-		w->trapped = r == 0;
+	for (unsigned i = 0; i < w->npieces; i++) {
+		int r = place(a, w, i);
+
+		if (r < 0)
+			pt_err("%s: BAR%u+%#llx at %#llx (%llu bytes) cannot be placed there: %s",
+			       a->dev->name, bar, (unsigned long long)w->pieces[i].offset,
+			       (unsigned long long)(addr + w->pieces[i].offset),
+			       (unsigned long long)w->pieces[i].size, strerror(-r));
 	}
-	if (r < 0)
-		pt_err("%s: BAR%u at %#llx (%llu bytes) cannot be placed there: %s", a->dev->name,
-		       bar, (unsigned long long)addr, (unsigned long long)size, strerror(-r));
 }
 
 static void cfg_read(void *ctx, struct pt_pci_function *fn, unsigned off, unsigned size,
@@ -93,7 +150,8 @@ static void cfg_read(void *ctx, struct pt_pci_function *fn, unsigned off, unsign
 	struct pt_vm_assigned *a = ctx;
 
 	(void)fn;
-	*val = pt_vconfig_read(&a->vc, off, size, *val);
+	if (a->vc_ready)
+		*val = pt_vconfig_read(&a->vc, off, size, *val);
 }
 
 static void cfg_write(void *ctx, struct pt_pci_function *fn, unsigned off, unsigned size,
@@ -102,7 +160,8 @@ static void cfg_write(void *ctx, struct pt_pci_function *fn, unsigned off, unsig
 	struct pt_vm_assigned *a = ctx;
 
 	(void)fn;
-	pt_vconfig_write(&a->vc, off, size, val);
+	if (a->vc_ready)
+		pt_vconfig_write(&a->vc, off, size, val);
 }
 
 static const struct pt_pci_ops assigned_ops = { cfg_read, cfg_write, bar_update };
@@ -120,6 +179,63 @@ static int map_ram(struct pt_vm_assigned *a)
 	if (!r && high)
 		r = d->backend->map_ram(d, PT_GPA_4G, high, a->vm->ram + low);
 	return r;
+}
+
+/* The MSI-X table and PBA windows of BAR w (vconfig decided whether the guest sees them). */
+static unsigned msix_windows(struct pt_vm_assigned *a, struct bar_window *w,
+			     struct pt_bar_range *traps)
+{
+	struct pt_vconfig_msix_layout l;
+	unsigned n = 0;
+
+	if (!pt_vconfig_msix_layout(&a->vc, &l))
+		return 0;
+	if (l.table_bar == w->index) {
+		w->table_off = l.table_offset;
+		w->table_size = l.table_size;
+		traps[n++] = (struct pt_bar_range){ l.table_offset, l.table_size };
+	}
+	if (l.pba_bar == w->index) {
+		w->pba_off = l.pba_offset;
+		w->pba_size = l.pba_size;
+		traps[n++] = (struct pt_bar_range){ l.pba_offset, l.pba_size };
+	}
+	return n;
+}
+
+/*
+ * BAR w's pieces: memory slots over the backend's mmap areas, except the MSI-X
+ * table's and PBA's pages, which trap (so do BARs the backend cannot map).
+ */
+static int lay_out(struct pt_vm_assigned *a, struct bar_window *w, const struct pt_assign_region *info)
+{
+	struct pt_assign_dev *d = a->dev;
+	struct pt_bar_range areas[PT_ASSIGN_MMAP_AREAS], traps[2];
+	unsigned n_areas = 0, n_traps = msix_windows(a, w, traps);
+	int n;
+
+	if (!(info->flags & PT_REGION_MMIO)) {
+		w->npieces = 1;
+		w->pieces[0] = (struct pt_bar_piece){ .offset = 0, .size = info->size };
+		return 0;
+	}
+	if ((info->flags & PT_REGION_MMAP) && info->n_areas &&
+	    d->backend->region_mmap(d, w->index, &w->hva) == 0) {
+		for (unsigned i = 0; i < info->n_areas && i < PT_ASSIGN_MMAP_AREAS; i++)
+			areas[n_areas++] = (struct pt_bar_range){ info->areas[i].offset,
+								  info->areas[i].size };
+	} else {
+		w->hva = NULL;
+	}
+	n = pt_bar_split(info->size, (uint64_t)sysconf(_SC_PAGESIZE), areas, n_areas, traps,
+			 n_traps, w->pieces, PT_BAR_MAX_PIECES);
+	if (n < 0) {
+		pt_err("%s: BAR%u cannot be laid out in memory slots and trapped pages: %s",
+		       d->name, w->index, strerror(-n));
+		return n;
+	}
+	w->npieces = (unsigned)n;
+	return 0;
 }
 
 /* The function the guest sees: the device's identity and BARs as the backend reports. */
@@ -166,10 +282,9 @@ static int describe(struct pt_vm_assigned *a, struct pt_pci_function_desc *desc)
 			desc->bars[i].type = PT_PCI_BAR_IO;
 		desc->bars[i].size = info.size;
 		desc->bars[i].prefetchable = info.flags & PT_REGION_PREFETCH;
-		/* Whole-region mappings only where nothing in the BAR must trap. */
-		if ((info.flags & PT_REGION_MMAP) && info.n_areas == 1 && info.areas[0].offset == 0 &&
-		    info.areas[0].size == info.size && d->backend->region_mmap(d, i, &w->hva) < 0)
-			w->hva = NULL;
+		r = lay_out(a, w, &info);
+		if (r < 0)
+			return r;
 		if (desc->bars[i].type == PT_PCI_BAR_MEM64)
 			i++; /* its upper half */
 	}
@@ -210,6 +325,11 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 	}
 	desc.ctx = a;
 	r = map_ram(a);
+	/* Config space first: it says where the MSI-X table is, which the BARs trap. */
+	if (!r) {
+		r = pt_vconfig_init(&a->vc, a->dev, -1);
+		a->vc_ready = r == 0;
+	}
 	if (!r)
 		r = describe(a, &desc);
 	if (!r) {
@@ -218,12 +338,11 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 			pt_err("%s: no place on the guest's PCI bus%s: %s", a->dev->name,
 			       slot > 0 ? " at the slot asked for" : "", strerror(-r));
 	}
-	if (!r) {
-		r = pt_vconfig_init(&a->vc, a->dev, a->fn->gsi);
-		if (r < 0)
-			pt_pci_unregister_function(&vm->pci, a->fn);
-	}
+	if (!r && a->fn->gsi >= 0)
+		pt_vconfig_set_intx(&a->vc, a->fn->gsi);
 	if (r < 0) {
+		if (a->vc_ready)
+			pt_vconfig_destroy(&a->vc);
 		pt_assign_release(a->dev);
 		pthread_mutex_unlock(&vm->assign_lock);
 		free(a);
@@ -246,6 +365,7 @@ static void release_one(struct pt_vm *vm, struct pt_vm_assigned *a)
 	pt_vm_requests_unwatch(vm, a->dev);
 	pt_pci_unregister_function(&vm->pci, a->fn);
 	pt_assign_release(a->dev);
+	pt_vconfig_destroy(&a->vc);
 	free(a);
 }
 
@@ -287,26 +407,91 @@ int pt_vm_remove_device(struct pt_vm *vm, const struct pt_bdf *bdf)
 	return a ? 0 : -ENOENT;
 }
 
+static const char *placed_name(enum placed p)
+{
+	return p == PLACED_SLOT ? "mapped" : p == PLACED_TRAP ? "trapped" : "off";
+}
+
+/* What a trapped piece holds of MSI-X, or NULL. */
+static const char *piece_holds(const struct bar_window *w, const struct pt_bar_piece *p)
+{
+	bool table = w->table_size && w->table_off < p->offset + p->size &&
+		     p->offset < w->table_off + w->table_size;
+	bool pba = w->pba_size && w->pba_off < p->offset + p->size &&
+		   p->offset < w->pba_off + w->pba_size;
+
+	return table && pba ? "msix-table+pba" : table ? "msix-table" : pba ? "msix-pba" : NULL;
+}
+
+/*
+ * One BAR: "mapped" (all of it memory slots), "trapped" (every access through the
+ * VMM), "partly-trapped" (memory slots around trapped pages, listed in "pieces") or
+ * "off"; "slot" is its first memory slot.
+ */
+static json_t *bar_json(const struct bar_window *w)
+{
+	unsigned slots = 0, traps = 0, first_slot = 0;
+	json_t *b, *pieces;
+	const char *access;
+
+	for (unsigned i = 0; i < w->npieces; i++) {
+		if (w->placed[i] == PLACED_SLOT && !slots++)
+			first_slot = w->slot[i];
+		traps += w->placed[i] == PLACED_TRAP;
+	}
+	access = slots && traps ? "partly-trapped" : slots ? "mapped" : traps ? "trapped" : "off";
+	b = json_pack("{s:i,s:s,s:I,s:I,s:s}", "index", (int)w->index, "kind",
+		      w->flags & PT_REGION_MMIO ? "mem" : "io", "base", (json_int_t)w->base,
+		      "size", (json_int_t)w->size, "access", access);
+	if (!b)
+		return NULL;
+	if (slots)
+		json_object_set_new(b, "slot", json_integer(first_slot));
+	if (!(slots && traps))
+		return b;
+	pieces = json_array();
+	for (unsigned i = 0; pieces && i < w->npieces; i++) {
+		const char *holds = piece_holds(w, &w->pieces[i]);
+		json_t *p = json_pack("{s:I,s:I,s:s}", "offset", (json_int_t)w->pieces[i].offset,
+				      "size", (json_int_t)w->pieces[i].size, "access",
+				      placed_name(w->placed[i]));
+
+		if (p && w->placed[i] == PLACED_SLOT)
+			json_object_set_new(p, "slot", json_integer(w->slot[i]));
+		if (p && holds)
+			json_object_set_new(p, "holds", json_string(holds));
+		json_array_append_new(pieces, p);
+	}
+	json_object_set_new(b, "pieces", pieces);
+	return b;
+}
+
 /* The BARs as the guest placed them: how each reaches the device. */
 static json_t *bars_json(const struct pt_vm_assigned *a)
 {
 	json_t *bars = json_array();
 
-	for (unsigned i = 0; bars && i < PT_PCI_NUM_BARS; i++) {
-		const struct bar_window *w = &a->bars[i];
-		json_t *b;
-
-		if (!w->size)
-			continue;
-		b = json_pack("{s:i,s:s,s:I,s:I,s:s}", "index", (int)i, "kind",
-			      w->flags & PT_REGION_MMIO ? "mem" : "io", "base", (json_int_t)w->base,
-			      "size", (json_int_t)w->size, "access",
-			      w->mapped ? "mapped" : w->trapped ? "trapped" : "off");
-		if (b && w->mapped)
-			json_object_set_new(b, "slot", json_integer(w->slot));
-		json_array_append_new(bars, b);
-	}
+	for (unsigned i = 0; bars && i < PT_PCI_NUM_BARS; i++)
+		if (a->bars[i].size)
+			json_array_append_new(bars, bar_json(&a->bars[i]));
 	return bars;
+}
+
+/* The guest's MSI-X, when it sees the capability. */
+static json_t *msix_json(struct pt_vm_assigned *a)
+{
+	struct pt_vconfig_msix_layout l;
+	struct pt_vconfig_msix_stats st;
+
+	if (!pt_vconfig_msix_layout(&a->vc, &l))
+		return NULL;
+	pt_vconfig_msix_stats(&a->vc, &st);
+	return json_pack("{s:i,s:i,s:I,s:i,s:I,s:b,s:b,s:i,s:i,s:I}", "entries", (int)l.entries,
+			 "table_bar", (int)l.table_bar, "table_offset", (json_int_t)l.table_offset,
+			 "pba_bar", (int)l.pba_bar, "pba_offset", (json_int_t)l.pba_offset,
+			 "enabled", st.enabled, "function_masked", st.function_masked, "live",
+			 (int)st.live, "masked", (int)st.masked, "irq_sets",
+			 (json_int_t)st.irq_sets);
 }
 
 json_t *pt_vm_assigned_json(struct pt_vm *vm)
@@ -316,15 +501,20 @@ json_t *pt_vm_assigned_json(struct pt_vm *vm)
 	if (!list)
 		return NULL;
 	pthread_mutex_lock(&vm->lock);
-	for (const struct pt_vm_assigned *a = vm->assigned; a; a = a->next) {
+	for (struct pt_vm_assigned *a = vm->assigned; a; a = a->next) {
 		char guest[16];
+		json_t *d, *msix;
 
 		snprintf(guest, sizeof(guest), "00:%02x.%x", a->fn->dev, a->fn->fn);
-		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:s,s:o}",
+		d = json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:s,s:o}",
 			"guest", guest, "host", a->dev->name, "backend", a->dev->backend->name,
 			"vendor", a->fn->cfg[0] | a->fn->cfg[1] << 8,
 			"device", a->fn->cfg[2] | a->fn->cfg[3] << 8, "gsi", a->fn->gsi,
-			"irq", pt_vconfig_irq_mode(&a->vc), "bars", bars_json(a)));
+			"irq", pt_vconfig_irq_mode(&a->vc), "bars", bars_json(a));
+		msix = d ? msix_json(a) : NULL;
+		if (msix)
+			json_object_set_new(d, "msix", msix);
+		json_array_append_new(list, d);
 	}
 	pthread_mutex_unlock(&vm->lock);
 	return list;

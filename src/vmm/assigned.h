@@ -2,8 +2,9 @@
  * Assigned devices in the VM: the platform's half of device assignment. The backend
  * (src/assign/backend.h: VFIO or legacy) owns the device; this glue gives it a PCI
  * function on the guest's bus, the guest's RAM for its DMA, its BARs as memory slots
- * (when the backend can mmap them) or trapped ranges forwarded to the backend, and
- * its config space through src/assign/vconfig.
+ * (where the backend can mmap them) or trapped ranges forwarded to the backend, the
+ * page(s) of the MSI-X table and PBA trapped in any case (the table is vconfig's,
+ * the PBA read from the device), and its config space through src/assign/vconfig.
  *
  * The VM owns its assigned devices and releases them in pt_vm_destroy before the
  * routing table and the VM fd (the order assign/README.md asks for). Add devices
@@ -34,8 +35,11 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
  */
 int pt_vm_remove_device(struct pt_vm *vm, const struct pt_bdf *bdf);
 
-/* The assigned devices for the control socket: [{guest, host, backend, vendor,
- * device, gsi, irq}, ...]. NULL only when out of memory. */
+/*
+ * The assigned devices for the control socket: [{guest, host, backend, vendor,
+ * device, gsi, irq, bars, [msix]}, ...]; each BAR "mapped", "trapped",
+ * "partly-trapped" (with its pieces) or "off". NULL only when out of memory.
+ */
 json_t *pt_vm_assigned_json(struct pt_vm *vm);
 
 /* Releases every assigned device (pt_vm_destroy calls it first). */
