@@ -20,6 +20,9 @@ struct pt_vfio_irq_state {
 	struct pt_assign_vector *vec;    /* as the guest left them */
 	int *gsi;                        /* per vector: its route's GSI, or -1 */
 	int *fd;                         /* per vector: its trigger eventfd (an irqfd), or -1 */
+	bool *on;                        /* per vector: VFIO has fd[i] as its trigger */
+	unsigned enabled;                /* vectors VFIO enabled the index with (0: off) */
+	struct pt_vfio_irq_stats stats;  /* kept across modes */
 };
 
 struct pt_vfio_assign {

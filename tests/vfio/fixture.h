@@ -32,6 +32,14 @@
 #define EDU_DMA_TO_RAM 2
 #define EDU_BUFFER 0x40000 /* edu's DMA buffer in its own address space */
 
+/* e1000e (82574) registers in BAR0 that raise interrupts, and its causes. */
+#define E1000E_ICR 0xc0   /* causes; a write clears those written */
+#define E1000E_ICS 0xc8   /* a write sets causes: the device interrupts */
+#define E1000E_IMS 0xd0   /* causes that may interrupt */
+#define E1000E_IVAR 0xe4  /* MSI-X: each cause's vector, 4 bits (bit 3: valid) */
+#define E1000E_RXQ0 (1u << 20)
+#define E1000E_TXQ0 (1u << 22)
+
 struct bound {
 	char bdf[64];
 	char old_driver[64];

@@ -295,6 +295,110 @@ static void test_shared_container(struct tap *t, struct kvm_vm *vm, struct pt_ro
 	unbind_vfio(&edu);
 }
 
+/* The MSI-X capability's PBA: its BAR and offset (from the device's config space). */
+static int msix_pba(struct pt_assign_dev *d, unsigned *ret_bar, uint32_t *ret_off)
+{
+	uint32_t pos = 0, hdr = 0, pba = 0;
+
+	d->backend->config_read(d, PCI_CAPABILITY_LIST, 1, &pos);
+	for (int i = 0; i < 48 && pos >= 0x40; i++) {
+		d->backend->config_read(d, pos, 2, &hdr);
+		if ((hdr & 0xff) == PCI_CAP_ID_MSIX) {
+			d->backend->config_read(d, pos + PCI_MSIX_PBA, 4, &pba);
+			*ret_bar = pba & PCI_MSIX_PBA_BIR;
+			*ret_off = pba & PCI_MSIX_PBA_OFFSET;
+			return 0;
+		}
+		pos = (hdr >> 8) & 0xfc;
+	}
+	return -ENOENT;
+}
+
+/* The device raises `cause` (its ICR cleared first, so that it fires again). */
+static void e1000e_raise(struct pt_assign_dev *d, uint32_t cause)
+{
+	reg_write(d, E1000E_ICR, 0xffffffff, 4);
+	reg_write(d, E1000E_ICS, cause, 4);
+}
+
+/*
+ * MSI-X changed in place on the real device: masking and unmasking a vector, a
+ * vector masked from the start made live, a retarget; each delivered (or not) as it
+ * should, with no disable-all/enable-all and one routing commit only where a route
+ * changed. e1000e's RXQ0 cause goes to vector 1, TXQ0 to vector 3.
+ */
+static void test_e1000e_in_place(struct tap *t, struct kvm_vm *vm, struct pt_route_table *tab,
+				 struct pt_assign_dev *d, struct pt_assign_vector *vec,
+				 struct pt_assign_irqs *msix)
+{
+	struct pt_route_stats st, st2;
+	struct pt_vfio_irq_stats vs, vs2;
+	unsigned pba_bar = 0;
+	uint32_t pba_off = 0, cmd = 0;
+	uint64_t pba = 0;
+
+	d->backend->config_read(d, PCI_COMMAND, 2, &cmd);
+	d->backend->config_write(d, PCI_COMMAND, 2, cmd | PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY);
+	reg_write(d, E1000E_IVAR, 0x0b09, 4); /* RXQ0 -> vector 1, TXQ0 -> vector 3 */
+	reg_write(d, E1000E_IMS, E1000E_RXQ0 | E1000E_TXQ0, 4);
+	kvm_vm_clear_irr(vm);
+	e1000e_raise(d, E1000E_RXQ0);
+	tap_ok(t, kvm_vm_wait_irr(vm, 0x51, DELIVERY_MS), "e1000e's RXQ0 arrives on vector 1 (0x51)");
+
+	pt_route_table_stats(tab, &st);
+	pt_vfio_irq_stats(d, &vs);
+	vec[1].state = PT_VECTOR_MASKED;
+	tap_is_int(t, pt_assign_irq_set(d, msix), 0, "vector 1 masked");
+	pt_route_table_stats(tab, &st2);
+	pt_vfio_irq_stats(d, &vs2);
+	tap_ok(t, st2.commits == st.commits && st2.msi_routes == 3 &&
+		   vs2.vector_calls == vs.vector_calls + 1 && vs2.reenables == 0 &&
+		   vs2.enables == vs.enables && vs2.triggers == 2,
+	       "in place: no commit, its route kept, one SET_IRQS, no re-enable (%u triggers)",
+	       vs2.triggers);
+	kvm_vm_clear_irr(vm);
+	e1000e_raise(d, E1000E_RXQ0);
+	tap_ok(t, !kvm_vm_wait_irr(vm, 0x51, 300), "masked: RXQ0 does not arrive");
+	if (msix_pba(d, &pba_bar, &pba_off) == 0)
+		d->backend->region_rw(d, pba_bar, pba_off, 8, false, &pba);
+	tap_ok(t, pba & 2, "the device's PBA has vector 1 pending (%#llx, BAR%u+%#x)",
+	       (unsigned long long)pba, pba_bar, pba_off);
+	vec[1].state = PT_VECTOR_LIVE;
+	tap_is_int(t, pt_assign_irq_set(d, msix), 0, "vector 1 unmasked");
+	tap_ok(t, kvm_vm_wait_irr(vm, 0x51, DELIVERY_MS),
+	       "the pending interrupt arrives at the unmask");
+	pt_route_table_stats(tab, &st2);
+	tap_ok(t, st2.commits == st.commits && st2.msi_routes == 3, "still no commit, 3 routes");
+
+	pt_vfio_irq_stats(d, &vs);
+	vec[3].state = PT_VECTOR_LIVE;
+	tap_is_int(t, pt_assign_irq_set(d, msix), 0, "vector 3, masked from the start, unmasked");
+	pt_route_table_stats(tab, &st2);
+	pt_vfio_irq_stats(d, &vs2);
+	tap_ok(t, st2.commits == st.commits + 1 && st2.msi_routes == 4 && st2.irqfds == 4 &&
+		   vs2.vector_calls == vs.vector_calls + 1 && vs2.reenables == 0,
+	       "a GSI and an irqfd for it, one commit, one SET_IRQS, no re-enable");
+	kvm_vm_clear_irr(vm);
+	e1000e_raise(d, E1000E_TXQ0);
+	tap_ok(t, kvm_vm_wait_irr(vm, 0x53, DELIVERY_MS), "TXQ0 arrives on vector 3 (0x53)");
+
+	pt_route_table_stats(tab, &st);
+	vec[3].msg = pt_msi_compose(0, 0x5a);
+	tap_is_int(t, pt_assign_irq_set(d, msix), 0, "vector 3 retargeted to 0x5a");
+	pt_route_table_stats(tab, &st2);
+	pt_vfio_irq_stats(d, &vs);
+	tap_ok(t, st2.commits == st.commits + 1 && vs.vector_calls == vs2.vector_calls,
+	       "a retarget: one commit, no VFIO call");
+	kvm_vm_clear_irr(vm);
+	e1000e_raise(d, E1000E_TXQ0);
+	tap_ok(t, kvm_vm_wait_irr(vm, 0x5a, DELIVERY_MS) && !kvm_vm_wait_irr(vm, 0x53, 0),
+	       "and TXQ0 arrives as 0x5a");
+	tap_ok(t, vs.reenables == 0 && vs.enables == 1,
+	       "MSI-X enabled once, never disabled and enabled again (%s kernel: %u vectors enabled)",
+	       vs.can_grow ? "a growing" : "a NORESIZE", vs.vfio_vectors);
+	reg_write(d, E1000E_IMS + 4, 0xffffffff, 4); /* IMC: every cause off */
+}
+
 static void test_e1000e(struct tap *t, const struct bound *b)
 {
 	struct pt_assign_vector vec[5];
@@ -323,6 +427,7 @@ static void test_e1000e(struct tap *t, const struct bound *b)
 	tap_ok(t, st.msi_routes == 3 && st.irqfds == 3 && st.commits == 1,
 	       "3 routes and irqfds, committed once (%u, %u, %llu)", st.msi_routes, st.irqfds,
 	       (unsigned long long)st.commits);
+	test_e1000e_in_place(t, &vm, tab, d, vec, &msix);
 	tap_is_int(t, d->backend->reset(d), 0, "reset: e1000e has one");
 	pt_assign_release(d);
 	pt_route_table_stats(tab, &st);
