@@ -22,13 +22,17 @@ enum key {
 	K_SCENARIO, K_SMP, K_TABLES, K_PRINT, K_IPI_VECTORS, K_VECTORS, K_IOAPIC_PIN, K_WAIT_MS,
 	K_EXPECT, K_EXPECT_TOTAL, K_SETTLE_MS, K_MAX, K_STOP_VECTOR, K_ACK_PORT, K_STRICT, K_PORT,
 	K_ADDR, K_ACCESS, K_SIZE, K_VALUE, K_CODE, K_POKE, K_IRQ_ACK, K_MSI, K_FIND,
-	K_BAR_READ, K_COUNT
+	K_BAR_READ, K_MSIX, K_MSIX_MASK, K_COUNT
 };
+
+/* cmdline_parse keeps the keys it has seen in a 32-bit mask. */
+_Static_assert(K_COUNT <= 32, "too many keys for the seen mask");
 
 static const char *const key_names[K_COUNT] = {
 	"scenario", "smp", "tables", "print", "ipi_vectors", "vectors", "ioapic_pin", "wait_ms",
 	"expect", "expect_total", "settle_ms", "max", "stop_vector", "ack_port", "strict", "port",
 	"addr", "access", "size", "value", "code", "poke", "irq_ack", "msi", "find", "bar_read",
+	"msix", "msix_mask",
 };
 
 struct span {
@@ -176,6 +180,62 @@ static bool parse_writes(struct span v, bool with_vector, struct tg_mmio_write *
 		w[*n].value = (uint32_t)value;
 		(*n)++;
 	}
+	return true;
+}
+
+/* DEV:ENTRY:VEC[:DEST][,...], one DEV throughout. */
+static bool parse_msix(struct span v, struct tg_opts *o)
+{
+	bool more = true;
+
+	if (!v.len)
+		return false;
+	while (more) {
+		struct span item = split(&v, ',', &more), f[4];
+		struct tg_msix_vec *m;
+		unsigned nf = 0;
+		bool sep = true;
+		uint64_t x, e;
+
+		while (sep && nf < 4)
+			f[nf++] = split(&item, ':', &sep);
+		if (sep || nf < 3 || o->nmsix == TG_MAX_MSIX || !num_in(f[0], 1, 31, &x) ||
+		    (o->nmsix && x != o->msix_dev) || !num_in(f[1], 0, 2047, &e))
+			return false;
+		m = &o->msix[o->nmsix];
+		*m = (struct tg_msix_vec){ .entry = (uint16_t)e };
+		if (!vector_of(f[2], &m->vector))
+			return false;
+		if (nf == 4) {
+			if (!num_in(f[3], 0, 254, &e))
+				return false;
+			m->dest = (uint8_t)e;
+			m->dest_set = true;
+		}
+		o->msix_dev = (uint8_t)x;
+		o->nmsix++;
+	}
+	return true;
+}
+
+/* ENTRY:ADDR:VALUE */
+static bool parse_msix_mask(struct span v, struct tg_opts *o)
+{
+	struct span f[3];
+	unsigned nf = 0;
+	bool sep = true;
+	uint64_t e, addr, value;
+
+	while (sep && nf < 3)
+		f[nf++] = split(&v, ':', &sep);
+	if (sep || nf != 3 || !num_in(f[0], 0, 2047, &e) ||
+	    !num_in(f[1], 0, 0xfffffffcu, &addr) || (addr & 3) ||
+	    !num_in(f[2], 0, 0xffffffffu, &value))
+		return false;
+	o->msix_mask_entry = (uint16_t)e;
+	o->msix_mask_write = (struct tg_mmio_write){ .addr = (uint32_t)addr,
+						     .value = (uint32_t)value };
+	o->msix_mask_set = true;
 	return true;
 }
 
@@ -353,6 +413,10 @@ static bool set_key(struct tg_opts *o, enum key k, struct span v)
 		}
 		return true;
 	}
+	case K_MSIX:
+		return parse_msix(v, o);
+	case K_MSIX_MASK:
+		return parse_msix_mask(v, o);
 	case K_COUNT:
 		break;
 	}

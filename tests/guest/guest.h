@@ -259,6 +259,29 @@ uint32_t pci_read32(unsigned bus, unsigned dev, unsigned fn, unsigned off);
  * bus mastering; prints a TG msi line. -1: no such function, -2: no MSI capability. */
 int pci_msi_enable(unsigned dev, uint8_t vector, uint8_t dest);
 void pci_msi_disable(unsigned dev);
+
+/* One MSI-X table entry to program: irq-wait's msix=. */
+struct tg_msix_vec {
+	uint16_t entry;
+	uint8_t vector, dest;
+	bool dest_set;
+};
+
+#define TG_MAX_MSIX 8
+
+/*
+ * Programs the entries of 00:DEV.0's MSI-X table (found through its capability and
+ * BAR) unmasked, each for its vector to its APIC (default_dest when none is given),
+ * then enables MSI-X with memory decoding and bus mastering; prints TG msix and one
+ * TG msix-entry line per entry. -1: no such function, -2: no MSI-X capability, -3:
+ * an entry beyond the table, -4: the table's BAR is not in 32-bit memory space.
+ */
+int pci_msix_enable(unsigned dev, const struct tg_msix_vec *v, unsigned n, uint8_t default_dest);
+void pci_msix_disable(unsigned dev);
+/* Sets or clears an entry's mask bit (Vector Control); -1 when MSI-X is not there. */
+int pci_msix_mask(unsigned dev, unsigned entry, bool masked);
+/* The entry's Pending Bit (0 or 1), or -1. */
+int pci_msix_pending(unsigned dev, unsigned entry);
 /* Walks bus 0 until 00:DEV.0 is vendor:device (a device added while the guest runs),
  * reports it as info does, returns DEV; -1 once the deadline passed. */
 int pci_wait_for(uint16_t vendor, uint16_t device, uint64_t deadline);
@@ -306,6 +329,12 @@ struct tg_opts {
 	bool msi_set;		/* irq-wait msi= */
 	uint8_t msi_dev, msi_vector, msi_dest;
 	bool msi_dest_set;
+	unsigned nmsix;		/* irq-wait msix=: entries of function 00:msix_dev.0 */
+	uint8_t msix_dev;
+	struct tg_msix_vec msix[TG_MAX_MSIX];
+	bool msix_mask_set;	/* irq-wait msix_mask= */
+	uint16_t msix_mask_entry;
+	struct tg_mmio_write msix_mask_write;
 	bool find_set, bar_read_set;	/* rescan find=, bar_read= */
 	uint16_t find_vendor, find_device;
 	uint8_t bar_read_bar;

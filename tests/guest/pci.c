@@ -192,6 +192,121 @@ void pci_msi_disable(unsigned dev)
 		cfg_write16(&d, cap + 2u, (uint16_t)(cfg_read16(&d, cap + 2u) & ~1u));
 }
 
+/* ---- MSI-X ---- */
+
+#define MSIX_ENABLE 0x8000
+#define MSIX_MASKALL 0x4000
+#define MSIX_ENTRY_SIZE 16
+#define MSIX_VECTOR_CTRL 12
+
+/* Where 00:DEV.0's MSI-X table and PBA are: 0, or pci_msix_enable's error codes. */
+struct msix_where {
+	struct bdf d;
+	uint8_t cap;
+	unsigned entries;
+	unsigned table_bar, pba_bar;
+	uint32_t table_offset, pba_offset;
+	uintptr_t table, pba;	/* their addresses, with the BARs as programmed */
+};
+
+static int msix_find(unsigned dev, struct msix_where *w)
+{
+	uint64_t table_base, pba_base;
+	uint32_t table, pba;
+
+	w->d = (struct bdf){ 0, dev, 0, "" };
+	if (dev >= 32 || cfg_read16(&w->d, 0) == 0xffff)
+		return -1;
+	w->cap = find_cap(&w->d, 0x11);
+	if (!w->cap)
+		return -2;
+	w->entries = (cfg_read16(&w->d, w->cap + 2u) & 0x7ffu) + 1;
+	table = cfg_read32(&w->d, w->cap + 4u);
+	pba = cfg_read32(&w->d, w->cap + 8u);
+	w->table_bar = table & 7;
+	w->table_offset = table & ~7u;
+	w->pba_bar = pba & 7;
+	w->pba_offset = pba & ~7u;
+	table_base = w->table_bar < 6 ? pci_bar_base(dev, w->table_bar) : 0;
+	pba_base = w->pba_bar < 6 ? pci_bar_base(dev, w->pba_bar) : 0;
+	/* The guest maps 0-4 GiB only; 0 is an I/O or unprogrammed BAR. */
+	if (!table_base || !pba_base || table_base + w->table_offset >= 0x100000000ull ||
+	    pba_base + w->pba_offset >= 0x100000000ull)
+		return -4;
+	w->table = (uintptr_t)(table_base + w->table_offset);
+	w->pba = (uintptr_t)(pba_base + w->pba_offset);
+	return 0;
+}
+
+int pci_msix_enable(unsigned dev, const struct tg_msix_vec *v, unsigned n, uint8_t default_dest)
+{
+	struct msix_where w;
+	uint16_t ctl;
+	int r = msix_find(dev, &w);
+
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < n; i++)
+		if (v[i].entry >= w.entries)
+			return -3;
+	/* Memory decoding first: the table is in a memory BAR. */
+	cfg_write16(&w.d, PCI_COMMAND, (uint16_t)(cfg_read16(&w.d, PCI_COMMAND) | 0x2));
+	for (unsigned i = 0; i < n; i++) {
+		uintptr_t e = w.table + v[i].entry * MSIX_ENTRY_SIZE;
+		uint8_t dest = v[i].dest_set ? v[i].dest : default_dest;
+
+		mmio_write32(e, 0xfee00000u | (uint32_t)dest << 12);
+		mmio_write32(e + 4, 0);
+		mmio_write32(e + 8, v[i].vector);
+		mmio_write32(e + MSIX_VECTOR_CTRL, 0); /* unmasked */
+	}
+	/* Bus mastering (an MSI-X message is a memory write by the device), then enable. */
+	cfg_write16(&w.d, PCI_COMMAND, (uint16_t)(cfg_read16(&w.d, PCI_COMMAND) | 0x6));
+	ctl = cfg_read16(&w.d, w.cap + 2u);
+	cfg_write16(&w.d, w.cap + 2u, (uint16_t)((ctl & ~MSIX_MASKALL) | MSIX_ENABLE));
+	ctl = cfg_read16(&w.d, w.cap + 2u);
+	tg_line("msix dev=%u offset=0x%x entries=%u table_bar=%u table_offset=0x%x pba_bar=%u"
+		" pba_offset=0x%x enabled=%u masked=%u", dev, w.cap, w.entries, w.table_bar,
+		w.table_offset, w.pba_bar, w.pba_offset, (ctl >> 15) & 1, (ctl >> 14) & 1);
+	for (unsigned i = 0; i < n; i++) {
+		uintptr_t e = w.table + v[i].entry * MSIX_ENTRY_SIZE;
+		uint32_t addr = mmio_read32(e);
+
+		tg_line("msix-entry dev=%u entry=%u vector=0x%02x dest=%u masked=%u", dev,
+			v[i].entry, mmio_read32(e + 8) & 0xff, (addr >> 12) & 0xff,
+			mmio_read32(e + MSIX_VECTOR_CTRL) & 1);
+	}
+	return 0;
+}
+
+void pci_msix_disable(unsigned dev)
+{
+	struct bdf d = { 0, dev, 0, "" };
+	uint8_t cap = find_cap(&d, 0x11);
+
+	if (cap)
+		cfg_write16(&d, cap + 2u, (uint16_t)(cfg_read16(&d, cap + 2u) & ~MSIX_ENABLE));
+}
+
+int pci_msix_mask(unsigned dev, unsigned entry, bool masked)
+{
+	struct msix_where w;
+
+	if (msix_find(dev, &w) < 0 || entry >= w.entries)
+		return -1;
+	mmio_write32(w.table + entry * MSIX_ENTRY_SIZE + MSIX_VECTOR_CTRL, masked);
+	return 0;
+}
+
+int pci_msix_pending(unsigned dev, unsigned entry)
+{
+	struct msix_where w;
+
+	if (msix_find(dev, &w) < 0 || entry >= w.entries)
+		return -1;
+	return (int)(mmio_read32(w.pba + entry / 32 * 4) >> (entry % 32) & 1);
+}
+
 static void report_function(const struct bdf *d)
 {
 	uint32_t id = cfg_read32(d, 0x00), class = cfg_read32(d, 0x08);

@@ -106,6 +106,43 @@ static void expected_set(const struct tg_opts *o, uint8_t *map)
 		map[o->pins[i].vector / 8] |= (uint8_t)(1u << (o->pins[i].vector % 8));
 	if (o->msi_set)
 		map[o->msi_vector / 8] |= (uint8_t)(1u << (o->msi_vector % 8));
+	for (unsigned i = 0; i < o->nmsix; i++)
+		map[o->msix[i].vector / 8] |= (uint8_t)(1u << (o->msix[i].vector % 8));
+}
+
+/*
+ * msix_mask=: entry masked, the device made to raise it, its pending bit read, the
+ * entry unmasked. Returns false when it arrived while masked.
+ */
+static bool msix_mask_check(const struct tg_opts *o)
+{
+	unsigned entry = o->msix_mask_entry;
+	int vector = -1, pending;
+	uint32_t before, during, after;
+	uint64_t until;
+
+	for (unsigned i = 0; i < o->nmsix; i++)
+		if (o->msix[i].entry == entry)
+			vector = o->msix[i].vector;
+	if (vector < 0 || pci_msix_mask(o->msix_dev, entry, true) < 0) {
+		tg_line("warn msg=\"msix_mask: entry %u is not one msix= programmed\"", entry);
+		return false;
+	}
+	before = tg_irq_total((unsigned)vector);
+	mmio_write32(o->msix_mask_write.addr, o->msix_mask_write.value);
+	until = tg_deadline_ms(200);
+	while (!tg_passed(until))
+		cpu_relax();
+	during = tg_irq_total((unsigned)vector) - before;
+	pending = pci_msix_pending(o->msix_dev, entry);
+	pci_msix_mask(o->msix_dev, entry, false);
+	until = tg_deadline_ms(1000);
+	while (!tg_passed(until) && tg_irq_total((unsigned)vector) == before + during)
+		cpu_relax();
+	after = tg_irq_total((unsigned)vector) - before - during;
+	tg_line("msix-mask dev=%u entry=%u vector=0x%02x while_masked=%u pending=%d after_unmask=%u",
+		o->msix_dev, entry, (unsigned)vector, during, pending, after);
+	return during == 0;
 }
 
 static bool expectation_met(const struct tg_opts *o, const uint8_t *expected)
@@ -142,7 +179,8 @@ static bool sc_irq_wait(const struct tg_opts *o, char *detail)
 	for (unsigned i = 0; i < 32; i++)
 		any |= expected[i] != 0;
 	if (has_expectation && !any) {
-		tg_snprintf(detail, DETAIL_MAX, "expect/expect_total need vectors=, ioapic_pin= or msi=");
+		tg_snprintf(detail, DETAIL_MAX,
+			    "expect/expect_total need vectors=, ioapic_pin=, msi= or msix=");
 		return false;
 	}
 
@@ -170,6 +208,19 @@ static bool sc_irq_wait(const struct tg_opts *o, char *detail)
 			ioapic_unprogram_all();
 			tg_snprintf(detail, DETAIL_MAX, "msi: 00:%02x.0 %s", o->msi_dev,
 				    r == -1 ? "does not exist" : "has no MSI capability");
+			return false;
+		}
+	}
+	if (o->nmsix) {
+		static const char *const why[] = { "does not exist", "has no MSI-X capability",
+			"has no such table entry", "has its MSI-X table outside 32-bit memory" };
+		int r = pci_msix_enable(o->msix_dev, o->msix, o->nmsix, tg_cpu_apic_id[0]);
+
+		if (r < 0) {
+			ioapic_unprogram_all();
+			if (o->msi_set)
+				pci_msi_disable(o->msi_dev);
+			tg_snprintf(detail, DETAIL_MAX, "msix: 00:%02x.0 %s", o->msix_dev, why[-r - 1]);
 			return false;
 		}
 	}
@@ -201,9 +252,13 @@ static bool sc_irq_wait(const struct tg_opts *o, char *detail)
 		cpu_relax();
 	}
 	elapsed = tg_ms_since(start);
+	if (o->msix_mask_set && met && !msix_mask_check(o))
+		pass = false;
 	ioapic_unprogram_all();
 	if (o->msi_set)
 		pci_msi_disable(o->msi_dev);
+	if (o->nmsix)
+		pci_msix_disable(o->msix_dev);
 	print_counts();
 
 	for (unsigned v = 0x20; v < 0xff; v++) {

@@ -379,6 +379,33 @@ else
 	ok $? "irq-wait level ($level_eoi): the pin is masked and the next scenario runs"
 fi
 
+# -- irq-wait msix=: e1000e (82574) raises an MSI-X vector per interrupt cause written to
+#    ICS (BAR0+0xc8) and enabled in IMS (+0xd0); IVAR (+0xe4) maps RXQ0 (bit 20) to entry 0
+#    and TXQ0 (bit 22) to entry 1; the handlers clear their cause in ICR (+0xc0), so that
+#    msix_mask= can raise TXQ0 again with entry 1 masked. QEMU's MSI-X keeps a masked
+#    vector's interrupt pending in the PBA and sends it at the unmask.
+boot nicinfo 1 "scenario=info" -device e1000e -nic none
+nic=$(sed -n 's/^TG pci bdf=\([0-9a-f:.]*\) vendor=0x8086 device=0x10d3 .*/\1/p' "$tmp/nicinfo.out")
+nic_bar=$(sed -n "s/^TG pci-bar bdf=$nic bar=0 kind=mem32 prefetch=0 addr=\(0x[0-9a-f]*\) .*/\1/p" "$tmp/nicinfo.out")
+has nicinfo "^TG pci-cap bdf=$nic offset=0x[0-9a-f]+ id=0x11 name=msix enabled=0 masked=0 table_size=5 table_bar=3 table_offset=0x0 pba_bar=3 pba_offset=0x2000\$"
+ok $? "info: e1000e at ${nic:-nowhere}, BAR0 at ${nic_bar:-nowhere}, its MSI-X table in BAR3"
+if [ -n "$nic" ] && [ -n "$nic_bar" ]; then
+	nic_dev=$((0x$(printf '%s' "$nic" | cut -c4-5)))
+	r() { printf '0x%x' $((nic_bar + $1)); }
+	boot msix 1 "scenario=irq-wait msix=$nic_dev:0:0x61,$nic_dev:1:0x62 poke=$(r 0xe4):0x908,$(r 0xd0):0x500000,$(r 0xc8):0x100000,$(r 0xc8):0x400000 irq_ack=0x61:$(r 0xc0):0x100000,0x62:$(r 0xc0):0x400000 expect=1 settle_ms=200 max=3 msix_mask=1:$(r 0xc8):0x400000" \
+		-device e1000e -nic none
+fi
+has msix "^TG msix dev=${nic_dev:-x} offset=0x[0-9a-f]+ entries=5 table_bar=3 table_offset=0x0 pba_bar=3 pba_offset=0x2000 enabled=1 masked=0\$" &&
+	has msix "^TG msix-entry dev=${nic_dev:-x} entry=0 vector=0x61 dest=0 masked=0\$" &&
+	has msix "^TG msix-entry dev=${nic_dev:-x} entry=1 vector=0x62 dest=0 masked=0\$"
+ok $? "irq-wait msix=: the guest finds e1000e's table through the capability and BAR3, programs two entries"
+has msix '^TG irq vec=0x61 cpu=0 count=1$' && has msix '^TG irq vec=0x62 cpu=0 count=1$'
+ok $? "irq-wait msix=: RXQ0 arrives on entry 0 (0x61), TXQ0 on entry 1 (0x62)"
+has msix "^TG msix-mask dev=${nic_dev:-x} entry=1 vector=0x62 while_masked=0 pending=1 after_unmask=1\$"
+ok $? "irq-wait msix_mask=: masked, TXQ0 stays pending in the PBA and arrives at the unmask"
+has msix '^TG result scenario=irq-wait status=PASS detail="received=3 unexpected=0 '
+ok $? "irq-wait msix=: PASS"
+
 # -- stop_vector ends the wait; print=summary prints counts only
 boot stop 1 "scenario=irq-wait ioapic_pin=2:0x50:edge stop_vector=0x50 print=summary wait_ms=5000"
 has stop '^TG result scenario=irq-wait status=PASS detail="received=[1-9][0-9]* unexpected=0 elapsed_ms=[0-9]+ ended=stop"$'
@@ -425,6 +452,12 @@ has badcmd "^TG result scenario=cmdline status=FAIL detail=\"unknown key 'bogus'
 	has badcmd '^TG done status=FAIL code=1 elapsed_ms=[0-9]+$'
 ok $? "cmdline: an unknown key is a FAIL naming it"
 ok "$([ "$(rc badcmd)" = 3 ]; echo $?)" "cmdline: exit status 3"
+boot badmsix 1 "scenario=irq-wait msix=3:0:0x61,4:1:0x62"
+has badmsix "^TG result scenario=cmdline status=FAIL detail=\"bad value in 'msix=3:0:0x61,4:1:0x62' "
+ok $? "cmdline: msix= entries of two functions are refused"
+boot nomsix 1 "scenario=irq-wait msix=2:0:0x61 expect=1" -device edu
+has nomsix '^TG result scenario=irq-wait status=FAIL detail="msix: 00:02.0 has no MSI-X capability"$'
+ok $? "irq-wait msix=: a function without MSI-X is a FAIL saying so"
 
 # -- reset and triple fault end the run without TG done (-no-reboot makes QEMU exit 0)
 boot reset 1 "scenario=reset"
