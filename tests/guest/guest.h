@@ -273,10 +273,12 @@ struct tg_msix_vec {
  * Programs the entries of 00:DEV.0's MSI-X table (found through its capability and
  * BAR) unmasked, each for its vector to its APIC (default_dest when none is given),
  * then enables MSI-X with memory decoding and bus mastering; prints TG msix and one
- * TG msix-entry line per entry. -1: no such function, -2: no MSI-X capability, -3:
- * an entry beyond the table, -4: the table's BAR is not in 32-bit memory space.
+ * TG msix-entry line per entry. move_to (non-zero): the table's BAR is first moved
+ * there. -1: no such function, -2: no MSI-X capability, -3: an entry beyond the
+ * table, -4: the table's BAR is not in 32-bit memory space.
  */
-int pci_msix_enable(unsigned dev, const struct tg_msix_vec *v, unsigned n, uint8_t default_dest);
+int pci_msix_enable(unsigned dev, const struct tg_msix_vec *v, unsigned n, uint8_t default_dest,
+		    uint32_t move_to);
 void pci_msix_disable(unsigned dev);
 /* Sets or clears an entry's mask bit (Vector Control); -1 when MSI-X is not there. */
 int pci_msix_mask(unsigned dev, unsigned entry, bool masked);
@@ -332,6 +334,7 @@ struct tg_opts {
 	unsigned nmsix;		/* irq-wait msix=: entries of function 00:msix_dev.0 */
 	uint8_t msix_dev;
 	struct tg_msix_vec msix[TG_MAX_MSIX];
+	uint32_t msix_bar;	/* irq-wait msix_bar=: 0, or where the table's BAR goes */
 	bool msix_mask_set;	/* irq-wait msix_mask= */
 	uint16_t msix_mask_entry;
 	struct tg_mmio_write msix_mask_write;

@@ -238,12 +238,32 @@ static int msix_find(unsigned dev, struct msix_where *w)
 	return 0;
 }
 
-int pci_msix_enable(unsigned dev, const struct tg_msix_vec *v, unsigned n, uint8_t default_dest)
+/* Moves 00:DEV.0's memory BAR bar to addr, decoding off meanwhile (as an OS reassigning it). */
+static void move_bar(unsigned dev, unsigned bar, uint32_t addr)
+{
+	struct bdf d = { 0, dev, 0, "" };
+	uint16_t cmd = cfg_read16(&d, PCI_COMMAND);
+	unsigned off = 0x10 + 4 * bar;
+	uint32_t lo = cfg_read32(&d, off);
+
+	cfg_write16(&d, PCI_COMMAND, cmd & ~PCI_CMD_DECODE);
+	cfg_write32(&d, off, addr | (lo & 0xf));
+	if (((lo >> 1) & 3) == 2 && bar < 5)
+		cfg_write32(&d, off + 4, 0);
+	cfg_write16(&d, PCI_COMMAND, cmd);
+}
+
+int pci_msix_enable(unsigned dev, const struct tg_msix_vec *v, unsigned n, uint8_t default_dest,
+		    uint32_t move_to)
 {
 	struct msix_where w;
 	uint16_t ctl;
 	int r = msix_find(dev, &w);
 
+	if (r == 0 && move_to) {
+		move_bar(dev, w.table_bar, move_to);
+		r = msix_find(dev, &w);
+	}
 	if (r < 0)
 		return r;
 	for (unsigned i = 0; i < n; i++)
@@ -266,8 +286,9 @@ int pci_msix_enable(unsigned dev, const struct tg_msix_vec *v, unsigned n, uint8
 	cfg_write16(&w.d, w.cap + 2u, (uint16_t)((ctl & ~MSIX_MASKALL) | MSIX_ENABLE));
 	ctl = cfg_read16(&w.d, w.cap + 2u);
 	tg_line("msix dev=%u offset=0x%x entries=%u table_bar=%u table_offset=0x%x pba_bar=%u"
-		" pba_offset=0x%x enabled=%u masked=%u", dev, w.cap, w.entries, w.table_bar,
-		w.table_offset, w.pba_bar, w.pba_offset, (ctl >> 15) & 1, (ctl >> 14) & 1);
+		" pba_offset=0x%x enabled=%u masked=%u table_addr=0x%lx", dev, w.cap, w.entries,
+		w.table_bar, w.table_offset, w.pba_bar, w.pba_offset, (ctl >> 15) & 1,
+		(ctl >> 14) & 1, (unsigned long)w.table);
 	for (unsigned i = 0; i < n; i++) {
 		uintptr_t e = w.table + v[i].entry * MSIX_ENTRY_SIZE;
 		uint32_t addr = mmio_read32(e);

@@ -214,7 +214,8 @@ static bool sc_irq_wait(const struct tg_opts *o, char *detail)
 	if (o->nmsix) {
 		static const char *const why[] = { "does not exist", "has no MSI-X capability",
 			"has no such table entry", "has its MSI-X table outside 32-bit memory" };
-		int r = pci_msix_enable(o->msix_dev, o->msix, o->nmsix, tg_cpu_apic_id[0]);
+		int r = pci_msix_enable(o->msix_dev, o->msix, o->nmsix, tg_cpu_apic_id[0],
+					o->msix_bar);
 
 		if (r < 0) {
 			ioapic_unprogram_all();

@@ -387,15 +387,19 @@ fi
 boot nicinfo 1 "scenario=info" -device e1000e -nic none
 nic=$(sed -n 's/^TG pci bdf=\([0-9a-f:.]*\) vendor=0x8086 device=0x10d3 .*/\1/p' "$tmp/nicinfo.out")
 nic_bar=$(sed -n "s/^TG pci-bar bdf=$nic bar=0 kind=mem32 prefetch=0 addr=\(0x[0-9a-f]*\) .*/\1/p" "$tmp/nicinfo.out")
+nic_bar3=$(sed -n "s/^TG pci-bar bdf=$nic bar=3 kind=mem32 prefetch=0 addr=\(0x[0-9a-f]*\) .*/\1/p" "$tmp/nicinfo.out")
 has nicinfo "^TG pci-cap bdf=$nic offset=0x[0-9a-f]+ id=0x11 name=msix enabled=0 masked=0 table_size=5 table_bar=3 table_offset=0x0 pba_bar=3 pba_offset=0x2000\$"
 ok $? "info: e1000e at ${nic:-nowhere}, BAR0 at ${nic_bar:-nowhere}, its MSI-X table in BAR3"
 if [ -n "$nic" ] && [ -n "$nic_bar" ]; then
 	nic_dev=$((0x$(printf '%s' "$nic" | cut -c4-5)))
 	r() { printf '0x%x' $((nic_bar + $1)); }
-	boot msix 1 "scenario=irq-wait msix=$nic_dev:0:0x61,$nic_dev:1:0x62 poke=$(r 0xe4):0x908,$(r 0xd0):0x500000,$(r 0xc8):0x100000,$(r 0xc8):0x400000 irq_ack=0x61:$(r 0xc0):0x100000,0x62:$(r 0xc0):0x400000 expect=1 settle_ms=200 max=3 msix_mask=1:$(r 0xc8):0x400000" \
+	nic_writes="poke=$(r 0xe4):0x908,$(r 0xd0):0x500000,$(r 0xc8):0x100000,$(r 0xc8):0x400000 irq_ack=0x61:$(r 0xc0):0x100000,0x62:$(r 0xc0):0x400000"
+	boot msix 1 "scenario=irq-wait msix=$nic_dev:0:0x61,$nic_dev:1:0x62 $nic_writes expect=1 settle_ms=200 max=3 msix_mask=1:$(r 0xc8):0x400000" \
+		-device e1000e -nic none
+	boot msixbar 1 "scenario=irq-wait msix=$nic_dev:0:0x61,$nic_dev:1:0x62 msix_bar=0xfe000000 $nic_writes expect=1 settle_ms=200 max=3" \
 		-device e1000e -nic none
 fi
-has msix "^TG msix dev=${nic_dev:-x} offset=0x[0-9a-f]+ entries=5 table_bar=3 table_offset=0x0 pba_bar=3 pba_offset=0x2000 enabled=1 masked=0\$" &&
+has msix "^TG msix dev=${nic_dev:-x} offset=0x[0-9a-f]+ entries=5 table_bar=3 table_offset=0x0 pba_bar=3 pba_offset=0x2000 enabled=1 masked=0 table_addr=${nic_bar3:-x}\$" &&
 	has msix "^TG msix-entry dev=${nic_dev:-x} entry=0 vector=0x61 dest=0 masked=0\$" &&
 	has msix "^TG msix-entry dev=${nic_dev:-x} entry=1 vector=0x62 dest=0 masked=0\$"
 ok $? "irq-wait msix=: the guest finds e1000e's table through the capability and BAR3, programs two entries"
@@ -405,6 +409,9 @@ has msix "^TG msix-mask dev=${nic_dev:-x} entry=1 vector=0x62 while_masked=0 pen
 ok $? "irq-wait msix_mask=: masked, TXQ0 stays pending in the PBA and arrives at the unmask"
 has msix '^TG result scenario=irq-wait status=PASS detail="received=3 unexpected=0 '
 ok $? "irq-wait msix=: PASS"
+has msixbar "^TG msix dev=${nic_dev:-x} offset=0x[0-9a-f]+ entries=5 .* table_addr=0xfe000000\$" &&
+	has msixbar '^TG result scenario=irq-wait status=PASS detail="received=2 unexpected=0 '
+ok $? "irq-wait msix_bar=: the table's BAR moved to 0xfe000000 first, both vectors arrive"
 
 # -- stop_vector ends the wait; print=summary prints counts only
 boot stop 1 "scenario=irq-wait ioapic_pin=2:0x50:edge stop_vector=0x50 print=summary wait_ms=5000"
