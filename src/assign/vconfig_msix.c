@@ -60,6 +60,11 @@ bool vconfig_msix_probe(struct pt_vconfig *vc, uint8_t off)
 	uint32_t ctrl = 0, table = 0, pba = 0;
 	unsigned n;
 
+	if (off + (unsigned)PCI_CAP_MSIX_SIZEOF > PT_VCONFIG_SIZE) {
+		pt_warn("%s: its MSI-X capability at %#x runs past the end of config space: MSI-X "
+			"hidden from the guest", vc->dev->name, off);
+		return false;
+	}
 	if (vconfig_dev_read(vc, off + PCI_MSIX_FLAGS, 2, &ctrl) < 0 ||
 	    vconfig_dev_read(vc, off + PCI_MSIX_TABLE, 4, &table) < 0 ||
 	    vconfig_dev_read(vc, off + PCI_MSIX_PBA, 4, &pba) < 0)

@@ -17,6 +17,7 @@ struct fake {
 	struct pt_assign_vector last_vec;
 	struct pt_assign_vector vecs[8]; /* the first vectors of the last irq_set */
 	int fail_irq_set;
+	int bad_reads;                   /* config reads past the 256 bytes */
 	uint64_t bar_size[6];            /* memory BARs for region_info (0: none) */
 };
 
@@ -24,6 +25,11 @@ static int cfg_read(struct pt_assign_dev *d, unsigned off, unsigned len, uint32_
 {
 	struct fake *f = (struct fake *)d;
 	uint32_t v = 0;
+
+	if (off + len > sizeof(f->cfg)) {
+		f->bad_reads++;
+		return -EIO;
+	}
 
 	for (unsigned i = 0; i < len; i++)
 		v |= (uint32_t)f->cfg[off + i] << (8 * i);
@@ -264,6 +270,16 @@ static void test_msix(struct tap *t)
 	tap_is_int(t, pt_vconfig_init(&vc, &k.base, -1), 0, "a capability inside MSI-X: init");
 	tap_ok(t, rd(&vc, 0x50, 2) == 0x6011 && vc.hidden_caps == 1 && vc.msix == 0x50,
 	       "MSI-X's next pointer skips it: 0x60");
+	pt_vconfig_destroy(&vc);
+
+	/* An MSI-X capability whose 12 bytes run past 0xff (found by fuzz-vconfig). */
+	struct fake e = f;
+
+	e.cfg[0x41] = 0xf8;
+	e.cfg[0xf8] = PCI_CAP_ID_MSIX, e.cfg[0xf9] = 0x00;
+	tap_is_int(t, pt_vconfig_init(&vc, &e.base, -1), 0, "MSI-X at 0xf8: init");
+	tap_ok(t, rd(&vc, 0x40, 2) == 0x0001 && vc.hidden_caps == 1 && !vc.msix && !e.bad_reads,
+	       "MSI-X at 0xf8 is hidden, its registers past the 256 bytes never read");
 	pt_vconfig_destroy(&vc);
 
 	/* Config space known before the INTx pin (the VMM's order). */
