@@ -88,6 +88,14 @@ int pt_parser_run(struct pt_config_parser *p);
 /* Handles one "[...]" header whose inner text (trimmed) is `inner`. */
 void pt_parser_section(struct pt_config_parser *p, const char *inner);
 
+/* Blanks off both ends of s, in place; returns where it now starts. */
+char *pt_config_trim(char *s);
+/*
+ * Cuts a '#' or ';' comment that follows a blank (inih's rule for ';'), then the
+ * blanks before it: the one rule for the reader and the in-place editor.
+ */
+void pt_config_strip_comment(char *s);
+
 /* Handles one KEY = VALUE of the current section. */
 void pt_config_key_set(struct pt_config_parser *p, const char *name, const char *value);
 

@@ -17,7 +17,7 @@
 
 #include "config/parser.h"
 
-static char *trim(char *s)
+char *pt_config_trim(char *s)
 {
 	char *end;
 
@@ -34,12 +34,12 @@ static char *trim(char *s)
  * A '#' or ';' after a blank starts a comment (inih's rule for ';'). Stripped here,
  * so neither counts against the line limit.
  */
-static void strip_comment(char *s)
+void pt_config_strip_comment(char *s)
 {
 	for (char *c = strpbrk(s, "#;"); c; c = strpbrk(c + 1, "#;")) {
 		if (c > s && (c[-1] == ' ' || c[-1] == '\t')) {
 			*c = '\0';
-			trim(s);
+			pt_config_trim(s);
 			return;
 		}
 	}
@@ -65,11 +65,11 @@ static void header(struct pt_config_parser *p, char *s)
 		return;
 	}
 	*end = '\0';
-	rest = trim(end + 1);
+	rest = pt_config_trim(end + 1);
 	if (*rest && *rest != ';' && *rest != '#')
 		pt_parser_error(p, p->lineno, "unexpected text after ']': "
 				"a section header stands alone on its line");
-	pt_parser_section(p, trim(s + 1));
+	pt_parser_section(p, pt_config_trim(s + 1));
 }
 
 /* inih had the last line and did not call the handler: it found no KEY = VALUE there. */
@@ -123,7 +123,7 @@ static void long_line(struct pt_config_parser *p, char *s, char *sep)
 	*sep = '\0';
 	p->handled = true;
 	if (!p->err)
-		pt_config_key_set(p, trim(s), trim(sep + 1));
+		pt_config_key_set(p, pt_config_trim(s), pt_config_trim(sep + 1));
 }
 
 /* inih's ini_reader: returns the next KEY = VALUE line, without leading blanks. */
@@ -138,10 +138,10 @@ static char *reader(char *buf, int num, void *stream)
 
 		if (p->lineno == 1 && !strncmp(s, "\xef\xbb\xbf", 3))
 			s += 3; /* a UTF-8 byte order mark */
-		s = trim(s);
+		s = pt_config_trim(s);
 		if (!*s || *s == '#' || *s == ';')
 			continue;
-		strip_comment(s);
+		pt_config_strip_comment(s);
 		len = strlen(s);
 		if (too_long(p, len, PT_CONFIG_LINE_MAX))
 			continue;

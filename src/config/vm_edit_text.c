@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "config/parser.h"
 #include "config/vm_edit_text.h"
 
 #define BOM "\xef\xbb\xbf"
@@ -35,30 +36,6 @@ struct lines {
 	size_t n;
 };
 
-static char *trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		end--;
-	*end = '\0';
-	return s;
-}
-
-/* Cuts a '#' or ';' comment that follows a blank, as the parser does. */
-static void strip_comment(char *s)
-{
-	for (char *c = strpbrk(s, "#;"); c; c = strpbrk(c + 1, "#;")) {
-		if (c > s && (c[-1] == ' ' || c[-1] == '\t')) {
-			*c = '\0';
-			return;
-		}
-	}
-}
-
 /* For "[device ADDR] ..." (trimmed, comment cut): ADDR is bdf in some spelling. */
 static bool header_names(char *s, const struct pt_bdf *bdf)
 {
@@ -68,7 +45,7 @@ static bool header_names(char *s, const struct pt_bdf *bdf)
 	if (!end)
 		return false;
 	*end = '\0';
-	s = trim(s + 1);
+	s = pt_config_trim(s + 1);
 	if (strncmp(s, "device", 6) || !isspace((unsigned char)s[6]))
 		return false;
 	s += 6;
@@ -107,8 +84,8 @@ static int classify(const char *s, size_t len, bool first, const struct pt_bdf *
 	copy = strndup(s, len);
 	if (!copy)
 		return -ENOMEM;
-	strip_comment(copy);
-	t = trim(copy);
+	pt_config_strip_comment(copy);
+	t = pt_config_trim(copy);
 	if (strlen(t) > PT_CONFIG_LINE_MAX)
 		return 0; /* too long: the parser skips it */
 	l->kind = LINE_HEADER;
