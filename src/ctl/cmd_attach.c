@@ -84,16 +84,13 @@ static const struct pt_dev_def *defined_device(const struct pt_vm_def *def,
 /* Whether the running VMM lists bdf among its devices: 1, 0, or an exit status < 0. */
 static int vmm_has_device(const struct pt_vm_runtime *rt, const char *bdf)
 {
-	json_t *list = NULL, *d;
-	size_t i;
-	int status, found = 0;
+	json_t *list = NULL;
+	int status, found;
 
 	status = pt_vm_runtime_call(rt, "devices", NULL, &list);
 	if (status)
 		return -status;
-	json_array_foreach(list, i, d)
-		if (!strcmp(json_string_value(json_object_get(d, "host")) ?: "", bdf))
-			found = 1;
+	found = pt_ctl_devices_has(list, bdf);
 	json_decref(list);
 	return found;
 }
@@ -275,48 +272,12 @@ int pt_cmd_attach(struct pt_ctl *ctl, int argc, char **argv)
 	return status;
 }
 
-/* Gives bdf back when its record names vm (under its lock). An exit status. */
-static int give_back(const struct pt_ctl *ctl, const char *bdf, const char *vm,
-		     json_t **ret_driver)
-{
-	struct pt_state_record *rec = NULL;
-	struct pt_bind_opts o;
-	const char *why = NULL;
-	bool changed;
-	int r;
-
-	*ret_driver = json_null();
-	r = pt_state_read(bdf, &rec, &why);
-	if (r == -ENOENT)
-		return PT_EXIT_OK;
-	if (r < 0) {
-		pt_err("%s: its state record cannot be read: %s", bdf,
-		       r == -EBADMSG ? why : strerror(-r));
-		return PT_EXIT_FAILURE;
-	}
-	if (!rec->vm || strcmp(rec->vm, vm)) {
-		pt_state_record_free(rec);
-		return PT_EXIT_OK;
-	}
-	pt_ctl_bind_opts(ctl, "detach", &o);
-	r = rec->phase == PT_PHASE_PREPARED ? pt_bind_release(&o, rec)
-					     : pt_bind_restore(&o, rec, &changed);
-	if (r == 0) {
-		json_decref(*ret_driver);
-		*ret_driver = pt_json_string_or_null(rec->original_driver);
-		if (!ctl->json)
-			printf("%s: given back to %s\n", bdf,
-			       rec->original_driver ? rec->original_driver : "no driver, as before");
-	}
-	pt_state_record_free(rec);
-	return r == 0 ? PT_EXIT_OK : PT_EXIT_FAILURE;
-}
-
 static int detach_running(struct pt_ctl *ctl, const struct attach_args *a)
 {
 	const char *vm = a->rt.def->name;
 	struct pt_state_lock lock = { .fd = -1 };
-	json_t *args, *ret = NULL, *driver = NULL;
+	struct pt_state_record *rec = NULL;
+	json_t *args, *ret = NULL, *driver;
 	int status, r;
 
 	r = lock_and_ask(a, "detach", &lock);
@@ -333,12 +294,12 @@ static int detach_running(struct pt_ctl *ctl, const struct attach_args *a)
 		if (!ctl->json)
 			printf("%s: detached from %s\n", a->name, vm);
 	} else {
-		struct pt_state_record *rec = NULL;
 		const char *why;
 		bool ours = pt_state_read(a->name, &rec, &why) == 0 && rec->vm &&
 			    !strcmp(rec->vm, vm);
 
 		pt_state_record_free(rec);
+		rec = NULL;
 		if (!ours) {
 			pt_err("%s is not attached to %s (passthru-ctl status %s --json lists what "
 			       "is)", a->name, vm, vm);
@@ -348,11 +309,16 @@ static int detach_running(struct pt_ctl *ctl, const struct attach_args *a)
 		/* An attach that died between prepare and device-add. */
 		pt_warn("%s: recorded as %s's but not in its VMM: giving it back", a->name, vm);
 	}
-	status = give_back(ctl, a->name, vm, &driver);
+	r = pt_ctl_give_back_locked(ctl, a->name, vm, "detach", &rec);
+	status = r < 0 ? PT_EXIT_FAILURE : PT_EXIT_OK;
+	driver = r == 1 ? pt_json_string_or_null(rec->original_driver) : json_null();
+	if (r == 1 && !ctl->json)
+		printf("%s: given back to %s\n", a->name,
+		       rec->original_driver ? rec->original_driver : "no driver, as before");
+	pt_state_record_free(rec);
 	if (ctl->json)
 		pt_json_print(json_pack("{s:b, s:s, s:s, s:b, s:o}", "ok", status == PT_EXIT_OK,
-					"bdf", a->name, "vm", vm, "running", true, "driver",
-					driver ? driver : json_null()));
+					"bdf", a->name, "vm", vm, "running", true, "driver", driver));
 	else
 		json_decref(driver);
 out:

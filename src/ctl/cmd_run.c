@@ -16,7 +16,6 @@
 #include "common/clock.h"
 #include "common/exit_status.h"
 #include "common/log.h"
-#include "ctl/control_client.h"
 #include "ctl/ctl.h"
 #include "ctl/host_prep.h"
 #include "ctl/vm_devices.h"
@@ -47,20 +46,6 @@ static void exec_vmm(const struct pt_ctl *ctl, const char *name)
  * terminal's ^C and ^\ reach the VMM by themselves (same process group), so run
  * ignores them. Signals are taken synchronously (sigwaitinfo): no handler, no state.
  */
-/* True once the VMM pid answers status on the VM's socket as itself. */
-static bool vmm_answers(const struct pt_vm_def *def, pid_t pid)
-{
-	json_t *st = NULL;
-	char err[256];
-	bool ours;
-
-	if (pt_ctl_request(def->socket, "status", NULL, 1000, &st, err, sizeof(err)) < 0)
-		return false;
-	ours = json_integer_value(json_object_get(st, "pid")) == pid;
-	json_decref(st);
-	return ours;
-}
-
 /*
  * The devices stay locked until the VMM answers (it has assigned them by then), or
  * ends, or UP_WAIT_S pass: a recover in between must not give them back.
@@ -76,7 +61,7 @@ static bool hold_until_up(const struct pt_ctl *ctl, const struct pt_vm_def *def,
 			exited = true;
 			break;
 		}
-		if (vmm_answers(def, pid))
+		if (pt_vmm_answers(def, pid, NULL))
 			break;
 		usleep(50 * 1000);
 	}

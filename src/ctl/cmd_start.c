@@ -101,28 +101,6 @@ static void __attribute__((noreturn)) exec_vmm(const struct pt_ctl *ctl,
 	_exit(127);
 }
 
-/* The last lines this start added to the log, indented, on stderr. */
-static void show_log_tail(const struct vmm_launch *l)
-{
-	pt_vm_log_show_since(l->log, l->log_start);
-}
-
-/* 1 once the VMM we started answers status as itself, 0 not yet. */
-static int answers(const struct pt_vm_def *def, pid_t pid, json_t **ret_status)
-{
-	char err[256];
-	json_t *st = NULL;
-
-	if (pt_ctl_request(def->socket, "status", NULL, 1000, &st, err, sizeof(err)) < 0)
-		return 0;
-	if (json_integer_value(json_object_get(st, "pid")) != pid) {
-		json_decref(st);
-		return 0;
-	}
-	*ret_status = st;
-	return 1;
-}
-
 static void report_started(const struct pt_vm_def *def, const struct vmm_launch *l, json_t *st)
 {
 	json_t *con = json_object_get(st, "console");
@@ -157,12 +135,12 @@ static int wait_until_up(const struct pt_ctl *ctl, const struct pt_vm_def *def,
 
 			pt_err("%s did not start: passthru-vmm ended with status %d (%s)", def->name,
 			       code, pt_vmm_exit_meaning(code));
-			show_log_tail(l);
+			pt_vm_log_show_since(l->log, l->log_start);
 			if (code == 0)
 				return PT_EXIT_FAILURE;
 			return code <= PT_EXIT_BACKEND_GONE ? code : PT_EXIT_FAILURE;
 		}
-		if (answers(def, l->pid, &st)) {
+		if (pt_vmm_answers(def, l->pid, &st)) {
 			report_started(def, l, st);
 			json_decref(st);
 			return PT_EXIT_OK;
@@ -176,7 +154,7 @@ static int wait_until_up(const struct pt_ctl *ctl, const struct pt_vm_def *def,
 	       (int)l->pid);
 	kill(l->pid, SIGKILL);
 	waitpid(l->pid, &wst, 0);
-	show_log_tail(l);
+	pt_vm_log_show_since(l->log, l->log_start);
 	return PT_EXIT_FAILURE;
 }
 

@@ -129,15 +129,46 @@ bool pt_ctl_vm_running(const char *vm)
 	return !pidfile || pt_pidfile_probe(pidfile, &pid) != 0;
 }
 
+int pt_ctl_give_back_locked(const struct pt_ctl *ctl, const char *bdf, const char *vm,
+			    const char *command, struct pt_state_record **ret_rec)
+{
+	struct pt_state_record *rec = NULL;
+	struct pt_bind_opts o;
+	const char *why = NULL;
+	bool changed;
+	int r;
+
+	*ret_rec = NULL;
+	r = pt_state_read(bdf, &rec, &why);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0) {
+		pt_err("%s: its state record cannot be read: %s", bdf,
+		       r == -EBADMSG ? why : strerror(-r));
+		return r;
+	}
+	if (!rec->vm || strcmp(rec->vm, vm)) {
+		pt_state_record_free(rec);
+		return 0;
+	}
+	pt_ctl_bind_opts(ctl, command, &o);
+	r = rec->phase == PT_PHASE_PREPARED ? pt_bind_release(&o, rec)
+					     : pt_bind_restore(&o, rec, &changed);
+	if (r < 0) {
+		pt_state_record_free(rec);
+		return r;
+	}
+	*ret_rec = rec;
+	return 1;
+}
+
 static int give_back_one(const struct pt_ctl *ctl, const char *bdf, const char *vm)
 {
 	struct pt_state_lock lock = { .fd = -1 };
 	struct pt_state_record *rec = NULL;
 	struct pt_state_holder h;
-	struct pt_bind_opts o;
 	const char *why = NULL;
 	char who[256];
-	bool changed;
 	int r;
 
 	/* Read without the lock first: most records are other VMs'. */
@@ -146,25 +177,19 @@ static int give_back_one(const struct pt_ctl *ctl, const char *bdf, const char *
 		return 0;
 	}
 	pt_state_record_free(rec);
-	rec = NULL;
 	r = pt_state_lock(bdf, "stop", vm, &lock, &h);
 	if (r < 0) {
 		pt_err("%s: not given back: %s", bdf, r == -EBUSY ?
 		       pt_state_holder_describe(&h, who, sizeof(who)) : strerror(-r));
 		return 1;
 	}
-	r = pt_state_read(bdf, &rec, &why);
-	if (r == 0 && rec->vm && !strcmp(rec->vm, vm)) {
-		pt_ctl_bind_opts(ctl, "stop", &o);
-		o.fault = NULL;
-		r = pt_bind_restore(&o, rec, &changed);
-		if (r == 0)
-			printf("%s: given back to %s (VM %s no longer runs)\n", bdf,
-			       rec->original_driver ? rec->original_driver : "no driver", vm);
-	}
+	r = pt_ctl_give_back_locked(ctl, bdf, vm, "stop", &rec);
+	if (r == 1)
+		printf("%s: given back to %s (VM %s no longer runs)\n", bdf,
+		       rec->original_driver ? rec->original_driver : "no driver", vm);
 	pt_state_record_free(rec);
 	pt_state_unlock(&lock);
-	return r < 0 && r != -ENOENT ? 1 : 0;
+	return r < 0 ? 1 : 0;
 }
 
 int pt_ctl_give_back_vm(const struct pt_ctl *ctl, const char *vm)

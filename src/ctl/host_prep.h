@@ -49,6 +49,15 @@ int pt_targets_parse(struct pt_targets *t, int argc, char **argv, int first);
 void pt_ctl_bind_opts(const struct pt_ctl *ctl, const char *command, struct pt_bind_opts *o);
 
 /*
+ * Under bdf's lock (the caller's): when its record names vm, gives it back to its
+ * original driver (release, or restore for a record an interrupted command left)
+ * and removes the record. 1 given back (*ret_rec: the record as it was, the
+ * caller's to free), 0 nothing of vm's to give back, -errno (said).
+ */
+int pt_ctl_give_back_locked(const struct pt_ctl *ctl, const char *bdf, const char *vm,
+			    const char *command, struct pt_state_record **ret_rec);
+
+/*
  * Gives back every function whose record names vm, once its VMM is gone (stop),
  * each under its lock, saying so. Returns the number that could not be given back.
  */

@@ -184,21 +184,28 @@ void pt_ctl_vm_devices_finish(const struct pt_ctl *ctl, struct pt_vm_devices *d,
 	memset(d, 0, sizeof(*d));
 }
 
+bool pt_ctl_devices_has(const json_t *list, const char *bdf)
+{
+	const json_t *d;
+	size_t i;
+
+	json_array_foreach(list, i, d)
+		if (!strcmp(json_string_value(json_object_get(d, "host")) ?: "", bdf))
+			return true;
+	return false;
+}
+
 int pt_ctl_vmm_has_device(const struct pt_ctl *ctl, const char *vm, const char *bdf)
 {
 	struct pt_vm_runtime rt;
-	json_t *list = NULL, *d;
+	json_t *list = NULL;
 	char why[256];
-	size_t i;
 	int found = -1;
 
-	if (pt_vm_runtime_open_quiet(ctl, vm, &rt) < 0)
+	if (pt_vm_runtime_open_quiet(ctl, vm, &rt) != PT_EXIT_OK)
 		return -1;
 	if (rt.running && pt_vm_runtime_request(&rt, "devices", NULL, &list, why, sizeof(why)) == 0) {
-		found = 0;
-		json_array_foreach(list, i, d)
-			if (!strcmp(json_string_value(json_object_get(d, "host")) ?: "", bdf))
-				found = 1;
+		found = pt_ctl_devices_has(list, bdf);
 		json_decref(list);
 	}
 	pt_vm_runtime_close(&rt);

@@ -59,6 +59,9 @@ int pt_ctl_take_vm_devices(const struct pt_ctl *ctl, const struct pt_vm_def *def
 /* Lets go of the locks; keep false gives every taken device back first. */
 void pt_ctl_vm_devices_finish(const struct pt_ctl *ctl, struct pt_vm_devices *d, bool keep);
 
+/* Whether a devices verb's answer lists host function bdf. */
+bool pt_ctl_devices_has(const json_t *list, const char *bdf);
+
 /*
  * Whether the running VMM of vm has bdf among its devices: 1, 0, or -1 when that
  * cannot be told (no definition, not running, no answer). Quiet.

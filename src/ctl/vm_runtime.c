@@ -47,7 +47,8 @@ int pt_vm_runtime_adopt(struct pt_vm_def *def, struct pt_vm_runtime *rt)
 	return r;
 }
 
-int pt_vm_runtime_open(const struct pt_ctl *ctl, const char *name, struct pt_vm_runtime *rt)
+static int runtime_open(const struct pt_ctl *ctl, const char *name, bool quiet,
+			struct pt_vm_runtime *rt)
 {
 	struct pt_config_errors errs = { 0 };
 	struct pt_vm_def *def;
@@ -56,7 +57,10 @@ int pt_vm_runtime_open(const struct pt_ctl *ctl, const char *name, struct pt_vm_
 	memset(rt, 0, sizeof(*rt));
 	r = pt_vm_def_find(pt_config_dir(ctl->config_dir), name, &def, &errs);
 	if (r < 0) {
-		pt_config_errors_print(&errs, stderr);
+		if (quiet)
+			pt_config_errors_clear(&errs);
+		else
+			pt_config_errors_print(&errs, stderr);
 		if (r == -ENOENT)
 			return PT_EXIT_NOT_FOUND;
 		return r == -ENOMEM ? PT_EXIT_FAILURE : PT_EXIT_USAGE;
@@ -64,19 +68,15 @@ int pt_vm_runtime_open(const struct pt_ctl *ctl, const char *name, struct pt_vm_
 	return pt_vm_runtime_adopt(def, rt) < 0 ? PT_EXIT_FAILURE : PT_EXIT_OK;
 }
 
+int pt_vm_runtime_open(const struct pt_ctl *ctl, const char *name, struct pt_vm_runtime *rt)
+{
+	return runtime_open(ctl, name, false, rt);
+}
+
 int pt_vm_runtime_open_quiet(const struct pt_ctl *ctl, const char *name,
 			     struct pt_vm_runtime *rt)
 {
-	struct pt_config_errors errs = { 0 };
-	struct pt_vm_def *def;
-	int r;
-
-	memset(rt, 0, sizeof(*rt));
-	r = pt_vm_def_find(pt_config_dir(ctl->config_dir), name, &def, &errs);
-	pt_config_errors_clear(&errs);
-	if (r < 0)
-		return r;
-	return pt_vm_runtime_adopt(def, rt);
+	return runtime_open(ctl, name, true, rt);
 }
 
 /* The one VM name a command takes (argv[first]), or why not. */
@@ -293,6 +293,24 @@ const char *pt_vmm_exit_meaning(int status)
 	if (status > 64 && status < 128)
 		return "the guest reported a failure on its debug-exit port";
 	return "an unexpected status";
+}
+
+bool pt_vmm_answers(const struct pt_vm_def *def, pid_t pid, json_t **ret_status)
+{
+	char err[256];
+	json_t *st = NULL;
+
+	if (pt_ctl_request(def->socket, "status", NULL, 1000, &st, err, sizeof(err)) < 0)
+		return false;
+	if (json_integer_value(json_object_get(st, "pid")) != pid) {
+		json_decref(st);
+		return false;
+	}
+	if (ret_status)
+		*ret_status = st;
+	else
+		json_decref(st);
+	return true;
 }
 
 off_t pt_vm_log_size(const char *log)

@@ -28,7 +28,7 @@ struct pt_vm_runtime {
  */
 int pt_vm_runtime_open(const struct pt_ctl *ctl, const char *name, struct pt_vm_runtime *rt);
 
-/* The same without a word about a missing or invalid definition: 0 or -errno. */
+/* The same without a word about a missing or invalid definition. */
 int pt_vm_runtime_open_quiet(const struct pt_ctl *ctl, const char *name,
 			     struct pt_vm_runtime *rt);
 
@@ -85,6 +85,12 @@ int pt_vm_runtime_call_fds(const struct pt_vm_runtime *rt, const char *verb, jso
  * nobody answers on it). Says what was removed; returns how many.
  */
 int pt_vm_runtime_clean_stale(struct pt_vm_runtime *rt);
+
+/*
+ * Whether the VMM pid answers status on def's socket as itself (1 s): a VMM that
+ * passthru-ctl started has come up. *ret_status (when not NULL): its answer.
+ */
+bool pt_vmm_answers(const struct pt_vm_def *def, pid_t pid, json_t **ret_status);
 
 /* The size of a VM's log (pt_vm_log_path), or -1 when there is none. */
 off_t pt_vm_log_size(const char *log);

@@ -78,7 +78,6 @@ static int vfio_open(const struct pt_assign_env *env, const struct pt_bdf *bdf, 
 	if (r < 0)
 		goto fail;
 	v->in_container = true;
-	v->share->n_groups++;
 	if (v->share->kvm_vfio_fd >= 0) {
 		r = pt_kvm_vfio_add_group(v->share->kvm_vfio_fd, v->group_fd);
 		if (r < 0)
@@ -283,10 +282,8 @@ static void vfio_release(struct pt_assign_dev *d)
 	pt_vfio_device_close(v->dev);
 	if (v->in_kvm)
 		pt_kvm_vfio_del_group(v->share->kvm_vfio_fd, v->group_fd);
-	if (v->in_container) {
+	if (v->in_container)
 		pt_vfio_container_remove_group(v->share->container, v->group_fd, v->group_id);
-		v->share->n_groups--;
-	}
 	if (v->share)
 		pt_vfio_share_put(v->share_slot);
 	if (v->group_fd >= 0)

@@ -24,7 +24,6 @@ struct pt_vfio_vm_share {
 	struct pt_vfio_container *container;
 	int kvm_vfio_fd;    /* -1 until a VM fd asks for it */
 	unsigned users;     /* devices holding it */
-	unsigned n_groups;  /* groups in the container */
 	unsigned n_maps;
 	struct { uint64_t gpa, size; void *hva; } maps[PT_VFIO_SHARE_MAX_MAPS];
 };
