@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,14 +69,48 @@ static int connect_until(int fd, const struct sockaddr_un *sa, long long deadlin
 	return -err;
 }
 
+/*
+ * Fills sa for path. A path longer than sun_path (a run directory deep in a build
+ * tree, as under make distcheck) is reached through its directory's O_PATH fd,
+ * /proc/self/fd/N/NAME, kept open in *ret_dir_fd until the connect is done.
+ */
+static int socket_address(const char *path, struct sockaddr_un *sa, int *ret_dir_fd)
+{
+	_cleanup_free_ char *dir = NULL;
+	const char *name = strrchr(path, '/');
+	int n;
+
+	*ret_dir_fd = -1;
+	if (strlen(path) < sizeof(sa->sun_path)) {
+		memcpy(sa->sun_path, path, strlen(path) + 1);
+		return 0;
+	}
+	if (!name || name == path)
+		return -ENAMETOOLONG;
+	dir = strndup(path, (size_t)(name - path));
+	if (!dir)
+		return -ENOMEM;
+	*ret_dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*ret_dir_fd < 0)
+		return -errno;
+	n = snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d%s", *ret_dir_fd, name);
+	if (n < 0 || (size_t)n >= sizeof(sa->sun_path)) {
+		close(*ret_dir_fd);
+		*ret_dir_fd = -1;
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
 int pt_ctl_connect_timeout(const char *path, int timeout_ms)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int dir_fd = -1;
 	int fd, r;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
+	r = socket_address(path, &sa, &dir_fd);
+	if (r < 0)
+		return r;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
