@@ -95,3 +95,7 @@ EXTRA_DIST += tests/vmm/valgrind.sh
 # need (no VFIO or KVM needed: the check comes first).
 TESTS += tests/vmm/memlock.sh
 EXTRA_DIST += tests/vmm/memlock.sh
+
+# --group-fd (the VFIO groups passthru-ctl hands to passthru-vmm): usage errors.
+TESTS += tests/vmm/group-fd.sh
+EXTRA_DIST += tests/vmm/group-fd.sh

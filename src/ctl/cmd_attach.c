@@ -118,27 +118,6 @@ static int lock_and_ask(const struct attach_args *a, const char *command,
 	return r;
 }
 
-/* Opens the function's VFIO group for the VMM. The fd, or an exit status < 0. */
-static int open_group(const struct pt_ctl *ctl, const char *bdf, int group)
-{
-	_cleanup_free_ char *path = NULL;
-	int fd;
-
-	if (group < 0 || pt_host_path(ctl->sysroot, &path, "/dev/vfio/%d", group) < 0) {
-		pt_err("%s: it has no IOMMU group", bdf);
-		return -PT_EXIT_UNSUPPORTED;
-	}
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-
-		pt_err("%s: cannot open its VFIO group %s: %s%s", bdf, path, strerror(e),
-		       e == EBUSY ? " (another process, perhaps another VMM, has it open)" : "");
-		return e == EBUSY || e == EACCES ? -PT_EXIT_REFUSED : -PT_EXIT_FAILURE;
-	}
-	return fd;
-}
-
 static void say_attached(const struct pt_ctl *ctl, const struct attach_args *a, json_t *dev,
 			 const struct pt_state_record *rec, bool prepared)
 {
@@ -197,7 +176,7 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 		goto out;
 	}
 	pt_ctl_fault("attach:after-take");
-	fd = open_group(ctl, a->name, tk.group);
+	fd = pt_ctl_open_group(ctl, a->name, tk.group);
 	if (fd < 0) {
 		status = -fd;
 		goto undo;

@@ -23,19 +23,26 @@
 
 #define UP_WAIT_S 30
 
-static void exec_vmm(const struct pt_ctl *ctl, const char *name)
+/* devs: the groups to hand over (NULL: none). */
+static void exec_vmm(const struct pt_ctl *ctl, const char *name, const struct pt_vm_devices *devs)
 {
 	const char *vmm = pt_vmm_path();
-	char *vmm_argv[5];
+	const char *vmm_argv[5 + 2 * PT_VM_DEVICES_MAX];
+	size_t n = 0;
 
 	/* The VMM checks and takes the pidfile itself, so a race with a start loses cleanly. */
-	vmm_argv[0] = (char *)vmm;
-	vmm_argv[1] = (char *)"--config-dir";
-	vmm_argv[2] = (char *)pt_config_dir(ctl->config_dir);
-	vmm_argv[3] = (char *)name;
-	vmm_argv[4] = NULL;
+	vmm_argv[n++] = vmm;
+	vmm_argv[n++] = "--config-dir";
+	vmm_argv[n++] = pt_config_dir(ctl->config_dir);
+	if (devs) {
+		pt_ctl_vm_devices_args(devs, vmm_argv, &n,
+				       sizeof(vmm_argv) / sizeof(vmm_argv[0]) - 2);
+		pt_ctl_vm_devices_inherit(devs);
+	}
+	vmm_argv[n++] = name;
+	vmm_argv[n] = NULL;
 	fflush(NULL);
-	execv(vmm, vmm_argv);
+	execv(vmm, (char **)vmm_argv);
 	pt_err("cannot run %s: %s (install passthru-vmm, or point PASSTHRU_VMM at it)", vmm,
 	       strerror(errno));
 }
@@ -98,9 +105,10 @@ static int run_child(const struct pt_ctl *ctl, const struct pt_vm_def *def,
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGQUIT, &old_quit, NULL);
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		exec_vmm(ctl, name);
+		exec_vmm(ctl, name, devs);
 		_exit(errno == ENOENT ? PT_EXIT_UNSUPPORTED : PT_EXIT_FAILURE);
 	}
+	pt_ctl_vm_devices_close_groups(devs); /* the VMM has them now */
 	if (!exited)
 		exited = hold_until_up(ctl, def, pid, devs, &wst);
 	while (!exited) {
@@ -143,7 +151,7 @@ int pt_cmd_run(struct pt_ctl *ctl, int argc, char **argv)
 	if (status != PT_EXIT_OK)
 		goto out;
 	if (!rt.def->n_devices) {
-		exec_vmm(ctl, name);
+		exec_vmm(ctl, name, NULL);
 		status = errno == ENOENT ? PT_EXIT_UNSUPPORTED : PT_EXIT_FAILURE;
 		goto out;
 	}

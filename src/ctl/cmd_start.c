@@ -68,12 +68,14 @@ static int open_log(const char *name, struct vmm_launch *l)
 
 /* In the child: becomes the VMM, or says why not in the log and exits 127. */
 static void __attribute__((noreturn)) exec_vmm(const struct pt_ctl *ctl,
-					      const struct pt_vm_def *def, struct vmm_launch *l)
+					      const struct pt_vm_def *def, struct vmm_launch *l,
+					      const struct pt_vm_devices *devs)
 {
 	const char *vmm = pt_vmm_path();
-	const char *argv[12];
+	const char *argv[12 + 2 * PT_VM_DEVICES_MAX];
 	sigset_t none;
-	int n = 0, null;
+	size_t n = 0;
+	int null;
 
 	setsid();
 	sigemptyset(&none);
@@ -94,6 +96,8 @@ static void __attribute__((noreturn)) exec_vmm(const struct pt_ctl *ctl,
 		argv[n++] = "--console-log";
 		argv[n++] = l->console_log;
 	}
+	pt_ctl_vm_devices_args(devs, argv, &n, sizeof(argv) / sizeof(argv[0]) - 2);
+	pt_ctl_vm_devices_inherit(devs);
 	argv[n++] = def->name;
 	argv[n] = NULL;
 	execv(vmm, (char **)argv);
@@ -201,7 +205,8 @@ int pt_cmd_start(struct pt_ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	if (l.pid == 0)
-		exec_vmm(ctl, rt.def, &l);
+		exec_vmm(ctl, rt.def, &l, &devs);
+	pt_ctl_vm_devices_close_groups(&devs); /* the VMM has them now */
 	status = wait_until_up(ctl, rt.def, &l);
 	if (status != PT_EXIT_OK)
 		pt_vm_runtime_clean_stale(&rt);

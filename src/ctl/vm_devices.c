@@ -5,14 +5,17 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/exit_status.h"
 #include "common/log.h"
 #include "common/run_dir.h"
+#include "host/sysroot.h"
 #include "ctl/host_prep.h"
 #include "ctl/vm_devices.h"
 #include "ctl/vm_runtime.h"
@@ -48,6 +51,7 @@ int pt_ctl_take_for_vm(const struct pt_ctl *ctl, const struct pt_inventory *inv,
 
 	memset(tk, 0, sizeof(*tk));
 	tk->group = -1;
+	tk->group_fd = -1;
 	d = pt_prep_find(inv, bdf);
 	if (!d) {
 		pt_err("no PCI function %s on this host (passthru-ctl devices lists them)", bdf);
@@ -123,6 +127,80 @@ void pt_ctl_taken_free(struct pt_vm_taken *tk)
 	tk->rec = NULL;
 }
 
+int pt_ctl_open_group(const struct pt_ctl *ctl, const char *bdf, int group)
+{
+	_cleanup_free_ char *path = NULL;
+	int fd;
+
+	if (group < 0 || pt_host_path(ctl->sysroot, &path, "/dev/vfio/%d", group) < 0) {
+		pt_err("%s: it has no IOMMU group", bdf);
+		return -PT_EXIT_UNSUPPORTED;
+	}
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		pt_err("%s: cannot open its VFIO group %s: %s%s", bdf, path, strerror(e),
+		       e == EBUSY ? " (another process, perhaps another VMM, has it open)" : "");
+		return e == EBUSY || e == EACCES ? -PT_EXIT_REFUSED : -PT_EXIT_FAILURE;
+	}
+	return fd;
+}
+
+/* Each taken function's group, opened once however many of its functions the VM has. */
+static int open_groups(const struct pt_ctl *ctl, struct pt_vm_devices *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct pt_vm_taken *tk = &d->taken[i];
+
+		for (size_t j = 0; j < i && tk->group_fd < 0; j++)
+			if (d->taken[j].group == tk->group)
+				tk->group_fd = d->taken[j].group_fd;
+		if (tk->group_fd < 0) {
+			int fd = pt_ctl_open_group(ctl, tk->rec->bdf, tk->group);
+
+			if (fd < 0)
+				return -fd;
+			tk->group_fd = fd;
+		}
+		snprintf(tk->group_fd_arg, sizeof(tk->group_fd_arg), "%s=%d", tk->rec->bdf,
+			 tk->group_fd);
+	}
+	return PT_EXIT_OK;
+}
+
+void pt_ctl_vm_devices_args(const struct pt_vm_devices *d, const char **argv, size_t *n,
+			    size_t max)
+{
+	for (size_t i = 0; i < d->n && *n + 2 <= max; i++) {
+		if (d->taken[i].group_fd < 0)
+			continue;
+		argv[(*n)++] = "--group-fd";
+		argv[(*n)++] = d->taken[i].group_fd_arg;
+	}
+}
+
+void pt_ctl_vm_devices_inherit(const struct pt_vm_devices *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->taken[i].group_fd >= 0)
+			fcntl(d->taken[i].group_fd, F_SETFD, 0);
+}
+
+void pt_ctl_vm_devices_close_groups(struct pt_vm_devices *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		int fd = d->taken[i].group_fd;
+
+		if (fd < 0)
+			continue;
+		close(fd);
+		for (size_t j = i; j < d->n; j++)
+			if (d->taken[j].group_fd == fd)
+				d->taken[j].group_fd = -1;
+	}
+}
+
 int pt_ctl_take_vm_devices(const struct pt_ctl *ctl, const struct pt_vm_def *def,
 			   struct pt_vm_devices *out)
 {
@@ -162,7 +240,12 @@ int pt_ctl_take_vm_devices(const struct pt_ctl *ctl, const struct pt_vm_def *def
 		out->n++;
 	}
 	pt_inventory_free(inv);
-	return PT_EXIT_OK;
+	status = open_groups(ctl, out);
+	if (status) {
+		pt_err("%s: not started: its VMM cannot be given the device", def->name);
+		pt_ctl_vm_devices_finish(ctl, out, false);
+	}
+	return status;
 fail:
 	status = PT_EXIT_FAILURE;
 fail_status:
@@ -173,6 +256,7 @@ fail_status:
 
 void pt_ctl_vm_devices_finish(const struct pt_ctl *ctl, struct pt_vm_devices *d, bool keep)
 {
+	pt_ctl_vm_devices_close_groups(d);
 	for (size_t i = 0; i < d->n; i++) {
 		if (keep)
 			pt_ctl_taken_free(&d->taken[i]);

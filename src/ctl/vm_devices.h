@@ -24,6 +24,8 @@
 struct pt_vm_taken {
 	struct pt_state_record *rec; /* its record, "vm" set and written */
 	int group;                   /* its IOMMU group, -1 when none */
+	int group_fd;                /* its /dev/vfio/GROUP open for the VMM, or -1 */
+	char group_fd_arg[PT_BDF_STRLEN + 12]; /* "BDF=FD", passthru-vmm's --group-fd */
 	bool prepared;               /* prepared by this command (else adopted) */
 	bool had_vm;                 /* the record named the VM already */
 };
@@ -42,6 +44,12 @@ void pt_ctl_untake(const struct pt_ctl *ctl, struct pt_vm_taken *tk, const char 
 /* Frees *tk, keeping what was taken. */
 void pt_ctl_taken_free(struct pt_vm_taken *tk);
 
+/*
+ * Opens bdf's VFIO group (/dev/vfio/GROUP under the sysroot) for a VMM, close-on-exec.
+ * The fd, or an exit status < 0 after saying why.
+ */
+int pt_ctl_open_group(const struct pt_ctl *ctl, const char *bdf, int group);
+
 /* Every device of a definition, taken and locked for a start. */
 struct pt_vm_devices {
 	struct pt_targets locks;
@@ -50,13 +58,26 @@ struct pt_vm_devices {
 };
 
 /*
- * Locks and takes every device of def for it. PT_EXIT_OK, or the exit status of the
- * first that could not be taken (those taken before are given back, locks let go).
+ * Locks and takes every device of def for it, and opens their VFIO groups (one fd a
+ * group) to hand to its VMM. PT_EXIT_OK, or the exit status of the first that could
+ * not be taken or opened (those taken before are given back, locks let go).
  */
 int pt_ctl_take_vm_devices(const struct pt_ctl *ctl, const struct pt_vm_def *def,
 			   struct pt_vm_devices *out);
 
-/* Lets go of the locks; keep false gives every taken device back first. */
+/*
+ * passthru-vmm's arguments for the open groups ("--group-fd", "BDF=FD", ...) appended
+ * to argv at *n, at most max in all. In the child before exec, inherit makes the
+ * fds survive it.
+ */
+void pt_ctl_vm_devices_args(const struct pt_vm_devices *d, const char **argv, size_t *n,
+			    size_t max);
+void pt_ctl_vm_devices_inherit(const struct pt_vm_devices *d);
+
+/* Closes the groups' fds (the VMM has its own copies once it runs). */
+void pt_ctl_vm_devices_close_groups(struct pt_vm_devices *d);
+
+/* Lets go of the locks and the groups' fds; keep false gives every taken device back first. */
 void pt_ctl_vm_devices_finish(const struct pt_ctl *ctl, struct pt_vm_devices *d, bool keep);
 
 /* Whether a devices verb's answer lists host function bdf. */

@@ -33,6 +33,7 @@
 #include "vfio/group.h"
 #include "vmm/assigned.h"
 #include "vmm/dma_limit.h"
+#include "vmm/group_fds.h"
 #include "vmm/pci.h"
 #include "vmm/requests.h"
 #include "vmm/vm.h"
@@ -49,6 +50,7 @@ struct args {
 	bool hugepages;
 	size_t n_devices;             /* --device */
 	struct pt_dev_def devices[PT_PCI_SLOTS];
+	struct pt_group_fds group_fds; /* --group-fd, from passthru-ctl */
 };
 
 static void usage(FILE *f)
@@ -77,6 +79,9 @@ static void usage(FILE *f)
 		"      --console-log FILE  also append the guest's console output to FILE\n"
 		"      --pidfile FILE    write and lock a pidfile (default with a definition:\n"
 		"                        $PASSTHRU_RUN_DIR or " RUNSTATEDIR "/passthru, NAME.pid)\n"
+		"      --group-fd BDF=FD  the open /dev/vfio/GROUP of device BDF, inherited as FD\n"
+		"                        (passthru-ctl start and run hand them over; without it\n"
+		"                        the VMM opens the group itself)\n"
 		"  -v, --verbose         log informational messages too\n"
 		"  -h, --help            show this help\n"
 		"  -V, --version         show the version\n\n"
@@ -91,7 +96,7 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { OPT_IRQCHIP = 256, OPT_HUGEPAGES, OPT_NAME, OPT_CONSOLE, OPT_CONSOLE_LOG, OPT_DEVICE,
-	       OPT_PIDFILE };
+	       OPT_PIDFILE, OPT_GROUP_FD };
 	static const struct option opts[] = {
 		{ "config-dir", required_argument, NULL, 'c' },
 		{ "kernel", required_argument, NULL, 'k' },
@@ -107,6 +112,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
 		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+		{ "group-fd", required_argument, NULL, OPT_GROUP_FD },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -200,6 +206,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_PIDFILE:
 			a->pidfile = optarg;
 			break;
+		case OPT_GROUP_FD:
+			if (pt_group_fds_add(&a->group_fds, optarg) < 0)
+				return -EINVAL;
+			break;
 		case 'v':
 			setenv("PASSTHRU_LOG", "info", 1);
 			break;
@@ -286,7 +296,23 @@ static const struct pt_assign_backend *backend_for(const struct pt_dev_def *dev,
  * VMM opens the device's group itself here (passthru-ctl start has taken the device
  * to vfio-pci); a hot attach hands the group over instead. Returns an exit status.
  */
-static int assign_devices(struct pt_vm *vm, const struct pt_vm_def *d)
+/* A --group-fd for a function the VM does not have is a mistake worth stopping on. */
+static int check_group_fds(const struct pt_group_fds *g, const struct pt_vm_def *d)
+{
+	const struct pt_bdf *list[PT_PCI_SLOTS], *stray;
+	char name[PT_BDF_STRLEN];
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n_devices && n < PT_PCI_SLOTS; i++)
+		list[n++] = &d->devices[i].bdf;
+	stray = pt_group_fds_stray(g, list, n);
+	if (!stray)
+		return 0;
+	pt_err("--group-fd %s: %s has no such device", pt_bdf_format(stray, name), d->name);
+	return -EINVAL;
+}
+
+static int assign_devices(struct pt_vm *vm, const struct pt_vm_def *d, struct pt_group_fds *g)
 {
 	struct pt_assign_facts f;
 
@@ -313,7 +339,11 @@ static int assign_devices(struct pt_vm *vm, const struct pt_vm_def *d)
 			return dev->backend == PT_BACKEND_LEGACY ? PT_EXIT_BACKEND_GONE
 								 : PT_EXIT_UNSUPPORTED;
 		if (b == &pt_assign_vfio) {
-			fd = pt_vfio_group_open(&dev->bdf);
+			fd = pt_group_fds_take(g, &dev->bdf);
+			if (fd >= 0)
+				pt_info("%s: its VFIO group came from passthru-ctl (fd %d)", name, fd);
+			else if (fd == -ENOENT)
+				fd = pt_vfio_group_open(&dev->bdf);
 			if (fd < 0)
 				return fd == -ENODEV ? PT_EXIT_NOT_FOUND :
 				       fd == -ENOENT || fd == -EBUSY ? PT_EXIT_REFUSED
@@ -580,7 +610,7 @@ static int pidfile_take(const char *vm_name, const char *path)
 	return fd;
 }
 
-static int run(const struct args *a, const struct pt_vm_def *d)
+static int run(struct args *a, const struct pt_vm_def *d)
 {
 	struct pt_vm_opts o = {
 		.name = d->name, .memory = d->memory, .vcpus = d->vcpus, .irqchip = d->irqchip,
@@ -602,6 +632,8 @@ static int run(const struct args *a, const struct pt_vm_def *d)
 	r = pt_assign_check_def(d, NULL);
 	if (r == -EOPNOTSUPP)
 		return PT_EXIT_BACKEND_GONE;
+	if (check_group_fds(&a->group_fds, d) < 0)
+		return PT_EXIT_USAGE;
 	if (console_choose(a, d, &choice) < 0)
 		return PT_EXIT_USAGE;
 	if (ensure_fd_limit(d->name, d->vcpus) < 0)
@@ -646,7 +678,8 @@ static int run(const struct args *a, const struct pt_vm_def *d)
 		goto out_sfd;
 	}
 	/* Devices first: the loader's MP table lists the PCI functions. */
-	status = assign_devices(vm, d);
+	status = assign_devices(vm, d, &a->group_fds);
+	pt_group_fds_close(&a->group_fds);
 	if (status)
 		goto out_vm;
 	r = pt_vm_load_kernel(vm, d->kernel, d->initrd, d->cmdline);
