@@ -137,7 +137,8 @@ tap_like "$out" "whose VMM does not have it" "recover finds the record of a devi
 unchanged "and puts edu back as it was (driver, driver_override, no record)"
 
 # -- 20 rounds: nothing grows
-pid=$(printf '%s' "$out" | json 'd["pid"]')
+pid=$("$ctl" status vm1 --json | json 'd["pid"]')
+tap_ok "$([ -n "$pid" ] && [ -d "/proc/$pid/fd" ]; echo $?)" "vm1's VMM (pid $pid) is there to count"
 counts() { # fds, memory slots, route entries, MSI routes, irqfds of vm1's VMM
 	n=$(ls "/proc/$pid/fd" | wc -l)
 	for _ in 1 2 3 4 5 6 7 8 9 10; do # a closed client's fd goes at the next poll
@@ -214,6 +215,8 @@ tap_is "$rc" 0 "vm2 starts with edu in its definition"; [ "$rc" = 0 ] || say
 tap_is "$(driver) $(record_vm)" "vfio-pci vm2" "start took edu to vfio-pci for vm2"
 wait_for "$tap_tmp/vm2.console" '^TG result scenario=rescan status=PASS detail="found 00:' 60
 tap_ok $? "vm2's guest finds edu at boot"
+grep -q "$edu: its VFIO group came from passthru-ctl (fd [0-9]*)" "$PASSTHRU_LOG_DIR/vm2.log"
+tap_ok $? "start handed the VMM edu's VFIO group (the VMM did not open /dev/vfio itself)"
 run "$ctl" stop vm2
 tap_is "$rc" 0 "vm2 stops"
 unchanged "stop gave edu back to $drv0"
