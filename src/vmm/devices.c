@@ -12,6 +12,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "vmm/e820.h"
 #include "vmm/layout.h"
 #include "vmm/vm_internal.h"
 
@@ -153,13 +154,45 @@ static const struct {
 	{ 0x03f0, 0x08, "floppy controller" },
 };
 
+/* The guest's physical address width, from the CPUID KVM gives it (36 if it says none). */
+static unsigned guest_phys_bits(const struct pt_vm *vm)
+{
+	for (unsigned i = 0; vm->cpuid && i < vm->cpuid->nent; i++)
+		if (vm->cpuid->entries[i].function == 0x80000008 &&
+		    (vm->cpuid->entries[i].eax & 0xff) >= 36)
+			return vm->cpuid->entries[i].eax & 0xff;
+	return 36;
+}
+
+/*
+ * 64-bit BARs go above guest RAM: from the first GiB boundary at or after 4 GiB and
+ * the end of RAM, PT_GPA_PCI_MMIO64_SIZE long, within the guest's address width.
+ */
+static void pci_windows(const struct pt_vm *vm, struct pt_pci_windows *w)
+{
+	uint64_t ram_end = PT_GPA_4G + pt_mem_high_size(vm->memory);
+	uint64_t start = (ram_end + (1ULL << 30) - 1) & ~((1ULL << 30) - 1);
+	uint64_t limit = 1ULL << guest_phys_bits(vm);
+
+	*w = (struct pt_pci_windows){
+		.mmio32_start = PT_GPA_PCI_HOLE, .mmio32_end = PT_GPA_PCI_MMIO_END,
+		.io_start = PT_PCI_IO_START, .io_end = PT_PCI_IO_END,
+	};
+	if (start < limit) {
+		w->mmio64_start = start;
+		w->mmio64_end = limit - start < PT_GPA_PCI_MMIO64_SIZE ? limit
+								       : start + PT_GPA_PCI_MMIO64_SIZE;
+	}
+}
+
 int pt_vm_devices_init(struct pt_vm *vm)
 {
+	struct pt_pci_windows win;
 	int r;
 
 	pt_uart_init(&vm->uart, &serial_ops, vm);
-	r = pt_pci_bus_init(&vm->pci, PT_GPA_PCI_HOLE, PT_GPA_PCI_MMIO_END, PT_PCI_IO_START,
-			    PT_PCI_IO_END, NULL, vm);
+	pci_windows(vm, &win);
+	r = pt_pci_bus_init(&vm->pci, &win, NULL, vm);
 	if (r < 0)
 		return r;
 	vm->pci_ready = true;

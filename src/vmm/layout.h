@@ -25,6 +25,7 @@
 #define PT_GPA_IDENTITY_MAP	0xfffbc000ULL	/* KVM_SET_IDENTITY_MAP_ADDR (1 page) */
 #define PT_GPA_TSS		0xfffbd000ULL	/* KVM_SET_TSS_ADDR (3 pages) */
 #define PT_GPA_4G		0x100000000ULL
+#define PT_GPA_PCI_MMIO64_SIZE	0x1000000000ULL	/* 64 GiB for 64-bit BARs, above RAM */
 
 #define PT_PCI_IO_START		0xc000		/* I/O BARs are allocated in [this, 0x10000) */
 #define PT_PCI_IO_END		0x10000

@@ -108,34 +108,74 @@ static void init_header(struct pt_pci_function *f, const struct pt_pci_function_
 	f->cfg[CFG_INT_LINE] = f->gsi >= 0 ? (uint8_t)f->gsi : 0xff;
 }
 
-/* Natural alignment (at least a page for memory BARs, so they can be mapped). */
-static int alloc_bar(struct pt_pci_bus *bus, const struct pt_pci_bar_desc *b, uint64_t *ret)
+static uint64_t align_up(uint64_t a, uint64_t align) { return (a + align - 1) & ~(align - 1); }
+
+/* Whether [a, a + n) and [b, b + m) share an address. */
+static bool overlaps(uint64_t a, uint64_t n, uint64_t b, uint64_t m)
 {
-	if (b->type == PT_PCI_BAR_IO) {
-		uint64_t a = ((uint64_t)bus->io_next + b->size - 1) & ~(b->size - 1);
+	return a < b + m && b < a + n;
+}
 
-		if (a + b->size > bus->io_end)
-			return -ENOSPC;
-		bus->io_next = (uint32_t)(a + b->size);
-		*ret = a;
-	} else {
-		uint64_t align = b->size < 4096 ? 4096 : b->size;
-		uint64_t a = (bus->mmio_next + align - 1) & ~(align - 1);
+/*
+ * The end of a range of the space (I/O or memory) that a BAR of f uses and that
+ * [a, a + size) overlaps: where the bus placed it, or where it decodes now. 0: none.
+ */
+static uint64_t function_overlap(const struct pt_pci_function *f, bool io, uint64_t a,
+				 uint64_t size)
+{
+	for (unsigned i = 0; i < PT_PCI_NUM_BARS; i++) {
+		const struct pt_pci_bar_desc *b = &f->bars[i];
 
-		if (a + b->size > bus->mmio_end || a + b->size < a)
-			return -ENOSPC;
-		bus->mmio_next = a + b->size;
-		*ret = a;
+		if (b->type == PT_PCI_BAR_NONE || (b->type == PT_PCI_BAR_IO) != io)
+			continue;
+		if (overlaps(a, size, f->bar_alloc[i], b->size))
+			return f->bar_alloc[i] + b->size;
+		if (f->bar_enabled[i] && overlaps(a, size, f->bar_addr[i], b->size))
+			return f->bar_addr[i] + b->size;
 	}
 	return 0;
+}
+
+/* The lowest aligned free place for size bytes in [start, end); -ENOSPC when none. */
+static int find_space(const struct pt_pci_bus *bus, const struct pt_pci_function *adding, bool io,
+		      uint64_t start, uint64_t end, uint64_t size, uint64_t align, uint64_t *ret)
+{
+	uint64_t a = align_up(start, align);
+
+	while (a >= start && a + size > a && a + size <= end) {
+		uint64_t busy = function_overlap(adding, io, a, size);
+
+		for (unsigned s = 0; s < PT_PCI_SLOTS && !busy; s++)
+			if (bus->slots[s])
+				busy = function_overlap(bus->slots[s], io, a, size);
+		if (!busy) {
+			*ret = a;
+			return 0;
+		}
+		a = align_up(busy, align);
+	}
+	return -ENOSPC;
+}
+
+/* Natural alignment (at least a page for memory BARs, so they can be mapped). */
+static int alloc_bar(const struct pt_pci_bus *bus, const struct pt_pci_function *f,
+		     const struct pt_pci_bar_desc *b, uint64_t *ret)
+{
+	const struct pt_pci_windows *w = &bus->win;
+	uint64_t align = b->size < 4096 ? 4096 : b->size;
+
+	if (b->type == PT_PCI_BAR_IO)
+		return find_space(bus, f, true, w->io_start, w->io_end, b->size, b->size, ret);
+	if (b->type == PT_PCI_BAR_MEM64 &&
+	    find_space(bus, f, false, w->mmio64_start, w->mmio64_end, b->size, align, ret) == 0)
+		return 0;
+	return find_space(bus, f, false, w->mmio32_start, w->mmio32_end, b->size, align, ret);
 }
 
 static int add_function(struct pt_pci_bus *bus, unsigned slot, const struct pt_pci_function_desc *d,
 			struct pt_pci_function **ret)
 {
 	struct pt_pci_function *f;
-	uint64_t save_mmio = bus->mmio_next;
-	uint32_t save_io = bus->io_next;
 	bool any_io = false, any_mem = false;
 
 	f = calloc(1, sizeof(*f));
@@ -145,7 +185,6 @@ static int add_function(struct pt_pci_bus *bus, unsigned slot, const struct pt_p
 	f->ops = d->ops;
 	f->ctx = d->ctx;
 	f->gsi = d->int_pin ? bus->intx_gsi(bus->intx_ctx, slot, d->int_pin) : -1;
-	memcpy(f->bars, d->bars, sizeof(f->bars));
 	init_header(f, d);
 	for (unsigned i = 0; i < PT_PCI_NUM_BARS; i++) {
 		const struct pt_pci_bar_desc *b = &d->bars[i];
@@ -154,12 +193,12 @@ static int add_function(struct pt_pci_bus *bus, unsigned slot, const struct pt_p
 
 		if (b->type == PT_PCI_BAR_NONE)
 			continue;
-		if (alloc_bar(bus, b, &addr) < 0) {
-			bus->mmio_next = save_mmio;
-			bus->io_next = save_io;
+		if (alloc_bar(bus, f, b, &addr) < 0) {
 			free(f);
 			return -ENOSPC;
 		}
+		f->bars[i] = *b; /* from here on its place is taken */
+		f->bar_alloc[i] = addr;
 		if (b->type == PT_PCI_BAR_IO) {
 			flags = 1;
 			any_io = true;
@@ -185,8 +224,8 @@ static int add_function(struct pt_pci_bus *bus, unsigned slot, const struct pt_p
 	return 0;
 }
 
-int pt_pci_bus_init(struct pt_pci_bus *bus, uint64_t mmio_start, uint64_t mmio_end,
-		    uint32_t io_start, uint32_t io_end, pt_pci_intx_gsi_fn intx_gsi, void *ctx)
+int pt_pci_bus_init(struct pt_pci_bus *bus, const struct pt_pci_windows *win,
+		    pt_pci_intx_gsi_fn intx_gsi, void *ctx)
 {
 	struct pt_pci_function_desc host = {
 		.vendor = PT_PCI_HOST_VENDOR, .device = PT_PCI_HOST_DEVICE,
@@ -196,10 +235,7 @@ int pt_pci_bus_init(struct pt_pci_bus *bus, uint64_t mmio_start, uint64_t mmio_e
 
 	memset(bus, 0, sizeof(*bus));
 	pthread_mutex_init(&bus->lock, NULL);
-	bus->mmio_next = mmio_start;
-	bus->mmio_end = mmio_end;
-	bus->io_next = io_start;
-	bus->io_end = io_end;
+	bus->win = *win;
 	bus->intx_gsi = intx_gsi ? intx_gsi : pt_pci_swizzle_gsi;
 	bus->intx_ctx = ctx;
 	return add_function(bus, 0, &host, NULL);

@@ -60,6 +60,7 @@ struct pt_pci_function {
 	uint8_t wmask[PT_PCI_CFG_SIZE];  /* bits the guest may write */
 	uint8_t w1cmask[PT_PCI_CFG_SIZE]; /* bits the guest clears by writing 1 */
 	struct pt_pci_bar_desc bars[PT_PCI_NUM_BARS];
+	uint64_t bar_alloc[PT_PCI_NUM_BARS];  /* where the bus placed it at registration */
 	uint64_t bar_addr[PT_PCI_NUM_BARS];   /* as decoded now */
 	bool bar_enabled[PT_PCI_NUM_BARS];
 	int gsi;                              /* IOAPIC pin of its INTx, -1 if none */
@@ -70,12 +71,22 @@ struct pt_pci_function {
 /* Which IOAPIC input a slot's INTx pin (1-4) is wired to. */
 typedef int (*pt_pci_intx_gsi_fn)(void *ctx, unsigned slot, unsigned pin);
 
+/*
+ * Where BARs are placed, each [start, end): I/O BARs in io, 32-bit memory BARs in
+ * mmio32, 64-bit ones in mmio64 (above guest RAM) when it has room, else in mmio32.
+ * An empty mmio64 (start == end) puts every memory BAR below 4 GiB.
+ */
+struct pt_pci_windows {
+	uint64_t mmio32_start, mmio32_end;
+	uint64_t mmio64_start, mmio64_end;
+	uint32_t io_start, io_end;
+};
+
 struct pt_pci_bus {
 	pthread_mutex_t lock;
 	uint32_t cf8;
 	struct pt_pci_function *slots[PT_PCI_SLOTS];
-	uint64_t mmio_next, mmio_end;
-	uint32_t io_next, io_end;
+	struct pt_pci_windows win;
 	pt_pci_intx_gsi_fn intx_gsi;
 	void *intx_ctx;
 };
@@ -84,16 +95,19 @@ struct pt_pci_bus {
 int pt_pci_swizzle_gsi(void *ctx, unsigned slot, unsigned pin);
 
 /*
- * Sets up the bus with its host bridge at 00:00.0. BARs are allocated from
- * [mmio_start, mmio_end) and [io_start, io_end). intx_gsi NULL: the default swizzle.
+ * Sets up the bus with its host bridge at 00:00.0, BARs placed in the windows.
+ * intx_gsi NULL: the default swizzle.
  */
-int pt_pci_bus_init(struct pt_pci_bus *bus, uint64_t mmio_start, uint64_t mmio_end,
-		    uint32_t io_start, uint32_t io_end, pt_pci_intx_gsi_fn intx_gsi, void *ctx);
+int pt_pci_bus_init(struct pt_pci_bus *bus, const struct pt_pci_windows *win,
+		    pt_pci_intx_gsi_fn intx_gsi, void *ctx);
 void pt_pci_bus_destroy(struct pt_pci_bus *bus);
 
 /*
  * Adds a function at slot.0 with its BARs allocated and decoding enabled (as a
- * firmware leaves them) and its interrupt line set from the wiring.
+ * firmware leaves them) and its interrupt line set from the wiring. Each BAR goes to
+ * the lowest naturally aligned (memory: at least a page) place of its window that
+ * no registered function's BAR uses, neither where the bus placed it nor where its
+ * guest moved it: a function's space is free again once it is unregistered.
  * -EBUSY (slot taken), -ENOSPC (no slot or no room for a BAR), -EINVAL (bad desc).
  */
 int pt_pci_register_function(struct pt_pci_bus *bus, const struct pt_pci_function_desc *desc,

@@ -17,7 +17,7 @@
 #define MSR_EFER	0xC0000080
 #define EFER_LME	0x00000100
 
-/* 2 MiB page: present, writable, page size; 3-4 GiB also cache-disabled. */
+/* 2 MiB page: present, writable, page size; from 3 GiB on also cache-disabled. */
 #define PDE_2M		0x83
 #define PDE_UC		0x18
 
@@ -82,7 +82,10 @@ _start:
 	mov	%esi, tg_entry_magic
 	mov	%ebp, tg_entry_mbi
 
-	/* Identity map 0-4 GiB with 2 MiB pages: PML4[0] -> PDPT[0..3] -> 4 PDs. */
+	/*
+	 * Identity map 0-16 GiB with 2 MiB pages: PML4[0] -> PDPT[0..15] -> 16 PDs
+	 * (from 4 GiB on: the VMM's window for 64-bit BARs, above a small guest's RAM).
+	 */
 	mov	$tg_pdpt, %eax
 	or	$3, %eax
 	mov	%eax, tg_pml4
@@ -92,7 +95,7 @@ _start:
 2:	mov	%eax, tg_pdpt(,%ecx,8)
 	add	$4096, %eax
 	inc	%ecx
-	cmp	$4, %ecx
+	cmp	$TG_MAP_GIB, %ecx
 	jb	2b
 
 	xor	%ecx, %ecx
@@ -103,8 +106,11 @@ _start:
 	jb	4f
 	or	$PDE_UC, %eax
 4:	mov	%eax, tg_pd(,%ecx,8)
+	mov	%ecx, %edx		/* the address's bits 32 and up */
+	shr	$11, %edx
+	mov	%edx, tg_pd+4(,%ecx,8)
 	inc	%ecx
-	cmp	$2048, %ecx
+	cmp	$(TG_MAP_GIB * 512), %ecx
 	jb	3b
 
 	ENTER_LONG_MODE bsp_long
@@ -186,7 +192,7 @@ tg_pml4:
 tg_pdpt:
 	.skip	4096
 tg_pd:
-	.skip	4 * 4096
+	.skip	TG_MAP_GIB * 4096
 
 	/* Not cleared by _start (the loader zeroes it): one stack per CPU. */
 	.section .stack, "aw", @nobits

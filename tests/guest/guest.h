@@ -12,6 +12,8 @@
 #define TG_MAX_CPUS 16
 #define TG_STACK_SIZE 16384
 #define TG_MAX_IOAPICS 8
+#define TG_MAP_GIB 16 /* boot.S identity-maps 0 to this many GiB */
+#define TG_MAP_END (TG_MAP_GIB * 0x40000000ull)
 
 /* GDT selectors (boot.S builds the table). */
 #define TG_SEL_CODE64 0x08

@@ -229,9 +229,9 @@ static int msix_find(unsigned dev, struct msix_where *w)
 	w->pba_offset = pba & ~7u;
 	table_base = w->table_bar < 6 ? pci_bar_base(dev, w->table_bar) : 0;
 	pba_base = w->pba_bar < 6 ? pci_bar_base(dev, w->pba_bar) : 0;
-	/* The guest maps 0-4 GiB only; 0 is an I/O or unprogrammed BAR. */
-	if (!table_base || !pba_base || table_base + w->table_offset >= 0x100000000ull ||
-	    pba_base + w->pba_offset >= 0x100000000ull)
+	/* The guest maps 0-16 GiB only; 0 is an I/O or unprogrammed BAR. */
+	if (!table_base || !pba_base || table_base + w->table_offset >= TG_MAP_END ||
+	    pba_base + w->pba_offset >= TG_MAP_END)
 		return -4;
 	w->table = (uintptr_t)(table_base + w->table_offset);
 	w->pba = (uintptr_t)(pba_base + w->pba_offset);

@@ -447,9 +447,9 @@ static bool sc_rescan(const struct tg_opts *o, char *detail)
 	}
 	base = pci_bar_base((unsigned)dev, o->bar_read_bar);
 	addr = base + o->bar_read_off;
-	if (!base || addr + 4 > 0x100000000ull || addr < 0xc0000000ull) {
+	if (!base || addr + 4 > TG_MAP_END || addr < 0xc0000000ull) {
 		tg_snprintf(detail, DETAIL_MAX, "found 00:%02x.0, but BAR%u (0x%lx) is no memory "
-			    "BAR in 3-4 GiB", dev, o->bar_read_bar, (unsigned long)base);
+			    "BAR in 3-16 GiB", dev, o->bar_read_bar, (unsigned long)base);
 		return false;
 	}
 	value = *(volatile uint32_t *)(uintptr_t)addr;

@@ -103,11 +103,15 @@ int main(void)
 			[2] = { PT_PCI_BAR_MEM64, 1 << 14, true },
 		},
 	};
+	const struct pt_pci_windows win = {
+		.mmio32_start = PT_GPA_PCI_HOLE, .mmio32_end = PT_GPA_PCI_MMIO_END,
+		.mmio64_start = PT_GPA_4G, .mmio64_end = PT_GPA_4G + PT_GPA_PCI_MMIO64_SIZE,
+		.io_start = PT_PCI_IO_START, .io_end = PT_PCI_IO_END,
+	};
 	uint64_t v;
 
 	test_iobus(&t);
-	tap_is_int(&t, pt_pci_bus_init(&bus, PT_GPA_PCI_HOLE, PT_GPA_PCI_MMIO_END, PT_PCI_IO_START,
-				       PT_PCI_IO_END, NULL, NULL), 0, "bus init");
+	tap_is_int(&t, pt_pci_bus_init(&bus, &win, NULL, NULL), 0, "bus init");
 	tap_is_int(&t, port_cfg(&bus, 0, 0, 4), PT_PCI_HOST_DEVICE << 16 | PT_PCI_HOST_VENDOR,
 		   "00:00.0 is the host bridge");
 	tap_is_int(&t, port_cfg(&bus, 0, 0x0a, 2), 0x0600, "host bridge class 06/00");
@@ -138,8 +142,9 @@ int main(void)
 	tap_is_int(&t, fn->gsi, 17, "function's gsi");
 	tap_is_int(&t, port_cfg(&bus, 1, 0x10, 4), 0xc0000000, "BAR0 allocated at the hole's start");
 	tap_is_int(&t, port_cfg(&bus, 1, 0x14, 4), PT_PCI_IO_START | 1, "BAR1 is I/O at 0xc000");
-	tap_is_int(&t, port_cfg(&bus, 1, 0x18, 4), 0xc0100000 | 0xc, "BAR2 is 64-bit prefetchable");
-	tap_is_int(&t, port_cfg(&bus, 1, 0x1c, 4), 0, "BAR2's upper half");
+	tap_is_int(&t, port_cfg(&bus, 1, 0x18, 4), 0xc, "BAR2 is 64-bit prefetchable");
+	tap_is_int(&t, port_cfg(&bus, 1, 0x1c, 4), 1, "BAR2 is above RAM, at 4 GiB: the upper half");
+	tap_is_int(&t, fn->bar_addr[2], PT_GPA_4G, "and it decodes there");
 	tap_is_int(&t, port_cfg(&bus, 1, 0x04, 2), 3, "firmware left I/O and memory decoding on");
 	tap_is_int(&t, d.updates, 3, "three BARs reported mapped");
 
@@ -194,8 +199,47 @@ int main(void)
 	desc.bars[0].size = 4096;
 	tap_is_int(&t, pt_pci_register_function(&bus, &desc, &fn2), 0, "slot 9 INTB");
 	tap_is_int(&t, fn2->gsi, 16 + (9 + 2 - 1) % 8, "slot 9 INTB swizzles to GSI 18");
+	tap_is_int(&t, fn2->bar_alloc[0], PT_GPA_4G + (1 << 14),
+		   "its 64-bit BAR is above RAM, after the 16 KiB of 00:01.0's BAR2");
 	tap_is_int(&t, pt_pci_unregister_function(&bus, fn2), 0, "unregister");
 	tap_is_int(&t, port_cfg(&bus, 9, 0, 4), 0xffffffff, "slot 9 is empty again");
+
+	/* Space comes back: the same function registered again gets the same place. */
+	desc.bars[0].type = PT_PCI_BAR_MEM32;
+	desc.bars[0].size = 1 << 20;
+	tap_is_int(&t, pt_pci_register_function(&bus, &desc, &fn2), 0, "a 1 MiB 32-bit BAR at slot 9");
+	v = fn2->bar_alloc[0];
+	tap_is_int(&t, v, 0xc0100000, "placed after 00:01.0's BAR0 (at 0xc0000000)");
+	for (unsigned i = 0; i < 2000; i++) {
+		pt_pci_unregister_function(&bus, fn2);
+		fn2 = NULL;
+		if (pt_pci_register_function(&bus, &desc, &fn2) < 0 || fn2->bar_alloc[0] != v)
+			break;
+	}
+	tap_ok(&t, fn2 && fn2->bar_alloc[0] == v,
+	       "2000 unregister/register rounds (2 GiB of BARs in a 1 GiB window): the same place");
+	pt_pci_unregister_function(&bus, fn2);
+
+	/* Where the guest moved a BAR is not given to another function. */
+	desc.bars[0].size = 256 << 20;
+	tap_is_int(&t, pt_pci_register_function(&bus, &desc, &fn2), 0, "a 256 MiB 32-bit BAR");
+	tap_is_int(&t, fn2->bar_alloc[0], 0xe0000000,
+		   "not at 0xc0000000 (00:01.0's place) nor 0xd0000000 (where its guest moved it)");
+	pt_pci_unregister_function(&bus, fn2);
 	pt_pci_bus_destroy(&bus);
+
+	/* No room above RAM (an empty 64-bit window): 64-bit BARs go below 4 GiB. */
+	{
+		struct pt_pci_windows low = win;
+
+		low.mmio64_start = low.mmio64_end = 0;
+		pt_pci_bus_init(&bus, &low, NULL, NULL);
+		desc.slot = -1;
+		desc.bars[0] = (struct pt_pci_bar_desc){ PT_PCI_BAR_MEM64, 1 << 20, true };
+		tap_is_int(&t, pt_pci_register_function(&bus, &desc, &fn2), 0,
+			   "a 64-bit BAR with no window above RAM");
+		tap_is_int(&t, fn2->bar_alloc[0], PT_GPA_PCI_HOLE, "is placed below 4 GiB");
+		pt_pci_bus_destroy(&bus);
+	}
 	return tap_done(&t);
 }
