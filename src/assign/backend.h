@@ -136,6 +136,12 @@ struct pt_assign_backend {
 	 * close at release. -ENOTSUP (or a NULL op) when there is none.
 	 */
 	int (*request_fd)(struct pt_assign_dev *d);
+	/*
+	 * An fd that becomes readable when the host reports an uncorrectable error of the
+	 * device (VFIO's error interrupt, from AER recovery); the VMM then stops the VM.
+	 * The device's to close at release. -ENOTSUP (or a NULL op) when there is none.
+	 */
+	int (*error_fd)(struct pt_assign_dev *d);
 };
 
 extern const struct pt_assign_backend pt_assign_legacy;

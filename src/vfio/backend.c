@@ -63,6 +63,7 @@ static int vfio_open(const struct pt_assign_env *env, const struct pt_bdf *bdf, 
 	v->group_fd = handed_fd;
 	v->share_slot = env->vm_state ? env->vm_state : &v->own_share;
 	v->request_fd = -1;
+	v->error_fd = -1;
 	pt_vfio_irqs_init(v);
 	v->group_id = group_id_of(handed_fd);
 	if (v->group_id < 0) {
@@ -89,6 +90,8 @@ static int vfio_open(const struct pt_assign_env *env, const struct pt_bdf *bdf, 
 		goto fail;
 	r = pt_vfio_request_on(v->dev);
 	v->request_fd = r >= 0 ? r : -1;
+	r = pt_vfio_error_on(v->dev);
+	v->error_fd = r >= 0 ? r : -1;
 	if (pt_vfio_device_can_reset(v->dev) && pt_vfio_device_reset(v->dev) < 0)
 		pt_warn("%s: the reset at assignment failed; going on with the device as it is",
 			v->base.name);
@@ -253,6 +256,13 @@ static int vfio_request_fd(struct pt_assign_dev *d)
 	return fd >= 0 ? fd : -ENOTSUP;
 }
 
+static int vfio_error_fd(struct pt_assign_dev *d)
+{
+	int fd = to_vfio(d)->error_fd;
+
+	return fd >= 0 ? fd : -ENOTSUP;
+}
+
 static int vfio_reset(struct pt_assign_dev *d)
 {
 	int r = pt_vfio_device_reset(to_vfio(d)->dev);
@@ -275,6 +285,10 @@ static void vfio_release(struct pt_assign_dev *d)
 	if (v->request_fd >= 0) {
 		pt_vfio_request_off(v->dev);
 		close(v->request_fd);
+	}
+	if (v->error_fd >= 0) {
+		pt_vfio_error_off(v->dev);
+		close(v->error_fd);
 	}
 	for (unsigned i = 0; i < PT_ASSIGN_REGION_BARS; i++)
 		if (v->maps[i])
@@ -305,4 +319,5 @@ const struct pt_assign_backend pt_assign_vfio = {
 	.reset = vfio_reset,
 	.release = vfio_release,
 	.request_fd = vfio_request_fd,
+	.error_fd = vfio_error_fd,
 };

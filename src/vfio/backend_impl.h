@@ -36,6 +36,7 @@ struct pt_vfio_assign {
 	struct pt_vfio_device *dev;
 	void *maps[PT_ASSIGN_REGION_BARS];
 	int request_fd;                  /* the REQ interrupt's eventfd, or -1 */
+	int error_fd;                    /* the ERR interrupt's eventfd, or -1 */
 	struct pt_vfio_irq_state irq;
 };
 

@@ -60,7 +60,7 @@ run_boot() { # ATTEMPT INNER BUDGET; sets tb
 	(cd / && exec "$testbed" --timeout "$3" --smp "$smp" \
 		--device edu --device e1000e --device pci-testdev \
 		--qemu-arg -object --qemu-arg memory-backend-ram,id=pthm,size=1M \
-		--device ivshmem-plain,memdev=pthm \
+		--device ivshmem-plain,memdev=pthm --device e1000e,bus=rp1 \
 		"${shares[@]}" "${testbed_args[@]}" --log "$results/console-$1.log" -- "$2") &
 	pid=$!
 	since=$SECONDS
