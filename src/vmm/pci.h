@@ -14,6 +14,10 @@
 #define PT_PCI_SLOTS 32
 #define PT_PCI_NUM_BARS 6
 #define PT_PCI_CFG_SIZE 256
+/* bar_update's index for the expansion ROM BAR (config offset 0x30). */
+#define PT_PCI_ROM_BAR PT_PCI_NUM_BARS
+#define PT_PCI_ROM_MIN 2048               /* the smallest ROM BAR the spec allows */
+#define PT_PCI_ROM_MAX (16ULL << 20)      /* the largest this bus gives a guest */
 
 enum pt_pci_bar_type {
 	PT_PCI_BAR_NONE = 0,
@@ -37,7 +41,11 @@ struct pt_pci_ops {
 	/* After the bus applied the write to its emulated header. */
 	void (*cfg_write)(void *ctx, struct pt_pci_function *fn, unsigned off, unsigned size,
 			  uint32_t val);
-	/* A BAR's decoding changed: now at addr (when enabled) or no longer decoded. */
+	/*
+	 * A BAR's decoding changed: now at addr (when enabled) or no longer decoded.
+	 * bar is 0-5, or PT_PCI_ROM_BAR for the expansion ROM (decoded while both its
+	 * enable bit and the command register's memory bit are set).
+	 */
 	void (*bar_update)(void *ctx, struct pt_pci_function *fn, unsigned bar, uint64_t addr,
 			   uint64_t size, bool enabled);
 };
@@ -50,6 +58,7 @@ struct pt_pci_function_desc {
 	uint8_t int_pin;     /* 0: no INTx; 1-4: INTA-INTD */
 	int slot;            /* 1-31, or -1 for the lowest free slot */
 	struct pt_pci_bar_desc bars[PT_PCI_NUM_BARS];
+	uint64_t rom_size;   /* expansion ROM BAR: 0 (none) or a power of two, 2 KiB-16 MiB */
 	const struct pt_pci_ops *ops;
 	void *ctx;
 };
@@ -62,6 +71,8 @@ struct pt_pci_function {
 	struct pt_pci_bar_desc bars[PT_PCI_NUM_BARS];
 	uint64_t bar_addr[PT_PCI_NUM_BARS];   /* as decoded now */
 	bool bar_enabled[PT_PCI_NUM_BARS];
+	uint64_t rom_size, rom_addr;          /* the ROM BAR (size 0: none) as decoded now */
+	bool rom_enabled;
 	int gsi;                              /* IOAPIC pin of its INTx, -1 if none */
 	const struct pt_pci_ops *ops;
 	void *ctx;
@@ -93,7 +104,9 @@ void pt_pci_bus_destroy(struct pt_pci_bus *bus);
 
 /*
  * Adds a function at slot.0 with its BARs allocated and decoding enabled (as a
- * firmware leaves them) and its interrupt line set from the wiring.
+ * firmware leaves them) and its interrupt line set from the wiring. A ROM BAR gets
+ * its address too but starts with its enable bit clear, as after reset: the guest
+ * sets it to read the ROM.
  * -EBUSY (slot taken), -ENOSPC (no slot or no room for a BAR), -EINVAL (bad desc).
  */
 int pt_pci_register_function(struct pt_pci_bus *bus, const struct pt_pci_function_desc *desc,
