@@ -26,6 +26,7 @@
 #include "common/parse.h"
 #include "common/pidfile.h"
 #include "common/signals.h"
+#include "config/rom_file.h"
 #include "config/vm_def.h"
 #include "config/vm_paths.h"
 #include "vmm/console.h"
@@ -705,6 +706,11 @@ int main(int argc, char **argv)
 		return run(&a, &direct);
 	}
 	r = pt_vm_def_find(pt_config_dir(a.config_dir), a.vm_name, &def, &errs);
+	if (r == 0) {
+		r = pt_vm_def_check_rom_files(def, &errs);
+		if (r < 0)
+			pt_vm_def_free(def);
+	}
 	if (r < 0) {
 		pt_config_errors_print(&errs, stderr);
 		return r == -ENOENT ? PT_EXIT_NOT_FOUND : r == -ENOMEM ? PT_EXIT_FAILURE : PT_EXIT_USAGE;
