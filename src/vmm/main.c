@@ -320,7 +320,8 @@ static int assign_devices(struct pt_vm *vm, const struct pt_vm_def *d)
 				       fd == -ENOENT || fd == -EBUSY ? PT_EXIT_REFUSED
 								     : PT_EXIT_FAILURE;
 		}
-		r = pt_vm_assign_device(vm, b, &dev->bdf, fd, dev->guest_slot);
+		r = pt_vm_assign_device(vm, b, &dev->bdf, fd, dev->guest_slot, dev->rom,
+					dev->rom_file);
 		if (r < 0) {
 			if (fd >= 0)
 				close(fd);

@@ -112,7 +112,7 @@ static int verb_device_add(void *ctx, json_t *args, struct pt_control_fds *fds, 
 				 err->desc, sizeof(err->desc));
 	if (r < 0)
 		return r;
-	r = pt_vm_assign_device(vm, &pt_assign_vfio, &bdf, fd, slot);
+	r = pt_vm_assign_device(vm, &pt_assign_vfio, &bdf, fd, slot, PT_ROM_AUTO, NULL);
 	if (r < 0) {
 		snprintf(err->desc, sizeof(err->desc), "%s (the VMM's log says why)", strerror(-r));
 		return r;
