@@ -17,53 +17,52 @@ static int fail(int err, const char *why, const char **ret_why)
 	return err;
 }
 
-int pt_rom_file_read(const char *path, uint8_t **ret, size_t *ret_len, const char **ret_why)
+int pt_rom_fd_read(int fd, uint8_t **ret, size_t *ret_len, const char **ret_why)
 {
 	struct stat st;
 	uint8_t *buf;
 	size_t got = 0;
-	int fd, err;
+	int err;
 
-	/* O_NONBLOCK: a FIFO named here must not hang the caller before fstat refuses it. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0) {
-		err = errno;
-		return fail(-err, strerror(err), ret_why);
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return fail(-EINVAL, "is not a regular file", ret_why);
-	}
-	if (st.st_size == 0) {
-		close(fd);
+	if (st.st_size == 0)
 		return fail(-ENODATA, "is empty", ret_why);
-	}
-	if ((uint64_t)st.st_size > PT_ROM_FILE_MAX) {
-		close(fd);
+	if ((uint64_t)st.st_size > PT_ROM_FILE_MAX)
 		return fail(-EFBIG, "is larger than 16 MiB", ret_why);
-	}
 	buf = malloc((size_t)st.st_size);
-	if (!buf) {
-		close(fd);
+	if (!buf)
 		return fail(-ENOMEM, strerror(ENOMEM), ret_why);
-	}
 	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		ssize_t n = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			err = n < 0 ? errno : EIO;
 			free(buf);
-			close(fd);
 			return fail(-err, n < 0 ? strerror(err) : "shrank while it was read", ret_why);
 		}
 		got += (size_t)n;
 	}
-	close(fd);
 	*ret = buf;
 	*ret_len = got;
 	return 0;
+}
+
+int pt_rom_file_read(const char *path, uint8_t **ret, size_t *ret_len, const char **ret_why)
+{
+	int fd, r;
+
+	/* O_NONBLOCK: a FIFO named here must not hang the caller before fstat refuses it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		r = errno;
+		return fail(-r, strerror(r), ret_why);
+	}
+	r = pt_rom_fd_read(fd, ret, ret_len, ret_why);
+	close(fd);
+	return r;
 }
 
 int pt_vm_def_check_rom_files(const struct pt_vm_def *def, struct pt_config_errors *errs)

@@ -20,6 +20,9 @@
  */
 int pt_rom_file_read(const char *path, uint8_t **ret, size_t *ret_len, const char **ret_why);
 
+/* The same from an open file (one handed over a socket); the fd stays the caller's. */
+int pt_rom_fd_read(int fd, uint8_t **ret, size_t *ret_len, const char **ret_why);
+
 /*
  * Checks that each device's rom file can be read (pt_rom_file_read), appending
  * "FILE:LINE: rom: '/PATH' ...: use ..." to errs for each that cannot. Returns 0,

@@ -312,8 +312,8 @@ static void **backend_slot(struct pt_vm *vm, const struct pt_assign_backend *bac
 }
 
 int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backend,
-			const struct pt_bdf *bdf, int handed_fd, int slot, enum pt_rom_mode rom,
-			const char *rom_file)
+			const struct pt_bdf *bdf, int handed_fd, int slot,
+			const struct pt_vm_rom_choice *rom)
 {
 	struct pt_assign_env env = { .kvm_fd = vm->kvm_fd, .vm_fd = vm->vm_fd, .routes = vm->routes,
 				     .vm_state = backend_slot(vm, backend) };
@@ -340,7 +340,7 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 		a->vc_ready = r == 0;
 	}
 	if (!r)
-		r = pt_vm_rom_load(&a->rom, vm, a->dev, rom, rom_file);
+		r = pt_vm_rom_load(&a->rom, vm, a->dev, rom);
 	if (!r)
 		r = describe(a, &desc);
 	if (!r) {

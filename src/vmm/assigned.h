@@ -17,20 +17,20 @@
 #include <jansson.h>
 
 #include "assign/backend.h"
-#include "config/vm_def.h"
+#include "vmm/rom.h"
 #include "vmm/vm.h"
 
 /*
  * Opens bdf with backend (handed_fd: what passthru-ctl opened for it, the VFIO group;
  * owned by the VM on success, still the caller's on failure) and puts it on the
  * guest's bus at slot (1-31, or -1 for the next free), with its expansion ROM as
- * rom says (rom.h: the device's own, rom_file's with PT_ROM_FILE, or none). Errors
+ * rom says (rom.h: the device's own, a file's, or none; NULL: the device's). Errors
  * are logged and name the device; -EEXIST for a slot in use, -ENOSPC for no room
- * for its BARs, rom_file's read error.
+ * for its BARs, the ROM file's read error.
  */
 int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backend,
-			const struct pt_bdf *bdf, int handed_fd, int slot, enum pt_rom_mode rom,
-			const char *rom_file);
+			const struct pt_bdf *bdf, int handed_fd, int slot,
+			const struct pt_vm_rom_choice *rom);
 
 /*
  * Takes bdf out of the running or stopped VM: its function leaves the guest's bus

@@ -299,6 +299,7 @@ static int assign_devices(struct pt_vm *vm, const struct pt_vm_def *d)
 	for (size_t i = 0; i < d->n_devices; i++) {
 		const struct pt_dev_def *dev = &d->devices[i];
 		const struct pt_assign_backend *b;
+		struct pt_vm_rom_choice rom;
 		char path[64], name[PT_BDF_STRLEN];
 		int fd = -1, r;
 
@@ -320,8 +321,8 @@ static int assign_devices(struct pt_vm *vm, const struct pt_vm_def *d)
 				       fd == -ENOENT || fd == -EBUSY ? PT_EXIT_REFUSED
 								     : PT_EXIT_FAILURE;
 		}
-		r = pt_vm_assign_device(vm, b, &dev->bdf, fd, dev->guest_slot, dev->rom,
-					dev->rom_file);
+		rom = (struct pt_vm_rom_choice){ dev->rom, dev->rom_file, -1 };
+		r = pt_vm_assign_device(vm, b, &dev->bdf, fd, dev->guest_slot, &rom);
 		if (r < 0) {
 			if (fd >= 0)
 				close(fd);

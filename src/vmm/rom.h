@@ -19,6 +19,13 @@
 #include "config/vm_def.h"
 #include "vmm/vm.h"
 
+/* Which ROM a device gets (the definition's rom key, or device-add's "rom"). */
+struct pt_vm_rom_choice {
+	enum pt_rom_mode mode;
+	const char *file;   /* PT_ROM_FILE: the image's path (for messages when fd >= 0) */
+	int fd;             /* PT_ROM_FILE: the image already open (device-add), or -1 */
+};
+
 struct pt_vm_rom {
 	uint8_t *image;     /* size bytes: the source's, then 0xff */
 	uint64_t size;      /* the ROM BAR's: a power of two >= 2 KiB; 0: no ROM BAR */
@@ -31,13 +38,13 @@ struct pt_vm_rom {
 };
 
 /*
- * Fills rom for device d: mode AUTO reads the device's ROM region (one failure or a
- * missing signature is no error: an info line and no ROM BAR), FILE reads file
- * (config/rom_file.h; its failure is an error, logged), OFF takes nothing.
- * 0 or -errno.
+ * Fills rom for device d as choice says (NULL: AUTO): AUTO reads the device's ROM
+ * (through sysfs "rom", else the backend's ROM region; a failure or a missing
+ * signature is no error: an info line and no ROM BAR), FILE reads the file or fd (config/rom_file.h; its failure is an error,
+ * logged), OFF takes nothing. 0 or -errno.
  */
 int pt_vm_rom_load(struct pt_vm_rom *rom, struct pt_vm *vm, struct pt_assign_dev *d,
-		   enum pt_rom_mode mode, const char *file);
+		   const struct pt_vm_rom_choice *choice);
 
 /* The guest decodes the ROM at addr (enabled) or no longer: traps or untraps it. */
 void pt_vm_rom_place(struct pt_vm_rom *rom, uint64_t addr, bool enabled);
