@@ -1,8 +1,8 @@
 /*
  * The guest's PCI bus 0: a host bridge at 00:00.0, configuration mechanism #1
  * on ports 0xCF8/0xCFC, and functions that devices register. The bus emulates
- * each function's standard header (IDs, command/status, BAR sizing, interrupt
- * line/pin) and lets the device see and override every access through its ops.
+ * each function's standard header (IDs, command/status, BAR and ROM BAR sizing,
+ * interrupt line/pin) and lets the device see and override every access through its ops.
  */
 #ifndef PT_VMM_PCI_H
 #define PT_VMM_PCI_H
