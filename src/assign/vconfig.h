@@ -1,7 +1,7 @@
 /*
  * The config space an assigned device shows its guest, on top of the device's own
- * (shared by every backend; the VMM's PCI bus emulates the standard header, IDs and
- * BARs included, and asks this layer for the rest).
+ * (shared by every backend; the VMM's PCI bus emulates the standard header, IDs,
+ * BARs and the expansion ROM BAR included, and asks this layer for the rest).
  *
  * - The capability list is the device's, with the capabilities this VMM cannot give
  *   a guest left out of the chain (an MSI-X capability whose table or PBA does not

@@ -246,6 +246,7 @@ static void set_rom(struct pt_config_parser *p, const struct key *k, const char 
 {
 	struct pt_dev_def *dev = cur_dev(p);
 
+	dev->rom_line = p->lineno;
 	if (!strcmp(value, "auto")) {
 		dev->rom = PT_ROM_AUTO;
 	} else if (!strcmp(value, "off")) {

@@ -7,6 +7,7 @@ src_config_libconfig_a_SOURCES = \
 	src/config/keys.c \
 	src/config/names.c \
 	src/config/reader.c \
+	src/config/rom_file.c src/config/rom_file.h \
 	src/config/sections.c \
 	src/config/suggest.c \
 	src/config/vm_def.c \

@@ -68,6 +68,7 @@ struct pt_dev_def {
 	enum pt_interrupts interrupts;
 	enum pt_rom_mode rom;
 	char *rom_file;       /* PT_ROM_FILE only */
+	unsigned rom_line;    /* the rom key's line (0: not set), for messages */
 	enum pt_hotplug hotplug;
 	int guest_slot;       /* guest PCI device number 1-31, or -1 for the next free */
 	unsigned line;        /* the [device ...] header's line, for messages */

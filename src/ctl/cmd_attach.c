@@ -151,7 +151,7 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 	struct pt_vm_taken tk = { .group = -1 };
 	json_t *args = NULL, *dev = NULL;
 	_cleanup_free_ char *log = NULL;
-	int fd = -1, status, timeout_s, r;
+	int fd = -1, rom_fd = -1, status, timeout_s, r;
 	off_t log_start;
 
 	r = lock_and_ask(a, "attach", &lock);
@@ -166,6 +166,17 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 			       a->name, vm, vm);
 		status = PT_EXIT_OK;
 		goto out;
+	}
+	/* The ROM image is opened with this caller's rights, before anything changes. */
+	if (dd && dd->rom == PT_ROM_FILE) {
+		rom_fd = open(dd->rom_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+		if (rom_fd < 0) {
+			pt_err("%s:%u: rom: '%s' cannot be read: %s; %s not attached to %s",
+			       a->rt.def->path, dd->rom_line, dd->rom_file, strerror(errno),
+			       a->name, vm);
+			status = PT_EXIT_USAGE;
+			goto out;
+		}
 	}
 	status = pt_ctl_inventory(ctl, &inv);
 	if (status)
@@ -185,10 +196,13 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 	args = json_pack("{s:s}", "bdf", a->name);
 	if (args && dd && dd->guest_slot >= 0)
 		json_object_set_new(args, "slot", json_integer(dd->guest_slot));
+	if (args && dd && dd->rom != PT_ROM_AUTO)
+		json_object_set_new(args, "rom", json_string(dd->rom == PT_ROM_OFF ? "off" : "file"));
 	timeout_s = ctl->timeout_s > 0 ? ctl->timeout_s : DEVICE_ADD_TIMEOUT_S;
 	log = pt_vm_log_path(vm);
 	log_start = pt_vm_log_size(log);
-	status = pt_vm_runtime_call_fds(&a->rt, "device-add", args, &fd, 1, timeout_s * 1000, &dev);
+	status = pt_vm_runtime_call_fds(&a->rt, "device-add", args, (int[]){ fd, rom_fd },
+					rom_fd >= 0 ? 2 : 1, timeout_s * 1000, &dev);
 	if (status) {
 		/* The VMM says why in its log (started by passthru-ctl start). */
 		pt_vm_log_show_since(log, log_start);
@@ -203,6 +217,8 @@ undo:
 out:
 	if (fd >= 0)
 		close(fd);
+	if (rom_fd >= 0)
+		close(rom_fd);
 	json_decref(args);
 	json_decref(dev);
 	pt_inventory_free(inv);

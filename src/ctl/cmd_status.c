@@ -64,6 +64,21 @@ static json_t *vm_status(const struct pt_vm_runtime *rt, char *why, size_t why_s
 	return o;
 }
 
+/* "; ROM 256 KiB from the device at 0x..": where the guest decodes it, when it does. */
+static void print_rom(const json_t *rom)
+{
+	const json_t *at = json_object_get(rom, "address");
+	char size[32];
+
+	if (!json_integer_value(json_object_get(rom, "size")))
+		return;
+	pt_format_size((uint64_t)json_integer_value(json_object_get(rom, "size")), size,
+		       sizeof(size));
+	printf("; ROM %s from the %s", size, json_string_value(json_object_get(rom, "source")));
+	if (at)
+		printf(" at 0x%llx", json_integer_value(at));
+}
+
 /* "0000:00:04.0 as 00:03.0: 1234:11e8, intx on GSI 10; BAR0 mem 1 MiB at 0x.. mapped" */
 static void print_device(const json_t *d)
 {
@@ -88,6 +103,7 @@ static void print_device(const json_t *d)
 		       json_integer_value(json_object_get(b, "base")),
 		       json_string_value(json_object_get(b, "access")));
 	}
+	print_rom(json_object_get(d, "rom"));
 	printf("\n");
 }
 

@@ -7,6 +7,7 @@
 
 #include "common/exit_status.h"
 #include "common/log.h"
+#include "config/rom_file.h"
 #include "config/vm_def.h"
 #include "ctl/ctl.h"
 #include "ctl/json_out.h"
@@ -57,6 +58,14 @@ int pt_cmd_validate(struct pt_ctl *ctl, int argc, char **argv)
 		json_t *o;
 		int r = pt_vm_def_load(argv[i], &def, &errs);
 
+		/* The ROM image is read when the VM starts: an unusable one is said here too. */
+		if (r == 0) {
+			r = pt_vm_def_check_rom_files(def, &errs);
+			if (r < 0) {
+				pt_vm_def_free(def);
+				def = NULL;
+			}
+		}
 		if (r == -ENOMEM) {
 			pt_err("out of memory");
 			pt_config_errors_clear(&errs);

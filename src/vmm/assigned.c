@@ -15,6 +15,7 @@
 #include "vmm/e820.h"
 #include "vmm/layout.h"
 #include "vmm/requests.h"
+#include "vmm/rom.h"
 #include "vmm/vm_internal.h"
 
 struct pt_vm_assigned;
@@ -46,6 +47,7 @@ struct pt_vm_assigned {
 	struct pt_vconfig vc;
 	bool vc_ready;           /* vc initialized (before the function is on the bus) */
 	struct bar_window bars[PT_PCI_NUM_BARS];
+	struct pt_vm_rom rom;
 	struct pt_vm_assigned *next;
 };
 
@@ -125,9 +127,14 @@ static void bar_update(void *ctx, struct pt_pci_function *fn, unsigned bar, uint
 		       uint64_t size, bool enabled)
 {
 	struct pt_vm_assigned *a = ctx;
-	struct bar_window *w = &a->bars[bar];
+	struct bar_window *w;
 
 	(void)fn;
+	if (bar == PT_PCI_ROM_BAR) {
+		pt_vm_rom_place(&a->rom, addr, enabled);
+		return;
+	}
+	w = &a->bars[bar];
 	unplace(a, w);
 	if (!enabled)
 		return;
@@ -288,6 +295,7 @@ static int describe(struct pt_vm_assigned *a, struct pt_pci_function_desc *desc)
 		if (desc->bars[i].type == PT_PCI_BAR_MEM64)
 			i++; /* its upper half */
 	}
+	desc->rom_size = a->rom.size;
 	return 0;
 }
 
@@ -304,7 +312,8 @@ static void **backend_slot(struct pt_vm *vm, const struct pt_assign_backend *bac
 }
 
 int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backend,
-			const struct pt_bdf *bdf, int handed_fd, int slot)
+			const struct pt_bdf *bdf, int handed_fd, int slot,
+			const struct pt_vm_rom_choice *rom)
 {
 	struct pt_assign_env env = { .kvm_fd = vm->kvm_fd, .vm_fd = vm->vm_fd, .routes = vm->routes,
 				     .vm_state = backend_slot(vm, backend) };
@@ -331,6 +340,8 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 		a->vc_ready = r == 0;
 	}
 	if (!r)
+		r = pt_vm_rom_load(&a->rom, vm, a->dev, rom);
+	if (!r)
 		r = describe(a, &desc);
 	if (!r) {
 		r = pt_pci_register_function(&vm->pci, &desc, &a->fn);
@@ -343,6 +354,7 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 	if (r < 0) {
 		if (a->vc_ready)
 			pt_vconfig_destroy(&a->vc);
+		pt_vm_rom_free(&a->rom);
 		pt_assign_release(a->dev);
 		pthread_mutex_unlock(&vm->assign_lock);
 		free(a);
@@ -366,6 +378,7 @@ static void release_one(struct pt_vm *vm, struct pt_vm_assigned *a)
 	pt_pci_unregister_function(&vm->pci, a->fn);
 	pt_assign_release(a->dev);
 	pt_vconfig_destroy(&a->vc);
+	pt_vm_rom_free(&a->rom);
 	free(a);
 }
 
@@ -511,6 +524,8 @@ json_t *pt_vm_assigned_json(struct pt_vm *vm)
 			"vendor", a->fn->cfg[0] | a->fn->cfg[1] << 8,
 			"device", a->fn->cfg[2] | a->fn->cfg[3] << 8, "gsi", a->fn->gsi,
 			"irq", pt_vconfig_irq_mode(&a->vc), "bars", bars_json(a));
+		if (d)
+			json_object_set_new(d, "rom", pt_vm_rom_json(&a->rom));
 		msix = d ? msix_json(a) : NULL;
 		if (msix)
 			json_object_set_new(d, "msix", msix);

@@ -17,16 +17,20 @@
 #include <jansson.h>
 
 #include "assign/backend.h"
+#include "vmm/rom.h"
 #include "vmm/vm.h"
 
 /*
  * Opens bdf with backend (handed_fd: what passthru-ctl opened for it, the VFIO group;
  * owned by the VM on success, still the caller's on failure) and puts it on the
- * guest's bus at slot (1-31, or -1 for the next free). Errors are logged and name
- * the device; -EEXIST for a slot in use, -ENOSPC for no room for its BARs.
+ * guest's bus at slot (1-31, or -1 for the next free), with its expansion ROM as
+ * rom says (rom.h: the device's own, a file's, or none; NULL: the device's). Errors
+ * are logged and name the device; -EEXIST for a slot in use, -ENOSPC for no room
+ * for its BARs, the ROM file's read error.
  */
 int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backend,
-			const struct pt_bdf *bdf, int handed_fd, int slot);
+			const struct pt_bdf *bdf, int handed_fd, int slot,
+			const struct pt_vm_rom_choice *rom);
 
 /*
  * Takes bdf out of the running or stopped VM: its function leaves the guest's bus
@@ -37,8 +41,9 @@ int pt_vm_remove_device(struct pt_vm *vm, const struct pt_bdf *bdf);
 
 /*
  * The assigned devices for the control socket: [{guest, host, backend, vendor,
- * device, gsi, irq, bars, [msix]}, ...]; each BAR "mapped", "trapped",
- * "partly-trapped" (with its pieces) or "off". NULL only when out of memory.
+ * device, gsi, irq, bars, rom, [msix]}, ...]; each BAR "mapped", "trapped",
+ * "partly-trapped" (with its pieces) or "off"; rom {source, size, [address]}
+ * (rom.h). NULL only when out of memory.
  */
 json_t *pt_vm_assigned_json(struct pt_vm *vm);
 

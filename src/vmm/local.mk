@@ -16,6 +16,7 @@ src_vmm_libvmm_a_SOURCES = src/vmm/cond.h \
 	src/vmm/dma_limit.c src/vmm/dma_limit.h \
 	src/vmm/group_fds.c src/vmm/group_fds.h \
 	src/vmm/assigned.c src/vmm/assigned.h \
+	src/vmm/rom.c src/vmm/rom.h \
 	src/vmm/requests.c src/vmm/requests.h \
 	src/vmm/bar_layout.c src/vmm/bar_layout.h \
 	src/vmm/routes.c src/vmm/routes.h \

@@ -26,6 +26,7 @@
 #include "common/parse.h"
 #include "common/pidfile.h"
 #include "common/signals.h"
+#include "config/rom_file.h"
 #include "config/vm_def.h"
 #include "config/vm_paths.h"
 #include "vmm/console.h"
@@ -324,6 +325,7 @@ static int assign_devices(struct pt_vm *vm, const struct pt_vm_def *d, struct pt
 	for (size_t i = 0; i < d->n_devices; i++) {
 		const struct pt_dev_def *dev = &d->devices[i];
 		const struct pt_assign_backend *b;
+		struct pt_vm_rom_choice rom;
 		char path[64], name[PT_BDF_STRLEN];
 		int fd = -1, r;
 
@@ -349,7 +351,8 @@ static int assign_devices(struct pt_vm *vm, const struct pt_vm_def *d, struct pt
 				       fd == -ENOENT || fd == -EBUSY ? PT_EXIT_REFUSED
 								     : PT_EXIT_FAILURE;
 		}
-		r = pt_vm_assign_device(vm, b, &dev->bdf, fd, dev->guest_slot);
+		rom = (struct pt_vm_rom_choice){ dev->rom, dev->rom_file, -1 };
+		r = pt_vm_assign_device(vm, b, &dev->bdf, fd, dev->guest_slot, &rom);
 		if (r < 0) {
 			if (fd >= 0)
 				close(fd);
@@ -738,6 +741,11 @@ int main(int argc, char **argv)
 		return run(&a, &direct);
 	}
 	r = pt_vm_def_find(pt_config_dir(a.config_dir), a.vm_name, &def, &errs);
+	if (r == 0) {
+		r = pt_vm_def_check_rom_files(def, &errs);
+		if (r < 0)
+			pt_vm_def_free(def);
+	}
 	if (r < 0) {
 		pt_config_errors_print(&errs, stderr);
 		return r == -ENOENT ? PT_EXIT_NOT_FOUND : r == -ENOMEM ? PT_EXIT_FAILURE : PT_EXIT_USAGE;

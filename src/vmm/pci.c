@@ -19,6 +19,7 @@
 #define CFG_BAR0 0x10
 #define CFG_SUBSYS_VENDOR 0x2c
 #define CFG_SUBSYS 0x2e
+#define CFG_ROM 0x30
 #define CFG_INT_LINE 0x3c
 #define CFG_INT_PIN 0x3d
 
@@ -26,6 +27,7 @@
 #define CMD_MEM 0x0002
 #define CMD_WMASK 0x0547 /* I/O, memory, master, parity, SERR, INTx disable */
 #define STATUS_W1C 0xf900 /* parity and abort bits */
+#define ROM_ENABLE 0x1
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
@@ -54,10 +56,36 @@ static bool bar_desc_valid(const struct pt_pci_bar_desc *b, unsigned i,
 	return true;
 }
 
-/* Recomputes what each BAR decodes and tells the device what changed. */
+/*
+ * The ROM BAR decodes while its enable bit and the command's memory bit are set, at
+ * an address that is not the sizing pattern (all ones with or without the enable bit).
+ */
+static void update_rom(struct pt_pci_function *f, uint16_t cmd)
+{
+	uint32_t reg = get32(&f->cfg[CFG_ROM]);
+	uint64_t addr = reg & ~(uint32_t)(f->rom_size - 1);
+	bool en;
+
+	if (!f->rom_size)
+		return;
+	en = (cmd & CMD_MEM) && (reg & ROM_ENABLE) && addr != 0 &&
+	     addr != (~(f->rom_size - 1) & 0xffffffffULL);
+	if (en == f->rom_enabled && (!en || addr == f->rom_addr))
+		return;
+	if (f->rom_enabled && f->ops && f->ops->bar_update)
+		f->ops->bar_update(f->ctx, f, PT_PCI_ROM_BAR, f->rom_addr, f->rom_size, false);
+	f->rom_enabled = en;
+	f->rom_addr = addr;
+	if (en && f->ops && f->ops->bar_update)
+		f->ops->bar_update(f->ctx, f, PT_PCI_ROM_BAR, addr, f->rom_size, true);
+}
+
+/* Recomputes what each BAR and the ROM decode and tells the device what changed. */
 static void update_bars(struct pt_pci_function *f)
 {
 	uint16_t cmd = (uint16_t)(f->cfg[CFG_COMMAND] | f->cfg[CFG_COMMAND + 1] << 8);
+
+	update_rom(f, cmd);
 
 	for (unsigned i = 0; i < PT_PCI_NUM_BARS; i++) {
 		const struct pt_pci_bar_desc *b = &f->bars[i];
@@ -117,8 +145,9 @@ static bool overlaps(uint64_t a, uint64_t n, uint64_t b, uint64_t m)
 }
 
 /*
- * The end of a range of the space (I/O or memory) that a BAR of f uses and that
- * [a, a + size) overlaps: where the bus placed it, or where it decodes now. 0: none.
+ * The end of a range of the space (I/O or memory) that a BAR (or the ROM) of f uses
+ * and that [a, a + size) overlaps: where the bus placed it, or where it decodes now.
+ * 0: none.
  */
 static uint64_t function_overlap(const struct pt_pci_function *f, bool io, uint64_t a,
 				 uint64_t size)
@@ -133,6 +162,10 @@ static uint64_t function_overlap(const struct pt_pci_function *f, bool io, uint6
 		if (f->bar_enabled[i] && overlaps(a, size, f->bar_addr[i], b->size))
 			return f->bar_addr[i] + b->size;
 	}
+	if (!io && f->rom_size && overlaps(a, size, f->rom_alloc, f->rom_size))
+		return f->rom_alloc + f->rom_size;
+	if (!io && f->rom_enabled && overlaps(a, size, f->rom_addr, f->rom_size))
+		return f->rom_addr + f->rom_size;
 	return 0;
 }
 
@@ -216,6 +249,21 @@ static int add_function(struct pt_pci_bus *bus, unsigned slot, const struct pt_p
 			i++;
 		}
 	}
+	if (d->rom_size) {
+		struct pt_pci_bar_desc rom = { PT_PCI_BAR_MEM32, d->rom_size, false };
+		uint64_t addr;
+
+		if (alloc_bar(bus, f, &rom, &addr) < 0) {
+			free(f);
+			return -ENOSPC;
+		}
+		f->rom_size = d->rom_size;
+		f->rom_alloc = addr;
+		/* Address bits and the enable bit; bits 10:1 are reserved and read 0. */
+		put32(&f->wmask[CFG_ROM], (uint32_t)~(d->rom_size - 1) | ROM_ENABLE);
+		put32(&f->cfg[CFG_ROM], (uint32_t)addr);
+		any_mem = true;
+	}
 	put16(&f->cfg[CFG_COMMAND], (any_io ? CMD_IO : 0) | (any_mem ? CMD_MEM : 0));
 	bus->slots[slot] = f;
 	update_bars(f);
@@ -256,6 +304,9 @@ int pt_pci_register_function(struct pt_pci_bus *bus, const struct pt_pci_functio
 	int r, slot = d->slot;
 
 	if (d->int_pin > 4 || slot == 0 || slot >= PT_PCI_SLOTS || slot < -1)
+		return -EINVAL;
+	if (d->rom_size && (d->rom_size < PT_PCI_ROM_MIN || d->rom_size > PT_PCI_ROM_MAX ||
+			    (d->rom_size & (d->rom_size - 1))))
 		return -EINVAL;
 	for (unsigned i = 0; i < PT_PCI_NUM_BARS; i++) {
 		if (!bar_desc_valid(&d->bars[i], i, d->bars))
@@ -339,6 +390,8 @@ static void cfg_write_locked(struct pt_pci_bus *bus, unsigned dev, unsigned fn, 
 	if (off < CFG_BAR0 + 4 * PT_PCI_NUM_BARS && off + size > CFG_COMMAND && off < CFG_COMMAND + 2)
 		update_bars(f);
 	else if (off < CFG_BAR0 + 4 * PT_PCI_NUM_BARS && off + size > CFG_BAR0)
+		update_bars(f);
+	else if (off < CFG_ROM + 4 && off + size > CFG_ROM)
 		update_bars(f);
 	if (f->ops && f->ops->cfg_write)
 		f->ops->cfg_write(f->ctx, f, off, size, v);

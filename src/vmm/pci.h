@@ -1,8 +1,8 @@
 /*
  * The guest's PCI bus 0: a host bridge at 00:00.0, configuration mechanism #1
  * on ports 0xCF8/0xCFC, and functions that devices register. The bus emulates
- * each function's standard header (IDs, command/status, BAR sizing, interrupt
- * line/pin) and lets the device see and override every access through its ops.
+ * each function's standard header (IDs, command/status, BAR and ROM BAR sizing,
+ * interrupt line/pin) and lets the device see and override every access through its ops.
  */
 #ifndef PT_VMM_PCI_H
 #define PT_VMM_PCI_H
@@ -14,6 +14,10 @@
 #define PT_PCI_SLOTS 32
 #define PT_PCI_NUM_BARS 6
 #define PT_PCI_CFG_SIZE 256
+/* bar_update's index for the expansion ROM BAR (config offset 0x30). */
+#define PT_PCI_ROM_BAR PT_PCI_NUM_BARS
+#define PT_PCI_ROM_MIN 2048               /* the smallest ROM BAR the spec allows */
+#define PT_PCI_ROM_MAX (16ULL << 20)      /* the largest this bus gives a guest */
 
 enum pt_pci_bar_type {
 	PT_PCI_BAR_NONE = 0,
@@ -37,7 +41,11 @@ struct pt_pci_ops {
 	/* After the bus applied the write to its emulated header. */
 	void (*cfg_write)(void *ctx, struct pt_pci_function *fn, unsigned off, unsigned size,
 			  uint32_t val);
-	/* A BAR's decoding changed: now at addr (when enabled) or no longer decoded. */
+	/*
+	 * A BAR's decoding changed: now at addr (when enabled) or no longer decoded.
+	 * bar is 0-5, or PT_PCI_ROM_BAR for the expansion ROM (decoded while both its
+	 * enable bit and the command register's memory bit are set).
+	 */
 	void (*bar_update)(void *ctx, struct pt_pci_function *fn, unsigned bar, uint64_t addr,
 			   uint64_t size, bool enabled);
 };
@@ -50,6 +58,7 @@ struct pt_pci_function_desc {
 	uint8_t int_pin;     /* 0: no INTx; 1-4: INTA-INTD */
 	int slot;            /* 1-31, or -1 for the lowest free slot */
 	struct pt_pci_bar_desc bars[PT_PCI_NUM_BARS];
+	uint64_t rom_size;   /* expansion ROM BAR: 0 (none) or a power of two, 2 KiB-16 MiB */
 	const struct pt_pci_ops *ops;
 	void *ctx;
 };
@@ -63,6 +72,9 @@ struct pt_pci_function {
 	uint64_t bar_alloc[PT_PCI_NUM_BARS];  /* where the bus placed it at registration */
 	uint64_t bar_addr[PT_PCI_NUM_BARS];   /* as decoded now */
 	bool bar_enabled[PT_PCI_NUM_BARS];
+	uint64_t rom_size, rom_addr;          /* the ROM BAR (size 0: none) as decoded now */
+	uint64_t rom_alloc;                   /* where the bus placed it */
+	bool rom_enabled;
 	int gsi;                              /* IOAPIC pin of its INTx, -1 if none */
 	const struct pt_pci_ops *ops;
 	void *ctx;
@@ -108,6 +120,8 @@ void pt_pci_bus_destroy(struct pt_pci_bus *bus);
  * the lowest naturally aligned (memory: at least a page) place of its window that
  * no registered function's BAR uses, neither where the bus placed it nor where its
  * guest moved it: a function's space is free again once it is unregistered.
+ * A ROM BAR gets its place the same way (32-bit window) but starts with its enable
+ * bit clear, as after reset: the guest sets it to read the ROM.
  * -EBUSY (slot taken), -ENOSPC (no slot or no room for a BAR), -EINVAL (bad desc).
  */
 int pt_pci_register_function(struct pt_pci_bus *bus, const struct pt_pci_function_desc *desc,

@@ -79,14 +79,57 @@ static int bdf_arg(json_t *args, struct pt_bdf *bdf, struct pt_control_error *er
 }
 
 /*
- * device-add {"bdf", "slot"?} with the device's VFIO group fd (SCM_RIGHTS): the VMM
- * wires it into the running VM; the guest finds it when it rescans its bus.
+ * The "rom" argument: "auto" (or none), "off", or "file" with the image as the
+ * second descriptor, opened by the caller with its own rights (a path would have
+ * the VMM read what the caller may not).
+ */
+static int rom_arg(json_t *args, const struct pt_control_fds *fds, struct pt_vm_rom_choice *rom,
+		   struct pt_control_error *err)
+{
+	json_t *arg = json_object_get(args, "rom");
+	const char *s = json_string_value(arg);
+	unsigned want = 1;
+
+	*rom = (struct pt_vm_rom_choice){ PT_ROM_AUTO, NULL, -1 };
+	if (arg && (!s || (strcmp(s, "auto") && strcmp(s, "off") && strcmp(s, "file")))) {
+		err->cls = PT_CTL_ERR_ARGUMENT;
+		snprintf(err->desc, sizeof(err->desc), "\"rom\": \"auto\", \"off\" or \"file\" "
+			 "(the image's open file as the second descriptor)");
+		return -EINVAL;
+	}
+	if (s && !strcmp(s, "off"))
+		rom->mode = PT_ROM_OFF;
+	if (s && !strcmp(s, "file")) {
+		rom->mode = PT_ROM_FILE;
+		want = 2;
+	}
+	if (fds->n != want) {
+		err->cls = PT_CTL_ERR_ARGUMENT;
+		if (want == 1)
+			snprintf(err->desc, sizeof(err->desc), "device-add takes the device's VFIO "
+				 "group fd (one, with SCM_RIGHTS), and %u came", fds->n);
+		else
+			snprintf(err->desc, sizeof(err->desc), "device-add with \"rom\": \"file\" "
+				 "takes the device's VFIO group fd and the ROM image's (two, with "
+				 "SCM_RIGHTS), and %u came", fds->n);
+		return -EINVAL;
+	}
+	if (want == 2)
+		rom->fd = fds->fd[1];
+	return 0;
+}
+
+/*
+ * device-add {"bdf", "slot"?, "rom"?} with the device's VFIO group fd (SCM_RIGHTS),
+ * and with "rom": "file" the ROM image's: the VMM wires it into the running VM; the
+ * guest finds it when it rescans its bus.
  */
 static int verb_device_add(void *ctx, json_t *args, struct pt_control_fds *fds, json_t **ret,
 			   struct pt_control_error *err)
 {
 	struct pt_vm *vm = ctx;
 	json_t *slot_arg = json_object_get(args, "slot"), *list;
+	struct pt_vm_rom_choice rom;
 	struct pt_bdf bdf;
 	int slot = -1, fd, r;
 
@@ -101,18 +144,15 @@ static int verb_device_add(void *ctx, json_t *args, struct pt_control_fds *fds, 
 	}
 	if (slot_arg)
 		slot = (int)json_integer_value(slot_arg);
-	if (fds->n != 1) {
-		err->cls = PT_CTL_ERR_ARGUMENT;
-		snprintf(err->desc, sizeof(err->desc), "device-add takes the device's VFIO group fd "
-			 "(one, with SCM_RIGHTS), and %u came", fds->n);
-		return -EINVAL;
-	}
+	r = rom_arg(args, fds, &rom, err);
+	if (r < 0)
+		return r;
 	fd = fds->fd[0];
 	r = pt_dma_memlock_check(pt_vm_name(vm), pt_vm_memory(vm), pt_vm_assigned_count(vm) == 0,
 				 err->desc, sizeof(err->desc));
 	if (r < 0)
 		return r;
-	r = pt_vm_assign_device(vm, &pt_assign_vfio, &bdf, fd, slot);
+	r = pt_vm_assign_device(vm, &pt_assign_vfio, &bdf, fd, slot, &rom);
 	if (r < 0) {
 		snprintf(err->desc, sizeof(err->desc), "%s (the VMM's log says why)", strerror(-r));
 		return r;

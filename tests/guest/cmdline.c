@@ -22,7 +22,7 @@ enum key {
 	K_SCENARIO, K_SMP, K_TABLES, K_PRINT, K_IPI_VECTORS, K_VECTORS, K_IOAPIC_PIN, K_WAIT_MS,
 	K_EXPECT, K_EXPECT_TOTAL, K_SETTLE_MS, K_MAX, K_STOP_VECTOR, K_ACK_PORT, K_STRICT, K_PORT,
 	K_ADDR, K_ACCESS, K_SIZE, K_VALUE, K_CODE, K_POKE, K_IRQ_ACK, K_MSI, K_FIND,
-	K_BAR_READ, K_MSIX, K_MSIX_MASK, K_MSIX_BAR, K_COUNT
+	K_BAR_READ, K_MSIX, K_MSIX_MASK, K_MSIX_BAR, K_ROM_READ, K_ROM_SIG, K_COUNT
 };
 
 /* cmdline_parse keeps the keys it has seen in a 32-bit mask. */
@@ -32,7 +32,7 @@ static const char *const key_names[K_COUNT] = {
 	"scenario", "smp", "tables", "print", "ipi_vectors", "vectors", "ioapic_pin", "wait_ms",
 	"expect", "expect_total", "settle_ms", "max", "stop_vector", "ack_port", "strict", "port",
 	"addr", "access", "size", "value", "code", "poke", "irq_ack", "msi", "find", "bar_read",
-	"msix", "msix_mask", "msix_bar",
+	"msix", "msix_mask", "msix_bar", "rom_read", "rom_sig",
 };
 
 struct span {
@@ -421,6 +421,17 @@ static bool set_key(struct tg_opts *o, enum key k, struct span v)
 		if (!num_in(v, 0x1000, 0xfffffff0u, &x) || (x & 0xf))
 			return false;
 		o->msix_bar = (uint32_t)x;
+		return true;
+	case K_ROM_READ: /* a dword inside a ROM of at most 16 MiB */
+		if (!num_in(v, 0, 0xfffffc, &x) || (x & 3))
+			return false;
+		o->rom_read_off = (uint32_t)x;
+		o->rom_read_set = true;
+		return true;
+	case K_ROM_SIG:
+		if (!num_in(v, 0, 1, &x))
+			return false;
+		o->rom_sig = x == 1;
 		return true;
 	case K_COUNT:
 		break;

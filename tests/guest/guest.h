@@ -294,6 +294,16 @@ uint64_t pci_bar_base(unsigned dev, unsigned bar);
 /* Command register: I/O, memory and bus master on, as a driver's probe does. */
 void pci_enable(unsigned dev);
 
+/* The expansion ROM as a driver reads it: sized, enabled at its address, then off again. */
+struct pci_rom {
+	uint32_t addr, size;	/* size 0: no ROM BAR (it reads back 0) */
+	uint16_t signature;	/* the first two bytes, 0xaa55 for a valid image */
+	uint16_t pcir;		/* the PCI Data Structure's offset (bytes 0x18-0x19) */
+	bool pcir_ok;		/* "PCIR" there */
+	uint32_t value;		/* the dword at the offset asked for */
+};
+void pci_rom_read(unsigned dev, uint32_t off, struct pci_rom *ret);
+
 /* ---- cmdline.c ---- */
 enum tg_scenario {
 	TG_SC_INFO, TG_SC_SELFTEST_IPI, TG_SC_IRQ_WAIT, TG_SC_UD, TG_SC_INT3, TG_SC_BAD_PORT,
@@ -344,6 +354,8 @@ struct tg_opts {
 	uint16_t find_vendor, find_device;
 	uint8_t bar_read_bar;
 	uint32_t bar_read_off;
+	bool rom_read_set, rom_sig;	/* rescan rom_read=, rom_sig= */
+	uint32_t rom_read_off;
 	uint32_t port;
 	uint64_t addr, value;
 	enum tg_access access;

@@ -5,6 +5,7 @@
 #define PCI_DATA 0xcfc
 
 #define PCI_COMMAND 0x04
+#define PCI_ROM_ADDRESS 0x30
 #define PCI_STATUS_CAPS (1u << 4)
 #define PCI_CMD_DECODE 0x3	/* I/O and memory space */
 
@@ -430,4 +431,35 @@ void pci_enable(unsigned dev)
 	struct bdf d = { 0, dev, 0, "" };
 
 	cfg_write16(&d, PCI_COMMAND, (uint16_t)(cfg_read16(&d, PCI_COMMAND) | PCI_CMD_DECODE | 4));
+}
+
+static uint8_t rom_byte(uint32_t addr)
+{
+	return *(volatile uint8_t *)(uintptr_t)addr;
+}
+
+void pci_rom_read(unsigned dev, uint32_t off, struct pci_rom *r)
+{
+	struct bdf d = { 0, dev, 0, "" };
+	uint32_t orig = cfg_read32(&d, PCI_ROM_ADDRESS), mask;
+
+	*r = (struct pci_rom){ 0 };
+	/* Size it: all ones in the address bits, the enable bit clear. */
+	cfg_write32(&d, PCI_ROM_ADDRESS, 0xfffff800u);
+	mask = cfg_read32(&d, PCI_ROM_ADDRESS) & 0xfffff800u;
+	cfg_write32(&d, PCI_ROM_ADDRESS, orig & ~1u);
+	if (!mask)
+		return;
+	r->size = ~mask + 1;
+	r->addr = orig & mask;
+	if (!r->addr || off + 4 > r->size)
+		return;
+	cfg_write32(&d, PCI_ROM_ADDRESS, r->addr | 1);
+	r->signature = (uint16_t)(rom_byte(r->addr) | rom_byte(r->addr + 1) << 8);
+	r->pcir = (uint16_t)(rom_byte(r->addr + 0x18) | rom_byte(r->addr + 0x19) << 8);
+	r->pcir_ok = r->pcir + 4u <= r->size && rom_byte(r->addr + r->pcir) == 'P' &&
+		     rom_byte(r->addr + r->pcir + 1) == 'C' && rom_byte(r->addr + r->pcir + 2) == 'I' &&
+		     rom_byte(r->addr + r->pcir + 3) == 'R';
+	r->value = *(volatile uint32_t *)(uintptr_t)(r->addr + off);
+	cfg_write32(&d, PCI_ROM_ADDRESS, orig);
 }

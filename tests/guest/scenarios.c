@@ -418,6 +418,34 @@ static bool sc_bad_mmio(const struct tg_opts *o, char *detail)
 }
 
 /*
+ * rescan's rom_read=OFFSET: size the ROM BAR, enable it where it is, read the image's
+ * signature, its PCIR structure and the dword at OFFSET, and say so in one line.
+ * A function without a ROM BAR is reported (size=0x0) and fails only with rom_sig=1,
+ * as does an image without 0x55AA and PCIR.
+ */
+static bool rescan_rom(unsigned dev, const struct tg_opts *o, char *detail)
+{
+	struct pci_rom r;
+
+	pci_rom_read(dev, o->rom_read_off, &r);
+	tg_line("pci-rom bdf=00:%02x.0 addr=0x%x size=0x%x signature=0x%04x pcir=0x%x pcir_ok=%d "
+		"offset=0x%x value=0x%08x", dev, r.addr, r.size, r.signature, r.pcir, r.pcir_ok,
+		o->rom_read_off, r.value);
+	if (r.size && (!r.addr || o->rom_read_off + 4 > r.size)) {
+		tg_snprintf(detail, DETAIL_MAX, "found 00:%02x.0, but its ROM (0x%x bytes at 0x%x) "
+			    "cannot be read at 0x%x", dev, r.size, r.addr, o->rom_read_off);
+		return false;
+	}
+	if (o->rom_sig && (r.signature != 0xaa55 || !r.pcir_ok)) {
+		tg_snprintf(detail, DETAIL_MAX, "found 00:%02x.0, but its ROM %s", dev,
+			    !r.size ? "BAR is absent" : r.signature != 0xaa55 ?
+			    "has no 0x55AA signature" : "has no PCIR structure");
+		return false;
+	}
+	return true;
+}
+
+/*
  * rescan: what a driver does with a device that arrives while the guest runs (a
  * hot attach): walk the bus until find=VENDOR:DEVICE shows up, report it, enable
  * it, and with bar_read=BAR:OFFSET read one register through its BAR.
@@ -441,6 +469,8 @@ static bool sc_rescan(const struct tg_opts *o, char *detail)
 		return false;
 	}
 	pci_enable((unsigned)dev);
+	if (o->rom_read_set && !rescan_rom((unsigned)dev, o, detail))
+		return false;
 	if (!o->bar_read_set) {
 		tg_snprintf(detail, DETAIL_MAX, "found 00:%02x.0", dev);
 		return true;

@@ -453,6 +453,30 @@ boot norescan 1 "scenario=rescan find=0x1234:0x11e8 wait_ms=200"
 has norescan '^TG result scenario=rescan status=FAIL detail="no 1234:11e8 on bus 0 within 200 ms"$'
 ok $? "rescan: a device that never comes is a FAIL after wait_ms"
 
+# -- rescan rom_read=: e1000e's option ROM sized, enabled and read as a driver does
+rom=/usr/share/qemu/efi-e1000e.rom
+[ -f "$rom" ] || rom=/usr/lib/ipxe/qemu/efi-e1000e.rom	# Debian's ipxe-qemu
+if [ -f "$rom" ]; then
+	want=$(od -An -tx4 -j 0x40 -N4 "$rom" | tr -d ' ')
+	boot rom 1 "scenario=rescan find=0x8086:0x10d3 rom_read=0x40 rom_sig=1 wait_ms=2000" \
+		-device "e1000e,romfile=$rom" -nic none
+	has rom "^TG pci-rom bdf=00:[0-9a-f]{2}\.0 addr=0x[0-9a-f]+ size=0x40000 signature=0xaa55 pcir=0x[0-9a-f]+ pcir_ok=1 offset=0x40 value=0x$want$" &&
+		has rom '^TG result scenario=rescan status=PASS '
+	ok $? "rescan rom_read=: the ROM's 0x55AA, its PCIR and the file's bytes at 0x40"
+else
+	n=$((n + 1))
+	echo "ok $n # SKIP no efi-e1000e.rom (Debian package ipxe-qemu)"
+fi
+boot norom 1 "scenario=rescan find=0x8086:0x10d3 rom_read=0 wait_ms=2000" \
+	-device e1000e,romfile= -nic none
+has norom '^TG pci-rom bdf=00:[0-9a-f]{2}\.0 addr=0x0 size=0x0 ' &&
+	has norom '^TG result scenario=rescan status=PASS '
+ok $? "rescan rom_read=: no ROM BAR reads back size 0, which is no failure"
+boot norom_sig 1 "scenario=rescan find=0x8086:0x10d3 rom_read=0 rom_sig=1 wait_ms=2000" \
+	-device e1000e,romfile= -nic none
+has norom_sig '^TG result scenario=rescan status=FAIL detail="found 00:[0-9a-f]{2}\.0, but its ROM BAR is absent"$'
+ok $? "rescan rom_sig=1: no ROM BAR is a FAIL saying so"
+
 # -- command line errors
 boot badcmd 1 "scenario=info bogus=1"
 has badcmd "^TG result scenario=cmdline status=FAIL detail=\"unknown key 'bogus'\"$" &&

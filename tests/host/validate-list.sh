@@ -76,6 +76,30 @@ for f in doc["files"]:
 ' "$tap_tmp/v.json")" "$vms/web.conf True web 
 $tap_tmp/broken.conf False None 3,4" "the JSON parses back: validity, name, error lines"
 
+# --- validate: the rom file -----------------------------------------------------
+# The definition names its ROM image; validate reads it as the VMM will at start.
+printf '\125\252rom' > "$tap_tmp/nic.rom"
+: > "$tap_tmp/empty.rom"
+truncate -s 17M "$tap_tmp/big.rom"
+rom_conf() {
+	printf '[vm]\nname = r\nmemory = 64M\n\n[device 0000:03:00.0]\nrom = %s\n' "$1" > "$tap_tmp/r.conf"
+}
+rom_conf "$tap_tmp/nic.rom"
+tap_is "$("$ctl" validate "$tap_tmp/r.conf" 2>&1)" "$tap_tmp/r.conf: ok" "a readable rom file is ok"
+rom_use="use auto, off or the absolute path of a readable ROM image of 1 byte to 16 MiB"
+for case in "missing.rom|cannot be read: No such file or directory" "empty.rom|is empty" \
+	    "big.rom|is larger than 16 MiB" ".|is not a regular file"; do
+	file="$tap_tmp/${case%%|*}"
+	file=${file%/.}
+	rom_conf "$file"
+	out=$("$ctl" validate "$tap_tmp/r.conf" 2>&1)
+	tap_is "$?" 2 "rom = ${case%%|*}: exit 2, as for any invalid definition"
+	tap_is "$out" "$tap_tmp/r.conf:6: rom: '$file' ${case#*|}: $rom_use" \
+		"rom = ${case%%|*}: FILE:LINE, the key and what is valid"
+done
+rom_conf off
+tap_is "$("$ctl" validate "$tap_tmp/r.conf" 2>&1)" "$tap_tmp/r.conf: ok" "rom = off opens nothing"
+
 # --- list --------------------------------------------------------------------------
 "$ctl" --config-dir "$vms" list > "$tap_tmp/out" 2> "$tap_tmp/err"
 tap_is "$?" 0 "list exits 0"

@@ -55,10 +55,16 @@ first_unfinished() {
 # So a test that has run for its timeout plus a margin without ending stops the
 # boot (exit 124, as the boot's overall watchdog would, only sooner).
 stall_margin=${PASSTHRU_KVM_STALL_MARGIN:-120}
+# e1000e with iPXE's option ROM (Debian's ipxe-qemu, whose /usr/share/qemu links
+# QEMU's own packages may lack) so that tests/vfio/vmm-rom.sh has a ROM to pass through.
+e1000e_rom=
+for f in /usr/share/qemu/efi-e1000e.rom /usr/lib/ipxe/qemu/efi-e1000e.rom; do
+	[ -f "$f" ] && { e1000e_rom=",romfile=$f"; break; }
+done
 run_boot() { # ATTEMPT INNER BUDGET; sets tb
 	local pid cur=-2 now since i
 	(cd / && exec "$testbed" --timeout "$3" --smp "$smp" \
-		--device edu --device e1000e --device pci-testdev \
+		--device edu --device "e1000e$e1000e_rom" --device pci-testdev \
 		--qemu-arg -object --qemu-arg memory-backend-ram,id=pthm,size=1M \
 		--device ivshmem-plain,memdev=pthm --device e1000e,bus=rp1 \
 		"${shares[@]}" "${testbed_args[@]}" --log "$results/console-$1.log" -- "$2") &

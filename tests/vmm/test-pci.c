@@ -88,6 +88,97 @@ static void test_iobus(struct tap *t)
 	pt_iobus_destroy(&bus);
 }
 
+/* The expansion ROM BAR: sizing, enable bit, decoding only with memory decoding on. */
+static void test_rom(struct tap *t)
+{
+	struct pt_pci_bus bus;
+	struct pt_pci_function *fn = NULL;
+	struct dev d = { 0 };
+	struct pt_pci_function_desc desc = {
+		.vendor = 0x8086, .device = 0x10d3, .class_code = 0x020000, .slot = 3,
+		.ops = &ops, .ctx = &d,
+		.bars = { [0] = { PT_PCI_BAR_MEM32, 1 << 17, false } },
+		.rom_size = 1 << 18,
+	};
+	uint32_t rom;
+
+	const struct pt_pci_windows win = {
+		.mmio32_start = PT_GPA_PCI_HOLE, .mmio32_end = PT_GPA_PCI_MMIO_END,
+		.io_start = PT_PCI_IO_START, .io_end = PT_PCI_IO_END,
+	};
+	struct pt_pci_function *other = NULL;
+	struct dev d2 = { 0 };
+
+	pt_pci_bus_init(&bus, &win, NULL, NULL);
+	desc.rom_size = 1000;
+	tap_is_int(t, pt_pci_register_function(&bus, &desc, NULL), -EINVAL,
+		   "ROM: a size that is not a power of two is refused");
+	desc.rom_size = 1024;
+	tap_is_int(t, pt_pci_register_function(&bus, &desc, NULL), -EINVAL,
+		   "ROM: below 2 KiB is refused");
+	desc.rom_size = 32ULL << 20;
+	tap_is_int(t, pt_pci_register_function(&bus, &desc, NULL), -EINVAL,
+		   "ROM: above 16 MiB is refused");
+	desc.rom_size = 1 << 18;
+	tap_is_int(t, pt_pci_register_function(&bus, &desc, &fn), 0, "a function with a ROM");
+	tap_is_int(t, d.updates, 1, "only BAR0 decodes at first: the ROM starts disabled");
+	rom = port_cfg(&bus, 3, 0x30, 4);
+	tap_ok(t, rom >= 0xc0000000 && !(rom & ((1 << 18) - 1)),
+	       "the ROM BAR has an address in the MMIO window, aligned, enable bit clear");
+	tap_ok(t, rom != port_cfg(&bus, 3, 0x10, 4), "the ROM does not overlap BAR0");
+	tap_is_int(t, port_cfg(&bus, 3, 0x04, 2), 2, "memory decoding on");
+	desc.slot = 4;
+	desc.rom_size = 0;
+	desc.bars[0].size = 1 << 18;
+	desc.ctx = &d2;
+	pt_pci_register_function(&bus, &desc, &other);
+	tap_ok(t, other && other->bar_alloc[0] != rom,
+	       "another function's BAR is not placed where the ROM is (disabled as it is)");
+	pt_pci_unregister_function(&bus, other);
+	desc.slot = 3;
+	desc.ctx = &d;
+	desc.rom_size = 1 << 18;
+	desc.bars[0].size = 1 << 17;
+
+	/* Sizing, as Linux does it: all ones without the enable bit, then restore. */
+	port_cfg_write(&bus, 3, 0x30, 4, 0xfffffffe);
+	tap_is_int(t, port_cfg(&bus, 3, 0x30, 4), 0xfffc0000, "sizing: 256 KiB, enable clear");
+	port_cfg_write(&bus, 3, 0x30, 4, 0xffffffff);
+	tap_is_int(t, port_cfg(&bus, 3, 0x30, 4), 0xfffc0001,
+		   "sizing with the enable bit: the mask with bit 0 kept, reserved bits 0");
+	tap_is_int(t, d.updates, 1, "the sizing pattern is not decoded");
+	port_cfg_write(&bus, 3, 0x30, 4, rom);
+	tap_is_int(t, d.updates, 1, "an address without the enable bit is not decoded");
+
+	port_cfg_write(&bus, 3, 0x30, 4, rom | 1);
+	tap_ok(t, d.updates == 2 && d.last_bar == PT_PCI_ROM_BAR && d.last_enabled &&
+	       d.last_addr == rom, "the enable bit decodes the ROM at its address (index 6)");
+	tap_ok(t, fn->rom_enabled && fn->rom_addr == rom && fn->rom_size == 1 << 18,
+	       "the function records the decoded ROM");
+	port_cfg_write(&bus, 3, 0x04, 2, 0);
+	tap_ok(t, d.updates == 4 && !d.last_enabled && !fn->rom_enabled,
+	       "memory decoding off stops the ROM (and BAR0)");
+	port_cfg_write(&bus, 3, 0x30, 4, 0xd0000000 | 1);
+	tap_is_int(t, d.updates, 4, "moving the ROM while memory decoding is off decodes nothing");
+	port_cfg_write(&bus, 3, 0x04, 2, 2);
+	tap_ok(t, d.updates == 6 && fn->rom_enabled && fn->rom_addr == 0xd0000000,
+	       "memory decoding on: the ROM at its new address");
+	port_cfg_write(&bus, 3, 0x30, 1, 0);
+	tap_ok(t, d.updates == 7 && !d.last_enabled && d.last_bar == PT_PCI_ROM_BAR,
+	       "a byte write clearing the enable bit stops the ROM alone");
+	tap_is_int(t, port_cfg(&bus, 3, 0x30, 4), 0xd0000000, "the address stays");
+	port_cfg_write(&bus, 3, 0x30, 4, 0xd0000001);
+	tap_is_int(t, pt_pci_unregister_function(&bus, fn), 0, "unregister");
+	tap_ok(t, d.updates == 10 && !d.last_enabled, "unregistering stops the ROM too");
+
+	/* No ROM: the register reads 0 and ignores writes. */
+	desc.rom_size = 0;
+	pt_pci_register_function(&bus, &desc, &fn);
+	port_cfg_write(&bus, 3, 0x30, 4, 0xffffffff);
+	tap_is_int(t, port_cfg(&bus, 3, 0x30, 4), 0, "without a ROM the ROM BAR reads 0");
+	pt_pci_bus_destroy(&bus);
+}
+
 int main(void)
 {
 	struct tap t = { 0 };
@@ -111,6 +202,7 @@ int main(void)
 	uint64_t v;
 
 	test_iobus(&t);
+	test_rom(&t);
 	tap_is_int(&t, pt_pci_bus_init(&bus, &win, NULL, NULL), 0, "bus init");
 	tap_is_int(&t, port_cfg(&bus, 0, 0, 4), PT_PCI_HOST_DEVICE << 16 | PT_PCI_HOST_VENDOR,
 		   "00:00.0 is the host bridge");
