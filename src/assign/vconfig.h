@@ -126,8 +126,9 @@ bool pt_vconfig_msix_layout(const struct pt_vconfig *vc, struct pt_vconfig_msix_
 
 /*
  * A guest access to the MSI-X table: off is from the table's start (below its
- * size), size 1, 2, 4 or 8 (the spec's are 4 and 8, aligned). Reads of the
- * reserved Vector Control bits give 0; writes to them are dropped.
+ * size: bytes past it, or any without a shown MSI-X, read 0 and are not written),
+ * size 1, 2, 4 or 8 (the spec's are 4 and 8, aligned). Reads of the reserved
+ * Vector Control bits give 0; writes to them are dropped.
  */
 uint64_t pt_vconfig_msix_table_read(struct pt_vconfig *vc, uint64_t off, unsigned size);
 void pt_vconfig_msix_table_write(struct pt_vconfig *vc, uint64_t off, unsigned size,
