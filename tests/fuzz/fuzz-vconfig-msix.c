@@ -764,6 +764,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				config_read(&f, &vc, &m, (unsigned)off, sz, (uint32_t)val);
 		} else {
 			unsigned sz = tab_sizes[(kind >> 1) & 3];
+			uint64_t near;
 
 			if (what == 2)
 				off = off32 % (end + 64);
@@ -772,8 +773,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (kind & 1) {
 				calls = table_write(&vc, &m, off, sz, val);
 				/* Around it: the entries it wrote, or the end of the table. */
-				uint64_t near = off < end ? off : end;
-
+				near = off < end ? off : end;
 				check_table(&vc, &m, near >= ENTRY ? near - ENTRY : 0, 3 * ENTRY);
 			} else {
 				table_read(&vc, &m, off, sz);

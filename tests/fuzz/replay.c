@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 #define INPUT_BYTES (1 << 20)
-#define INPUTS_MAX 512
+#define INPUTS_MAX 4096
 
 /* 0 when the input ran to its end, else why not (on stderr). */
 static int run_one(const char *path)
