@@ -63,6 +63,16 @@ static void unlink_inside_virtual(struct pt_vconfig *vc)
 {
 	uint8_t *link = &vc->first_cap;
 
+	/*
+	 * An MSI-X inside the MSI registers, or an MSI inside the MSI-X ones (not both:
+	 * each would start before the other), is not virtual: decided before the walk,
+	 * so that a capability inside its registers, now the device's bytes, stays in
+	 * the chain whether it comes before it in the chain or after.
+	 */
+	if (vc->msix && inside_virtual(vc, vc->msix))
+		vc->msix = 0;
+	else if (vc->msi && inside_virtual(vc, vc->msi))
+		vc->msi = 0;
 	while (*link) {
 		unsigned cap = *link;
 
@@ -71,10 +81,6 @@ static void unlink_inside_virtual(struct pt_vconfig *vc)
 			vc->next_cap[cap] = 0;
 			vc->shown[cap] = false;
 			vc->hidden_caps++;
-			if (cap == vc->msi)
-				vc->msi = 0;  /* an MSI inside the MSI-X registers */
-			if (cap == vc->msix)
-				vc->msix = 0; /* an MSI-X inside the MSI registers */
 		} else {
 			link = &vc->next_cap[cap];
 		}

@@ -25,10 +25,12 @@
  * - When the backend hears of MSI-X (irq_set, all entries, each live when neither it
  *   nor the function is masked; GSIs only for live ones), so that a burst of guest
  *   writes costs one backend call and one routing commit: at a Message Control write
- *   that changes enable or the function mask, at a Vector Control write that changes
- *   an entry's mask bit, and at a Message Data write to a live entry (its address is
- *   taken with it: drivers write address, then data). Writes to masked entries, or
- *   while MSI-X is off, are only stored.
+ *   that changes enable, or the function mask while enabled; and while enabled, at a
+ *   table write that makes an entry live or masked (a Vector Control write that
+ *   changes its mask bit, unless the function mask is set) and at a Message Data
+ *   write to a live entry (its address is taken with it: drivers write address, then
+ *   data). Other writes (a live entry's address, masked entries, anything while
+ *   MSI-X is off) are only stored.
  * - The command register's I/O, memory, bus-master and INTx-disable bits reach the
  *   device (INTx disable through the backend's intx_mask), from the bytes the guest
  *   wrote only.
@@ -126,8 +128,9 @@ bool pt_vconfig_msix_layout(const struct pt_vconfig *vc, struct pt_vconfig_msix_
 
 /*
  * A guest access to the MSI-X table: off is from the table's start (below its
- * size), size 1, 2, 4 or 8 (the spec's are 4 and 8, aligned). Reads of the
- * reserved Vector Control bits give 0; writes to them are dropped.
+ * size: bytes past it, or any without a shown MSI-X, read 0 and are not written),
+ * size 1, 2, 4 or 8 (the spec's are 4 and 8, aligned). Reads of the reserved
+ * Vector Control bits give 0; writes to them are dropped.
  */
 uint64_t pt_vconfig_msix_table_read(struct pt_vconfig *vc, uint64_t off, unsigned size);
 void pt_vconfig_msix_table_write(struct pt_vconfig *vc, uint64_t off, unsigned size,

@@ -171,16 +171,22 @@ static uint32_t *field(struct pt_vconfig *vc, uint64_t off)
 	}
 }
 
+/*
+ * Bytes past the table read 0: off is checked before any off + i, which past 2^64
+ * would wrap onto entry 0; and a capability left out after its probe (one inside
+ * the MSI registers) has no table, whatever msix_entries still says.
+ */
 uint64_t pt_vconfig_msix_table_read(struct pt_vconfig *vc, uint64_t off, unsigned size)
 {
-	uint64_t out = 0;
+	uint64_t end = table_bytes(vc->msix_entries), out = 0;
 
+	if (!vc->msix || off >= end)
+		return 0;
 	pthread_mutex_lock(&vc->lock);
-	for (unsigned i = 0; i < size && i < 8; i++) {
+	for (unsigned i = 0; i < size && i < 8 && off + i < end; i++) {
 		uint64_t o = off + i;
 
-		if (o < table_bytes(vc->msix_entries))
-			out |= (uint64_t)(*field(vc, o) >> (8 * (o % 4)) & 0xff) << (8 * i);
+		out |= (uint64_t)(*field(vc, o) >> (8 * (o % 4)) & 0xff) << (8 * i);
 	}
 	pthread_mutex_unlock(&vc->lock);
 	return out;

@@ -2,7 +2,7 @@
 # --enable-fuzzing. "make fuzz FUZZ_SECONDS=N" makes that build in $(builddir)/fuzz
 # (the build it is run from is not touched) and runs each target for N seconds.
 FUZZ_TARGETS = tests/fuzz/fuzz-vm-def tests/fuzz/fuzz-bdf tests/fuzz/fuzz-control \
-	tests/fuzz/fuzz-vconfig
+	tests/fuzz/fuzz-vconfig tests/fuzz/fuzz-vconfig-msix
 FUZZ_SECONDS = 60
 
 if FUZZING
@@ -24,6 +24,28 @@ tests_fuzz_fuzz_vconfig_SOURCES = tests/fuzz/fuzz-vconfig.c
 tests_fuzz_fuzz_vconfig_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_vconfig_LDADD = src/assign/libassign.a src/route/libroute.a \
 	src/common/libcommon.a $(JANSSON_LIBS)
+# The same with BARs: the MSI-X capability shown, its table accessed by the guest.
+tests_fuzz_fuzz_vconfig_msix_SOURCES = tests/fuzz/fuzz-vconfig-msix.c
+tests_fuzz_fuzz_vconfig_msix_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_vconfig_msix_LDADD = src/assign/libassign.a src/route/libroute.a \
+	src/common/libcommon.a $(JANSSON_LIBS)
+
+# make check replays the corpora of the vconfig targets (their seeds and the inputs
+# that runs found wrong) without libFuzzer: tests/fuzz/replay.c, each input in a child.
+FUZZ_REPLAY_LIBS = src/assign/libassign.a src/route/libroute.a src/common/libcommon.a \
+	$(JANSSON_LIBS)
+if !FUZZING
+check_PROGRAMS += tests/fuzz/replay-vconfig tests/fuzz/replay-vconfig-msix
+TESTS += tests/fuzz/replay-vconfig tests/fuzz/replay-vconfig-msix
+endif
+tests_fuzz_replay_vconfig_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-vconfig.c
+tests_fuzz_replay_vconfig_CPPFLAGS = $(TEST_CPPFLAGS) \
+	-DPT_FUZZ_CORPUS='"$(abs_top_srcdir)/tests/fuzz/corpus/vconfig"'
+tests_fuzz_replay_vconfig_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_vconfig_msix_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-vconfig-msix.c
+tests_fuzz_replay_vconfig_msix_CPPFLAGS = $(TEST_CPPFLAGS) \
+	-DPT_FUZZ_CORPUS='"$(abs_top_srcdir)/tests/fuzz/corpus/vconfig-msix"'
+tests_fuzz_replay_vconfig_msix_LDADD = $(FUZZ_REPLAY_LIBS)
 
 # Builds the targets (in a --enable-fuzzing build).
 fuzz-build: $(FUZZ_TARGETS)
