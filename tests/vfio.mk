@@ -33,3 +33,10 @@ $(VFIO_SH_COPIES): tests/vfio/%: $(top_srcdir)/tests/vfio/%.sh $(STANDALONE_TEST
 	$(AM_V_GEN)$(MKDIR_P) tests/vfio && $(STANDALONE_TEST) $(top_srcdir)/tests/vfio/$*.sh \
 		$(top_srcdir)/tests/host/tap.sh $(abs_top_builddir) >$@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
+
+# The reset decisions that need no device (hot reset allowed? which method?): everywhere.
+check_PROGRAMS += tests/vfio/test-reset-plan
+tests_vfio_test_reset_plan_SOURCES = tests/vfio/test-reset-plan.c
+tests_vfio_test_reset_plan_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_vfio_test_reset_plan_LDADD = src/vfio/libvfio.a src/assign/libassign.a src/common/libcommon.a
+TESTS += tests/vfio/test-reset-plan
