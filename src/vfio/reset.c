@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "vfio/backend_impl.h"
 #include "vfio/hot_reset.h"
 
@@ -92,6 +93,8 @@ int pt_vfio_reset(struct pt_assign_dev *d, struct pt_assign_reset *ret)
 		r = function_reset(v, ret);
 		if (r != -ENOTTY)
 			return r;
+		pt_info("%s: VFIO_DEVICE_RESET: the kernel has no %s reset for it after all; "
+			"trying a hot reset", d->name, ret->method);
 		memset(ret, 0, sizeof(*ret));
 	}
 	return hot_reset(v, ret);
