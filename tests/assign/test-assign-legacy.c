@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "assign/legacy.h"
@@ -602,6 +603,12 @@ static void sysfs_access(struct tap *t)
 		   "no sysfs reset file: no reset, and no error");
 	tap_ok(t, !strcmp(rst.method, "none") && strstr(rst.detail, "knows no reset"),
 	       "... \"none\", saying why (%s)", rst.detail);
+	mkdir(path, 0755); /* a reset file that cannot be written */
+	tap_is_int(t, pt_assign_reset(w.dev, "at assignment", &rst), -EISDIR,
+		   "a reset that fails is an error");
+	tap_ok(t, !strcmp(rst.method, "pm") && strstr(rst.detail, "Is a directory"),
+	       "... naming the method tried and what failed (%s: %s)", rst.method, rst.detail);
+	rmdir(path);
 	tap_ok(t, b->map_ram == NULL, "map_ram: KVM maps the memory slots into the IOMMU itself");
 	world_fini(&w);
 }
