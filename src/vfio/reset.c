@@ -47,7 +47,8 @@ static int hot_reset(struct pt_vfio_assign *v, struct pt_assign_reset *ret)
 	r = pt_vfio_hot_reset_info(v->dev, &aff, &n_aff);
 	if (r == -ENODEV || r == -ENOTTY) {
 		snprintf(ret->detail, sizeof(ret->detail), "%s, and its slot or bus cannot be "
-			 "reset either (a device on the root bus has none)", none);
+			 "reset either (%s)", none, v->base.bdf.bus ? "its bridge offers no bus reset"
+				: "on the root bus there is no bridge above it to reset");
 		return 0;
 	}
 	if (r < 0) {
