@@ -27,8 +27,10 @@
 #     it also reset. A companion in a group the VM does not hold would stop it
 #     ("none", naming the companion and its group); that needs a bus shared across
 #     IOMMU groups (ACS), which this testbed cannot make: tests/vfio/test-reset-plan
-#     covers it. Both e1000 in one VM cannot be tried: a VMM opens a group once per
-#     device, and VFIO lets a group be opened once (the second gets EBUSY).
+#     covers it. Both e1000 in one VM cannot be tried here: passthru-vmm run by hand
+#     opens each device's group itself, and VFIO lets a group be opened once, so the
+#     second device gets EBUSY (its message blames "another process", which is the
+#     same VMM); the diagnostic at the end shows it.
 #
 # passthru-ctl status VM (and --json) shows the reset of a definition's device.
 # Elsewhere it skips. tests/testbed/kvm-suite.sh runs a self-contained copy.
