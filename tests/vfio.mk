@@ -16,16 +16,17 @@ TESTS += tests/vfio/test-vfio-backend
 KVM_TESTS += tests/vfio/test-vfio-backend
 
 # passthru-vmm with edu assigned, with pci-testdev, with e1000e and its MSI-X, with
-# ivshmem-plain's 64-bit BAR above guest RAM, and
-# passthru-ctl attach/detach, in the testbed's nested KVM (each a self-contained copy).
+# ivshmem-plain's 64-bit BAR above guest RAM, passthru-ctl attach/detach, and the
+# reset at assignment and release, in the testbed's nested KVM (each a
+# self-contained copy).
 VFIO_SH_TESTS = tests/vfio/vmm-edu.sh tests/vfio/vmm-testdev.sh tests/vfio/device-add.sh tests/vfio/attach.sh \
 	tests/vfio/attach-faults.sh tests/vfio/vmm-e1000e.sh tests/vfio/linux-e1000e.sh \
-	tests/vfio/vmm-bar64.sh tests/vfio/vmm-aer.sh tests/vfio/vmm-rom.sh
+	tests/vfio/vmm-bar64.sh tests/vfio/vmm-aer.sh tests/vfio/vmm-rom.sh tests/vfio/reset.sh
 TESTS += $(VFIO_SH_TESTS)
 EXTRA_DIST += $(VFIO_SH_TESTS)
 VFIO_SH_COPIES = tests/vfio/vmm-edu tests/vfio/vmm-testdev tests/vfio/device-add tests/vfio/attach \
 	tests/vfio/attach-faults tests/vfio/vmm-e1000e tests/vfio/linux-e1000e tests/vfio/vmm-bar64 \
-	tests/vfio/vmm-aer tests/vfio/vmm-rom
+	tests/vfio/vmm-aer tests/vfio/vmm-rom tests/vfio/reset
 KVM_TESTS += $(VFIO_SH_COPIES)
 check_DATA += $(VFIO_SH_COPIES)
 CLEANFILES += $(VFIO_SH_COPIES)
@@ -33,3 +34,10 @@ $(VFIO_SH_COPIES): tests/vfio/%: $(top_srcdir)/tests/vfio/%.sh $(STANDALONE_TEST
 	$(AM_V_GEN)$(MKDIR_P) tests/vfio && $(STANDALONE_TEST) $(top_srcdir)/tests/vfio/$*.sh \
 		$(top_srcdir)/tests/host/tap.sh $(abs_top_builddir) >$@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
+
+# The reset decisions that need no device (hot reset allowed? which method?): everywhere.
+check_PROGRAMS += tests/vfio/test-reset-plan
+tests_vfio_test_reset_plan_SOURCES = tests/vfio/test-reset-plan.c
+tests_vfio_test_reset_plan_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_vfio_test_reset_plan_LDADD = src/vfio/libvfio.a src/assign/libassign.a src/common/libcommon.a
+TESTS += tests/vfio/test-reset-plan

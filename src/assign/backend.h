@@ -15,6 +15,7 @@
 #define PT_ASSIGN_BACKEND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/bdf.h"
@@ -69,6 +70,19 @@ struct pt_assign_region {
 	 */
 	unsigned n_areas;
 	struct { uint64_t offset, size; } areas[PT_ASSIGN_MMAP_AREAS];
+};
+
+/*
+ * Which reset a device got. method: the kernel's reset method as sysfs names it
+ * ("flr" (also for af_flr), "pm", "bus", "acpi", "device-specific"), "function" when
+ * the kernel does not say which (no reset_method file: before Linux 5.15),
+ * "hot-reset" (VFIO_DEVICE_PCI_HOT_RESET: the slot or bus, with every function on
+ * it), or "none". detail: for "none" why, for "hot-reset" what else it reset, for a
+ * failure what failed; else empty.
+ */
+struct pt_assign_reset {
+	char method[24];
+	char detail[240];
 };
 
 /* The interrupt mode the guest programmed; one at a time, as in the PCI spec. */
@@ -127,7 +141,15 @@ struct pt_assign_backend {
 	int (*irq_set)(struct pt_assign_dev *d, const struct pt_assign_irqs *irqs);
 	/* The guest's INTx disable bit (command register bit 10). */
 	int (*intx_mask)(struct pt_assign_dev *d, bool masked);
-	int (*reset)(struct pt_assign_dev *d);
+	/*
+	 * Resets the function with the best means the host offers, and says which in
+	 * ret->method (struct pt_assign_reset). Having none is no error: 0 with method
+	 * "none" and the reason in ret->detail. A reset tried and failed: -errno, with
+	 * ret->method the one tried and ret->detail why; nothing logged (the VMM's
+	 * pt_assign_reset() says it). The VMM calls it with the device's interrupts off:
+	 * right after open, and before release.
+	 */
+	int (*reset)(struct pt_assign_dev *d, struct pt_assign_reset *ret);
 	/* Interrupts off, device given back, everything it owns closed. NULL is fine. */
 	void (*release)(struct pt_assign_dev *d);
 	/*
@@ -155,6 +177,24 @@ const struct pt_assign_backend *pt_assign_backend_get(enum pt_backend which);
 /* Convenience wrappers over d->backend; pt_assign_release(NULL) does nothing. */
 int pt_assign_irq_set(struct pt_assign_dev *d, const struct pt_assign_irqs *irqs);
 void pt_assign_release(struct pt_assign_dev *d);
+
+/*
+ * The reset op (a backend without one: "none"), said in one log line naming the
+ * device, `when` ("at assignment", "before release") and the method: info when one
+ * was used, a warning for none, an error for a reset that failed. *ret always filled.
+ */
+int pt_assign_reset(struct pt_assign_dev *d, const char *when, struct pt_assign_reset *ret);
+
+/*
+ * The reset the kernel's pci_reset_function() would use for the function whose sysfs
+ * directory is dev_dir (SYSROOT/sys/bus/pci/devices/BDF): the first word of its
+ * reset_method as struct pt_assign_reset names it, "function" when that file is
+ * absent (Linux before 5.15) or says nothing. Returns buf.
+ */
+char *pt_assign_reset_method(const char *dev_dir, char *buf, size_t size);
+
+/* The name for the first word of a reset_method file's contents, or "function". */
+const char *pt_assign_reset_method_name(const char *reset_method);
 
 /* "none", "intx", "msi", "msix" */
 const char *pt_assign_irq_kind_name(enum pt_assign_irq_kind k);

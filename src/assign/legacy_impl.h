@@ -68,6 +68,6 @@ int legacy_region_info(struct pt_assign_dev *d, unsigned index, struct pt_assign
 int legacy_region_mmap(struct pt_assign_dev *d, unsigned index, void **ret_addr);
 int legacy_region_rw(struct pt_assign_dev *d, unsigned index, uint64_t off, unsigned len,
 		     bool write, uint64_t *val);
-int legacy_reset(struct pt_assign_dev *d);
+int legacy_reset(struct pt_assign_dev *d, struct pt_assign_reset *ret);
 
 #endif

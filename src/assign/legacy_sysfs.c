@@ -332,7 +332,11 @@ int legacy_region_rw(struct pt_assign_dev *d, unsigned index, uint64_t off, unsi
 	return 0;
 }
 
-int legacy_reset(struct pt_assign_dev *d)
+/*
+ * sysfs "reset": pci_reset_function(), the kernel's first reset method that works
+ * (reset_method says which). No "reset" file: the kernel knows none for the device.
+ */
+int legacy_reset(struct pt_assign_dev *d, struct pt_assign_reset *ret)
 {
 	struct legacy_dev *ld = legacy_of(d);
 	char *path = NULL;
@@ -341,10 +345,18 @@ int legacy_reset(struct pt_assign_dev *d)
 	if (asprintf(&path, "%s/reset", ld->sysfs) < 0)
 		return -ENOMEM;
 	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		snprintf(ret->method, sizeof(ret->method), "none");
+		snprintf(ret->detail, sizeof(ret->detail),
+			 "the kernel knows no reset for it (no FLR, PM or bus reset: %s is absent)",
+			 path);
+		free(path);
+		return 0;
+	}
+	pt_assign_reset_method(ld->sysfs, ret->method, sizeof(ret->method));
 	if (fd < 0 || write(fd, "1", 1) != 1) {
 		r = -errno;
-		pt_err("%s: function reset through %s failed: %s%s", d->name, path, strerror(-r),
-		       r == -ENOENT ? " (the device offers no reset method the kernel knows)" : "");
+		snprintf(ret->detail, sizeof(ret->detail), "writing %s: %s", path, strerror(-r));
 	}
 	if (fd >= 0)
 		close(fd);

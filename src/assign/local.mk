@@ -3,7 +3,7 @@
 # src/assign/libassign.a src/route/libroute.a src/config/libconfig.a src/common/libcommon.a
 noinst_LIBRARIES += src/assign/libassign.a
 src_assign_libassign_a_SOURCES = \
-	src/assign/backend.c src/assign/backend.h \
+	src/assign/backend.c src/assign/backend.h src/assign/reset.c \
 	src/assign/legacy.c src/assign/legacy.h src/assign/legacy_abi.h \
 	src/assign/legacy_impl.h \
 	src/assign/legacy_irq.c \

@@ -133,11 +133,14 @@ static void say_attached(const struct pt_ctl *ctl, const struct attach_args *a, 
 	if (prepared)
 		printf("%s: prepared: on vfio-pci (was %s)\n", a->name,
 		       rec->original_driver ? rec->original_driver : "no driver");
-	printf("%s: attached to %s as guest %s (%04llx:%04llx, interrupt %s on GSI %lld)\n",
+	printf("%s: attached to %s as guest %s (%04llx:%04llx, interrupt %s on GSI %lld, "
+	       "reset %s%s)\n",
 	       a->name, a->rt.def->name, json_string_value(json_object_get(dev, "guest")) ?: "?",
 	       json_integer_value(json_object_get(dev, "vendor")),
 	       json_integer_value(json_object_get(dev, "device")), irq ? irq : "none",
-	       json_integer_value(json_object_get(dev, "gsi")));
+	       json_integer_value(json_object_get(dev, "gsi")),
+	       json_string_value(json_object_get(dev, "reset")) ?: "unknown",
+	       json_is_true(json_object_get(dev, "reset_error")) ? " FAILED" : "");
 	printf("%s: the guest finds it when it rescans its PCI bus "
 	       "(Linux: echo 1 > /sys/bus/pci/rescan)\n", a->name);
 }

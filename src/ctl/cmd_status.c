@@ -79,6 +79,22 @@ static void print_rom(const json_t *rom)
 		printf(" at 0x%llx", json_integer_value(at));
 }
 
+/*
+ * "reset at assignment: flr", "... none (why)", "... hot-reset (with 0000:02:02.0)",
+ * "... flr FAILED (why)"; nothing from a VMM that does not say.
+ */
+static void print_reset(const json_t *d)
+{
+	const char *method = json_string_value(json_object_get(d, "reset"));
+	const char *detail = json_string_value(json_object_get(d, "reset_detail"));
+
+	if (!method)
+		return;
+	printf("            reset at assignment: %s%s%s%s%s\n", method,
+	       json_is_true(json_object_get(d, "reset_error")) ? " FAILED" : "",
+	       detail ? " (" : "", detail ? detail : "", detail ? ")" : "");
+}
+
 /* "0000:00:04.0 as 00:03.0: 1234:11e8, intx on GSI 10; BAR0 mem 1 MiB at 0x.. mapped" */
 static void print_device(const json_t *d)
 {
@@ -105,6 +121,7 @@ static void print_device(const json_t *d)
 	}
 	print_rom(json_object_get(d, "rom"));
 	printf("\n");
+	print_reset(d);
 }
 
 static void print_one(const json_t *o, const char *why)

@@ -5,10 +5,11 @@
  * open takes the group fd passthru-ctl handed over, puts the group in the VM's
  * container (vm_share.h: one per VM, with the VM's one KVM-VFIO device, created by
  * its first device and freed with its last), tells KVM through the KVM-VFIO device,
- * opens the device and resets it when it can. Guest RAM is mapped into the container
- * once per VM, whatever the number of devices. Interrupts never pass through this process: INTx is an
- * irqfd with resample on the device's IOAPIC pin, its resamplefd VFIO's unmask
- * eventfd; MSI and MSI-X vectors are irqfds on MSI routes (irq_state.c).
+ * and opens the device; the VMM resets it next (reset.c). Guest RAM is mapped into
+ * the container once per VM, whatever the number of devices. Interrupts never pass
+ * through this process: INTx is an irqfd with resample on the device's IOAPIC pin,
+ * its resamplefd VFIO's unmask eventfd; MSI and MSI-X vectors are irqfds on MSI
+ * routes (irq_state.c).
  */
 #include "config.h"
 
@@ -88,13 +89,14 @@ static int vfio_open(const struct pt_assign_env *env, const struct pt_bdf *bdf, 
 	r = pt_vfio_device_open(v->group_fd, v->base.name, &v->dev);
 	if (r < 0)
 		goto fail;
+	r = pt_vfio_share_add_member(v->share, bdf, v->group_id, v->group_fd);
+	if (r < 0)
+		goto fail;
+	v->member = true;
 	r = pt_vfio_request_on(v->dev);
 	v->request_fd = r >= 0 ? r : -1;
 	r = pt_vfio_error_on(v->dev);
 	v->error_fd = r >= 0 ? r : -1;
-	if (pt_vfio_device_can_reset(v->dev) && pt_vfio_device_reset(v->dev) < 0)
-		pt_warn("%s: the reset at assignment failed; going on with the device as it is",
-			v->base.name);
 	*ret = &v->base;
 	return 0;
 fail:
@@ -263,17 +265,6 @@ static int vfio_error_fd(struct pt_assign_dev *d)
 	return fd >= 0 ? fd : -ENOTSUP;
 }
 
-static int vfio_reset(struct pt_assign_dev *d)
-{
-	int r = pt_vfio_device_reset(to_vfio(d)->dev);
-
-	if (r == -ENOTTY)
-		pt_err("%s offers no reset (no FLR, PM or bus reset VFIO can use)", d->name);
-	else if (r < 0)
-		pt_err("%s: VFIO_DEVICE_RESET: %s", d->name, strerror(-r));
-	return r;
-}
-
 static void vfio_release(struct pt_assign_dev *d)
 {
 	struct pt_vfio_assign *v = to_vfio(d);
@@ -294,6 +285,8 @@ static void vfio_release(struct pt_assign_dev *d)
 		if (v->maps[i])
 			munmap(v->maps[i], v->dev->regions[i].size);
 	pt_vfio_device_close(v->dev);
+	if (v->member)
+		pt_vfio_share_del_member(v->share, &d->bdf);
 	if (v->in_kvm)
 		pt_kvm_vfio_del_group(v->share->kvm_vfio_fd, v->group_fd);
 	if (v->in_container)
@@ -316,7 +309,7 @@ const struct pt_assign_backend pt_assign_vfio = {
 	.region_rw = vfio_region_rw,
 	.irq_set = pt_vfio_irq_set,
 	.intx_mask = vfio_intx_mask,
-	.reset = vfio_reset,
+	.reset = pt_vfio_reset,
 	.release = vfio_release,
 	.request_fd = vfio_request_fd,
 	.error_fd = vfio_error_fd,

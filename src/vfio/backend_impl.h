@@ -30,6 +30,7 @@ struct pt_vfio_assign {
 	struct pt_assign_env env;        /* lent by the VMM */
 	int group_fd, group_id;          /* the handed-over group: ours after open */
 	bool in_container, in_kvm;
+	bool member;                     /* in the share's list of the VM's devices */
 	void **share_slot;               /* env->vm_state, else own_share */
 	void *own_share;
 	struct pt_vfio_vm_share *share;  /* the VM's container and KVM-VFIO device */
@@ -45,5 +46,8 @@ void pt_vfio_irqs_init(struct pt_vfio_assign *v);
 int pt_vfio_irq_set(struct pt_assign_dev *d, const struct pt_assign_irqs *irqs);
 /* Interrupts off: the device stops injecting, then its routes and eventfds go. */
 void pt_vfio_irqs_off(struct pt_vfio_assign *v);
+
+/* backend.h's reset for VFIO (reset.c). */
+int pt_vfio_reset(struct pt_assign_dev *d, struct pt_assign_reset *ret);
 
 #endif

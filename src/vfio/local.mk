@@ -7,10 +7,13 @@ src_vfio_libvfio_a_SOURCES = \
 	src/vfio/container.c src/vfio/container.h \
 	src/vfio/device.c src/vfio/device.h \
 	src/vfio/group.c src/vfio/group.h \
+	src/vfio/hot_reset.c src/vfio/hot_reset.h \
 	src/vfio/irq.c src/vfio/irq.h \
 	src/vfio/irq_state.c \
 	src/vfio/kvm_vfio.c src/vfio/kvm_vfio.h \
 	src/vfio/request.c src/vfio/request.h \
+	src/vfio/reset.c \
+	src/vfio/reset_plan.c src/vfio/reset_plan.h \
 	src/vfio/vm_share.c src/vfio/vm_share.h
 EXTRA_DIST += src/vfio/README.md
 src_vfio_libvfio_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)

@@ -18,6 +18,7 @@ static void share_free(struct pt_vfio_vm_share *s)
 	pt_vfio_container_free(s->container);
 	if (s->kvm_vfio_fd >= 0)
 		close(s->kvm_vfio_fd);
+	free(s->members);
 	free(s);
 }
 
@@ -120,4 +121,27 @@ int pt_vfio_share_map_ram(struct pt_vfio_vm_share *s, const char *name, uint64_t
 	s->maps[s->n_maps].hva = hva;
 	s->n_maps++;
 	return 0;
+}
+
+int pt_vfio_share_add_member(struct pt_vfio_vm_share *s, const struct pt_bdf *bdf,
+			     int group_id, int group_fd)
+{
+	struct pt_reset_member *m = realloc(s->members, (s->n_members + 1) * sizeof(*m));
+
+	if (!m)
+		return -ENOMEM;
+	s->members = m;
+	s->members[s->n_members++] = (struct pt_reset_member){ .group_id = group_id,
+							       .group_fd = group_fd, .bdf = *bdf };
+	return 0;
+}
+
+void pt_vfio_share_del_member(struct pt_vfio_vm_share *s, const struct pt_bdf *bdf)
+{
+	for (size_t i = 0; i < s->n_members; i++) {
+		if (pt_bdf_equal(&s->members[i].bdf, bdf)) {
+			s->members[i] = s->members[--s->n_members];
+			return;
+		}
+	}
 }

@@ -14,9 +14,12 @@
 #ifndef PT_VFIO_VM_SHARE_H
 #define PT_VFIO_VM_SHARE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "common/bdf.h"
 #include "vfio/container.h"
+#include "vfio/reset_plan.h"
 
 #define PT_VFIO_SHARE_MAX_MAPS 4
 
@@ -26,6 +29,9 @@ struct pt_vfio_vm_share {
 	unsigned users;     /* devices holding it */
 	unsigned n_maps;
 	struct { uint64_t gpa, size; void *hva; } maps[PT_VFIO_SHARE_MAX_MAPS];
+	/* The VM's devices and their groups (fds borrowed from each device), for resets. */
+	size_t n_members;
+	struct pt_reset_member *members;
 };
 
 /*
@@ -45,5 +51,13 @@ void pt_vfio_share_put(void **slot);
  */
 int pt_vfio_share_map_ram(struct pt_vfio_vm_share *s, const char *name, uint64_t gpa,
 			  uint64_t size, void *hva);
+
+/*
+ * A device of the VM, with its group's number and fd, joins or leaves the list a
+ * hot reset is judged by (reset_plan.h); the fd stays the device's. add: 0 or -ENOMEM.
+ */
+int pt_vfio_share_add_member(struct pt_vfio_vm_share *s, const struct pt_bdf *bdf,
+			     int group_id, int group_fd);
+void pt_vfio_share_del_member(struct pt_vfio_vm_share *s, const struct pt_bdf *bdf);
 
 #endif

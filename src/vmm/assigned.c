@@ -46,6 +46,8 @@ struct pt_vm_assigned {
 	struct pt_pci_function *fn;
 	struct pt_vconfig vc;
 	bool vc_ready;           /* vc initialized (before the function is on the bus) */
+	struct pt_assign_reset reset; /* the reset at assignment */
+	int reset_err;           /* its result: 0, or -errno when it was tried and failed */
 	struct bar_window bars[PT_PCI_NUM_BARS];
 	struct pt_vm_rom rom;
 	struct pt_vm_assigned *next;
@@ -299,6 +301,28 @@ static int describe(struct pt_vm_assigned *a, struct pt_pci_function_desc *desc)
 	return 0;
 }
 
+/*
+ * The device back to the backend: interrupts off (so that nothing the reset clears
+ * can fire on the way), reset, then released. Not reset when the host asked for it
+ * back: its unbind holds the device's lock, so a reset could only fail. The caller
+ * holds assign_lock and the function is off the guest's bus.
+ */
+static void give_back(struct pt_assign_dev *d, bool reset_it)
+{
+	struct pt_assign_irqs none = { .kind = PT_ASSIGN_IRQ_NONE };
+	struct pt_assign_reset reset;
+
+	if (!reset_it)
+		pt_info("%s: not reset before release: the host takes it back (vfio-pci resets "
+			"it when it is closed)", d->name);
+	else if (pt_assign_irq_set(d, &none) == 0)
+		pt_assign_reset(d, "before release", &reset);
+	else
+		pt_warn("%s: not reset before release: its interrupts could not be switched off",
+			d->name);
+	pt_assign_release(d);
+}
+
 /* The slot where backend keeps its per-VM object, or NULL when all are taken. */
 static void **backend_slot(struct pt_vm *vm, const struct pt_assign_backend *backend)
 {
@@ -333,6 +357,8 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 		return r;
 	}
 	desc.ctx = a;
+	/* Before anything reads its config space: a reset may change it. */
+	a->reset_err = pt_assign_reset(a->dev, "at assignment", &a->reset);
 	r = map_ram(a);
 	/* Config space first: it says where the MSI-X table is, which the BARs trap. */
 	if (!r) {
@@ -355,7 +381,7 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 		if (a->vc_ready)
 			pt_vconfig_destroy(&a->vc);
 		pt_vm_rom_free(&a->rom);
-		pt_assign_release(a->dev);
+		give_back(a->dev, true);
 		pthread_mutex_unlock(&vm->assign_lock);
 		free(a);
 		return r;
@@ -366,17 +392,18 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 	pthread_mutex_unlock(&vm->lock);
 	pt_vm_requests_watch(vm, a->dev);
 	pthread_mutex_unlock(&vm->assign_lock);
-	pt_info("%s: assigned (%s) at guest 00:%02x.0, %s", a->dev->name, backend->name,
-		a->fn->dev, a->fn->gsi >= 0 ? "INTx on its IOAPIC pin" : "no INTx");
+	pt_info("%s: assigned (%s) at guest 00:%02x.0, %s, reset: %s%s", a->dev->name,
+		backend->name, a->fn->dev, a->fn->gsi >= 0 ? "INTx on its IOAPIC pin" : "no INTx",
+		a->reset.method, a->reset_err < 0 ? " (failed)" : "");
 	return 0;
 }
 
 /* The caller holds assign_lock. */
-static void release_one(struct pt_vm *vm, struct pt_vm_assigned *a)
+static void release_one(struct pt_vm *vm, struct pt_vm_assigned *a, bool reset)
 {
 	pt_vm_requests_unwatch(vm, a->dev);
 	pt_pci_unregister_function(&vm->pci, a->fn);
-	pt_assign_release(a->dev);
+	give_back(a->dev, reset);
 	pt_vconfig_destroy(&a->vc);
 	pt_vm_rom_free(&a->rom);
 	free(a);
@@ -393,12 +420,12 @@ void pt_vm_release_devices(struct pt_vm *vm)
 	pthread_mutex_unlock(&vm->lock);
 	for (; a; a = next) {
 		next = a->next;
-		release_one(vm, a);
+		release_one(vm, a, true);
 	}
 	pthread_mutex_unlock(&vm->assign_lock);
 }
 
-int pt_vm_remove_device(struct pt_vm *vm, const struct pt_bdf *bdf)
+int pt_vm_remove_device(struct pt_vm *vm, const struct pt_bdf *bdf, bool host_asks)
 {
 	struct pt_vm_assigned **p, *a = NULL;
 
@@ -414,7 +441,7 @@ int pt_vm_remove_device(struct pt_vm *vm, const struct pt_bdf *bdf)
 	pthread_mutex_unlock(&vm->lock);
 	if (a) {
 		pt_info("%s: removed from guest 00:%02x.0", a->dev->name, a->fn->dev);
-		release_one(vm, a);
+		release_one(vm, a, !host_asks);
 	}
 	pthread_mutex_unlock(&vm->assign_lock);
 	return a ? 0 : -ENOENT;
@@ -507,6 +534,20 @@ static json_t *msix_json(struct pt_vm_assigned *a)
 			 (json_int_t)st.irq_sets);
 }
 
+/*
+ * "reset": the method the device was reset with at assignment (or "none");
+ * "reset_detail" when there is more to say (why none, what a hot reset reached, what
+ * failed); "reset_error": true when the reset was tried and failed.
+ */
+static void reset_json(json_t *d, const struct pt_vm_assigned *a)
+{
+	json_object_set_new(d, "reset", json_string(a->reset.method));
+	if (a->reset.detail[0])
+		json_object_set_new(d, "reset_detail", json_string(a->reset.detail));
+	if (a->reset_err < 0)
+		json_object_set_new(d, "reset_error", json_true());
+}
+
 json_t *pt_vm_assigned_json(struct pt_vm *vm)
 {
 	json_t *list = json_array();
@@ -524,8 +565,10 @@ json_t *pt_vm_assigned_json(struct pt_vm *vm)
 			"vendor", a->fn->cfg[0] | a->fn->cfg[1] << 8,
 			"device", a->fn->cfg[2] | a->fn->cfg[3] << 8, "gsi", a->fn->gsi,
 			"irq", pt_vconfig_irq_mode(&a->vc), "bars", bars_json(a));
-		if (d)
+		if (d) {
 			json_object_set_new(d, "rom", pt_vm_rom_json(&a->rom));
+			reset_json(d, a);
+		}
 		msix = d ? msix_json(a) : NULL;
 		if (msix)
 			json_object_set_new(d, "msix", msix);

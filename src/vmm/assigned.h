@@ -22,11 +22,12 @@
 
 /*
  * Opens bdf with backend (handed_fd: what passthru-ctl opened for it, the VFIO group;
- * owned by the VM on success, still the caller's on failure) and puts it on the
- * guest's bus at slot (1-31, or -1 for the next free), with its expansion ROM as
- * rom says (rom.h: the device's own, a file's, or none; NULL: the device's). Errors
- * are logged and name the device; -EEXIST for a slot in use, -ENOSPC for no room
- * for its BARs, the ROM file's read error.
+ * owned by the VM on success, still the caller's on failure), resets it (a reset
+ * that fails or does not exist is logged, not fatal) and puts it on the guest's bus
+ * at slot (1-31, or -1 for the next free), with its expansion ROM as rom says
+ * (rom.h: the device's own, a file's, or none; NULL: the device's). Errors are
+ * logged and name the device; -EEXIST for a slot in use, -ENOSPC for no room for
+ * its BARs, the ROM file's read error.
  */
 int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backend,
 			const struct pt_bdf *bdf, int handed_fd, int slot,
@@ -34,16 +35,18 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 
 /*
  * Takes bdf out of the running or stopped VM: its function leaves the guest's bus
- * (BARs unmapped, no handler of it running any more), then the backend releases
- * it. -ENOENT if it is not assigned.
+ * (BARs unmapped, no handler of it running any more), its interrupts go off, it is
+ * reset (not when host_asks: the host is taking it back, a VFIO request), then the
+ * backend releases it. -ENOENT if it is not assigned.
  */
-int pt_vm_remove_device(struct pt_vm *vm, const struct pt_bdf *bdf);
+int pt_vm_remove_device(struct pt_vm *vm, const struct pt_bdf *bdf, bool host_asks);
 
 /*
  * The assigned devices for the control socket: [{guest, host, backend, vendor,
- * device, gsi, irq, bars, rom, [msix]}, ...]; each BAR "mapped", "trapped",
- * "partly-trapped" (with its pieces) or "off"; rom {source, size, [address]}
- * (rom.h). NULL only when out of memory.
+ * device, gsi, irq, bars, rom, reset, [reset_detail], [reset_error], [msix]}, ...];
+ * each BAR "mapped", "trapped", "partly-trapped" (with its pieces) or "off"; rom
+ * {source, size, [address]} (rom.h); reset the method the device was reset with at
+ * assignment (backend.h's names, or "none"). NULL only when out of memory.
  */
 json_t *pt_vm_assigned_json(struct pt_vm *vm);
 

@@ -97,7 +97,7 @@ void pt_vm_requests_serve(struct pt_vm *vm)
 		}
 		pt_info("%s: the host asks for the device back: taking it out of %s", name,
 			vm->name);
-		if (pt_vm_remove_device(vm, &bdf) < 0)
+		if (pt_vm_remove_device(vm, &bdf, true) < 0)
 			pt_warn("%s: it had left the VM already", name);
 	}
 }

@@ -171,7 +171,7 @@ static int verb_device_del(void *ctx, json_t *args, json_t **ret, struct pt_cont
 
 	if (r < 0)
 		return r;
-	r = pt_vm_remove_device(ctx, &bdf);
+	r = pt_vm_remove_device(ctx, &bdf, false);
 	if (r == -ENOENT) {
 		err->cls = PT_CTL_ERR_ARGUMENT;
 		snprintf(err->desc, sizeof(err->desc), "%s is not assigned to this VM",

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "assign/legacy.h"
@@ -548,6 +549,7 @@ static void sysfs_access(struct tap *t)
 	uint64_t v64 = 0;
 	void *map = NULL;
 	char path[256], buf[8] = { 0 };
+	struct pt_assign_reset rst;
 	int fd, rc;
 
 	world_init(&w, PT_IRQCHIP_KERNEL);
@@ -586,12 +588,27 @@ static void sysfs_access(struct tap *t)
 		close(fd);
 	tap_is_int(t, b->region_mmap(w.dev, 2, &map), -EINVAL, "BAR 2 (I/O) cannot be mapped");
 	tap_is_int(t, b->region_rw(w.dev, 2, 32, 1, false, &v64), -EINVAL, "a port past the BAR is refused");
-	tap_is_int(t, b->reset(w.dev), 0, "reset writes sysfs reset");
+	tap_is_int(t, b->reset(w.dev, &rst), 0, "reset writes sysfs reset");
 	snprintf(path, sizeof(path), "%s/reset", w.fix.dev);
 	fd = open(path, O_RDONLY);
 	tap_ok(t, fd >= 0 && read(fd, buf, 2) == 1 && buf[0] == '1', "... a \"1\"");
 	if (fd >= 0)
 		close(fd);
+	tap_is_str(t, rst.method, "function", "no reset_method file (before 5.15): \"function\"");
+	fix_write(&w.fix, "reset_method", "pm bus\n", 7);
+	tap_is_int(t, pt_assign_reset(w.dev, "at assignment", &rst), 0, "reset through the VMM's wrapper");
+	tap_is_str(t, rst.method, "pm", "reset_method \"pm bus\": the kernel uses pm");
+	unlink(path);
+	tap_is_int(t, pt_assign_reset(w.dev, "before release", &rst), 0,
+		   "no sysfs reset file: no reset, and no error");
+	tap_ok(t, !strcmp(rst.method, "none") && strstr(rst.detail, "knows no reset"),
+	       "... \"none\", saying why (%s)", rst.detail);
+	mkdir(path, 0755); /* a reset file that cannot be written */
+	tap_is_int(t, pt_assign_reset(w.dev, "at assignment", &rst), -EISDIR,
+		   "a reset that fails is an error");
+	tap_ok(t, !strcmp(rst.method, "pm") && strstr(rst.detail, "Is a directory"),
+	       "... naming the method tried and what failed (%s: %s)", rst.method, rst.detail);
+	rmdir(path);
 	tap_ok(t, b->map_ram == NULL, "map_ram: KVM maps the memory slots into the IOMMU itself");
 	world_fini(&w);
 }

@@ -105,6 +105,7 @@ tap_ok $? "its guest walks its bus, waiting for edu"
 run "$ctl" attach "$edu" vm1
 tap_is "$rc" 0 "attach $edu vm1: exit 0"; [ "$rc" = 0 ] || say
 tap_match "$out" "attached to vm1 as guest 00:[0-9a-f]{2}\.0 \(1234:11e8" "it names the guest slot and the IDs"
+tap_match "$out" "attached to vm1 .*, reset (none|bus)\)$" "and the reset edu got (none on the root bus, bus behind a port)"
 tap_diag "$out"
 tap_is "$(driver)" vfio-pci "edu is on vfio-pci"
 tap_is "$(record_vm)" vm1 "its state record names vm1"
