@@ -96,6 +96,33 @@ static int vmm_has_device(const struct pt_vm_runtime *rt, const char *bdf)
 }
 
 /*
+ * A function of the running VMM in IOMMU group `group` (its name in ret, which has
+ * PT_BDF_STRLEN bytes): true when there is one. Quiet; false when it cannot be told.
+ */
+static bool vmm_has_group(const struct pt_vm_runtime *rt, const struct pt_inventory *inv,
+			  int group, char *ret)
+{
+	json_t *list = NULL, *d;
+	bool found = false;
+	size_t i;
+
+	if (group < 0 || pt_vm_runtime_call(rt, "devices", NULL, &list))
+		return false;
+	json_array_foreach(list, i, d) {
+		const char *host = json_string_value(json_object_get(d, "host"));
+		const struct pt_pci_dev *p = host ? pt_prep_find(inv, host) : NULL;
+
+		if (p && p->iommu_group == group) {
+			snprintf(ret, PT_BDF_STRLEN, "%s", host);
+			found = true;
+			break;
+		}
+	}
+	json_decref(list);
+	return found;
+}
+
+/*
  * Takes the function's lock for command and asks the VMM whether it has it already:
  * 0 or 1 with the lock held, or a negative exit status (said; no lock held).
  */
@@ -184,6 +211,19 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 	status = pt_ctl_inventory(ctl, &inv);
 	if (status)
 		goto out;
+	{
+		char other[PT_BDF_STRLEN];
+		const struct pt_pci_dev *p = pt_prep_find(inv, a->name);
+
+		if (p && vmm_has_group(&a->rt, inv, p->iommu_group, other)) {
+			pt_err("%s: %s holds its IOMMU group %d already (through %s): a second "
+			       "function of a group cannot be hot-attached yet; add [device %s] to "
+			       "%s and restart it (nothing was changed)", a->name, vm,
+			       p->iommu_group, other, a->name, a->rt.def->path);
+			status = PT_EXIT_UNSUPPORTED;
+			goto out;
+		}
+	}
 	status = pt_ctl_take_for_vm(ctl, inv, a->name, vm, "attach", &tk);
 	if (status) {
 		pt_err("%s: not attached to %s; nothing was changed", a->name, vm);

@@ -76,11 +76,18 @@ static int vfio_open(const struct pt_assign_env *env, const struct pt_bdf *bdf, 
 	r = pt_vfio_share_get(v->share_slot, env->vm_fd, &v->share);
 	if (r < 0)
 		goto fail;
-	r = pt_vfio_container_add_group(v->share->container, v->group_fd, v->group_id);
-	if (r < 0)
-		goto fail;
-	v->in_container = true;
-	if (v->share->kvm_vfio_fd >= 0) {
+	if (pt_vfio_share_group_member(v->share, v->group_id)) {
+		/* Another function of this group is the VM's: the group is in already. */
+		v->group_shared = true;
+		pt_info("%s: IOMMU group %d is in the VM already (another of its functions)",
+			v->base.name, v->group_id);
+	} else {
+		r = pt_vfio_container_add_group(v->share->container, v->group_fd, v->group_id);
+		if (r < 0)
+			goto fail;
+		v->in_container = true;
+	}
+	if (!v->group_shared && v->share->kvm_vfio_fd >= 0) {
 		r = pt_kvm_vfio_add_group(v->share->kvm_vfio_fd, v->group_fd);
 		if (r < 0)
 			goto fail;
@@ -287,6 +294,13 @@ static void vfio_release(struct pt_assign_dev *d)
 	pt_vfio_device_close(v->dev);
 	if (v->member)
 		pt_vfio_share_del_member(v->share, &d->bdf);
+	/* The group leaves with the last of the VM's functions in it, whichever that is. */
+	if (v->share && pt_vfio_share_group_member(v->share, v->group_id)) {
+		v->in_kvm = v->in_container = false;
+	} else if (v->group_shared) {
+		v->in_kvm = v->share->kvm_vfio_fd >= 0;
+		v->in_container = true;
+	}
 	if (v->in_kvm)
 		pt_kvm_vfio_del_group(v->share->kvm_vfio_fd, v->group_fd);
 	if (v->in_container)

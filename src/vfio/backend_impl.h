@@ -29,7 +29,8 @@ struct pt_vfio_assign {
 	struct pt_assign_dev base;       /* first: backend.h's handle */
 	struct pt_assign_env env;        /* lent by the VMM */
 	int group_fd, group_id;          /* the handed-over group: ours after open */
-	bool in_container, in_kvm;
+	bool in_container, in_kvm;       /* this function put its group there */
+	bool group_shared;               /* another function of the VM had put it there */
 	bool member;                     /* in the share's list of the VM's devices */
 	void **share_slot;               /* env->vm_state, else own_share */
 	void *own_share;

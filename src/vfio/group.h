@@ -16,4 +16,7 @@
  */
 int pt_vfio_group_open(const struct pt_bdf *bdf);
 
+/* bdf's IOMMU group number (its iommu_group link), or -errno; quiet. */
+int pt_vfio_group_number(const struct pt_bdf *bdf);
+
 #endif

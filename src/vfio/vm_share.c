@@ -145,3 +145,12 @@ void pt_vfio_share_del_member(struct pt_vfio_vm_share *s, const struct pt_bdf *b
 		}
 	}
 }
+
+const struct pt_reset_member *pt_vfio_share_group_member(const struct pt_vfio_vm_share *s,
+							  int group_id)
+{
+	for (size_t i = 0; i < s->n_members; i++)
+		if (s->members[i].group_id == group_id)
+			return &s->members[i];
+	return NULL;
+}

@@ -60,4 +60,11 @@ int pt_vfio_share_add_member(struct pt_vfio_vm_share *s, const struct pt_bdf *bd
 			     int group_id, int group_fd);
 void pt_vfio_share_del_member(struct pt_vfio_vm_share *s, const struct pt_bdf *bdf);
 
+/*
+ * A member in IOMMU group group_id (its group fd, borrowed), or NULL: a second
+ * function of a group the VM holds already shares its container membership.
+ */
+const struct pt_reset_member *pt_vfio_share_group_member(const struct pt_vfio_vm_share *s,
+							  int group_id);
+
 #endif

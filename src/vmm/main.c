@@ -313,7 +313,34 @@ static int check_group_fds(const struct pt_group_fds *g, const struct pt_vm_def 
 	return -EINVAL;
 }
 
-static int assign_devices(struct pt_vm *vm, const struct pt_vm_def *d, struct pt_group_fds *g)
+/* The groups this start opened itself, a copy of each fd: a group opens only once. */
+struct opened_groups {
+	size_t n;
+	struct { int group, fd; } items[PT_PCI_SLOTS];
+};
+
+/* bdf's group: a copy of the fd when another function of it came first, else opened. */
+static int open_group_once(struct opened_groups *o, const struct pt_bdf *bdf)
+{
+	int group = pt_vfio_group_number(bdf), fd;
+
+	for (size_t i = 0; group >= 0 && i < o->n; i++)
+		if (o->items[i].group == group) {
+			fd = fcntl(o->items[i].fd, F_DUPFD_CLOEXEC, 3);
+			return fd < 0 ? -errno : fd;
+		}
+	fd = pt_vfio_group_open(bdf);
+	if (fd >= 0 && group >= 0 && o->n < PT_PCI_SLOTS) {
+		int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+		if (copy >= 0)
+			o->items[o->n++] = (typeof(o->items[0])){ group, copy };
+	}
+	return fd;
+}
+
+static int assign_devices_with(struct pt_vm *vm, const struct pt_vm_def *d,
+			       struct pt_group_fds *g, struct opened_groups *opened)
 {
 	struct pt_assign_facts f;
 
@@ -345,7 +372,7 @@ static int assign_devices(struct pt_vm *vm, const struct pt_vm_def *d, struct pt
 			if (fd >= 0)
 				pt_info("%s: its VFIO group came from passthru-ctl (fd %d)", name, fd);
 			else if (fd == -ENOENT)
-				fd = pt_vfio_group_open(&dev->bdf);
+				fd = open_group_once(opened, &dev->bdf);
 			if (fd < 0)
 				return fd == -ENODEV ? PT_EXIT_NOT_FOUND :
 				       fd == -ENOENT || fd == -EBUSY ? PT_EXIT_REFUSED
@@ -360,6 +387,16 @@ static int assign_devices(struct pt_vm *vm, const struct pt_vm_def *d, struct pt
 		}
 	}
 	return PT_EXIT_OK;
+}
+
+static int assign_devices(struct pt_vm *vm, const struct pt_vm_def *d, struct pt_group_fds *g)
+{
+	struct opened_groups opened = { 0 };
+	int status = assign_devices_with(vm, d, g, &opened);
+
+	for (size_t i = 0; i < opened.n; i++)
+		close(opened.items[i].fd);
+	return status;
 }
 
 /* Where the console goes: the definition's choice unless --console overrides it. */

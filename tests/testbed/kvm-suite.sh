@@ -67,6 +67,8 @@ run_boot() { # ATTEMPT INNER BUDGET; sets tb
 		--device edu --device "e1000e$e1000e_rom" --device pci-testdev \
 		--qemu-arg -object --qemu-arg memory-backend-ram,id=pthm,size=1M \
 		--device ivshmem-plain,memdev=pthm --device e1000e,bus=rp1 \
+		--device pcie-pci-bridge,id=br0,addr=0x13 --device e1000,bus=br0,addr=0x1 \
+		--device e1000,bus=br0,addr=0x2 \
 		"${shares[@]}" "${testbed_args[@]}" --log "$results/console-$1.log" -- "$2") &
 	pid=$!
 	since=$SECONDS
