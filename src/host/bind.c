@@ -260,7 +260,7 @@ static int bind_now_raw(const char *sysroot, const char *bdf, const char *driver
 {
 	_cleanup_free_ char *path = NULL;
 	char *got = NULL;
-	int r;
+	int r, w;
 
 	if (probe)
 		r = pt_host_path(sysroot, &path, "/sys/bus/pci/drivers_probe");
@@ -268,11 +268,28 @@ static int bind_now_raw(const char *sysroot, const char *bdf, const char *driver
 		r = pt_host_path(sysroot, &path, "/sys/bus/pci/drivers/%s/bind", driver);
 	if (r < 0)
 		return r;
-	r = sysfs_write(path, bdf);
-	/* drivers_probe reports success whatever bound; the link is the proof. */
-	if (r < 0 && !probe) {
-		pt_err("%s: binding it to %s: writing %s: %s", bdf, driver, path, strerror(-r));
-		return r;
+	w = sysfs_write(path, bdf);
+	if (w < 0 && !probe) {
+		pt_err("%s: binding it to %s: writing %s: %s", bdf, driver, path, strerror(-w));
+		return w;
+	}
+	/*
+	 * drivers_probe reports success whatever bound; the link is the proof. When the
+	 * write itself failed nothing is probing: the link is read once, not waited for.
+	 */
+	if (w < 0) {
+		r = pt_bind_current_driver(sysroot, bdf, &got);
+		if (r == 0 && same(got, driver)) {
+			free(got);
+			return 0;
+		}
+		if (r == 0)
+			pt_err("%s: writing %s: %s; it is bound to %s, not %s", bdf, path,
+			       strerror(-w), got ? got : "no driver", driver);
+		else
+			pt_err("%s: writing %s: %s", bdf, path, strerror(-w));
+		free(got);
+		return w;
 	}
 	r = wait_driver(sysroot, bdf, driver, &got);
 	if (r == -ETIMEDOUT)
