@@ -445,12 +445,26 @@ int pt_bind_restore(const struct pt_bind_opts *o, struct pt_state_record *rec, b
 	bool changed = false;
 	int r = do_restore(o, rec, &changed);
 
-	if (r == 0)
-		r = pt_state_remove(rec->bdf);
 	if (r < 0)
 		return r;
+	r = pt_state_remove(rec->bdf);
+	if (r < 0) {
+		pt_err("%s: put back as it was, but removing its state record: %s", rec->bdf,
+		       strerror(-r));
+		return r;
+	}
 	*ret_changed = changed;
 	return 0;
+}
+
+/* After a failed prepare, once nothing is left to undo: the record goes, or says why not. */
+static void drop_record(const char *bdf)
+{
+	int r = pt_state_remove(bdf);
+
+	if (r < 0)
+		pt_err("%s: removing its state record: %s (passthru-ctl recover removes it)", bdf,
+		       strerror(-r));
 }
 
 /* After a failed prepare step: put everything back, say so, drop the record. */
@@ -468,7 +482,7 @@ static void undo_prepare(const struct pt_bind_opts *o, struct pt_state_record *r
 		       "passthru-ctl recover", rec->bdf);
 		return;
 	}
-	pt_state_remove(rec->bdf);
+	drop_record(rec->bdf);
 	if (changed)
 		pt_err("%s: undone: back on %s, driver_override '%s'", rec->bdf,
 		       rec->original_driver ? rec->original_driver : "no driver",
@@ -554,7 +568,7 @@ fail:
 	pt_state_record_free(rec);
 	return r;
 fail_norestore:
-	pt_state_remove(bdf);
+	drop_record(bdf);
 	pt_state_record_free(rec);
 	return r;
 }
