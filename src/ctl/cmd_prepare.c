@@ -160,7 +160,7 @@ int pt_cmd_prepare(struct pt_ctl *ctl, int argc, char **argv)
 	status = pt_targets_lock(&t, "prepare");
 	if (status)
 		goto out;
-	status = pt_ctl_inventory(ctl, &inv);
+	status = pt_ctl_inventory(ctl, 0, &inv);
 	if (status)
 		goto out;
 	for (size_t i = 0; i < t.n; i++)
@@ -271,7 +271,7 @@ int pt_cmd_release(struct pt_ctl *ctl, int argc, char **argv)
 	if (status)
 		goto out;
 	if (ctl->group) {
-		int r = pt_inventory_load(ctl->sysroot, &inv);
+		int r = pt_inventory_load(ctl->sysroot, 0, &inv);
 
 		if (r < 0 || add_group_members(inv, &t, true) < 0) {
 			status = PT_EXIT_FAILURE;

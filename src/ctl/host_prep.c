@@ -206,9 +206,9 @@ int pt_ctl_give_back_vm(const struct pt_ctl *ctl, const char *vm)
 	return failed;
 }
 
-int pt_ctl_inventory(const struct pt_ctl *ctl, struct pt_inventory **ret)
+int pt_ctl_inventory(const struct pt_ctl *ctl, unsigned flags, struct pt_inventory **ret)
 {
-	int r = pt_inventory_load(ctl->sysroot, ret);
+	int r = pt_inventory_load(ctl->sysroot, flags, ret);
 
 	if (r < 0 && r != -ENOENT)
 		pt_err("cannot list PCI devices: %s", strerror(-r));

@@ -222,7 +222,7 @@ int pt_ctl_take_vm_devices(const struct pt_ctl *ctl, const struct pt_vm_def *def
 	status = pt_targets_lock(&out->locks, "start");
 	if (status)
 		goto fail_status;
-	status = pt_ctl_inventory(ctl, &inv);
+	status = pt_ctl_inventory(ctl, 0, &inv);
 	if (status)
 		goto fail_status;
 	for (size_t i = 0; i < out->locks.n; i++) {
