@@ -305,6 +305,19 @@ int pt_state_write(const struct pt_state_record *rec)
 	if (!o)
 		return -ENOMEM;
 	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	/*
+	 * Read back before it replaces the record: when an allocation fails while it
+	 * dumps, jansson (2.14) can drop a key and still return the text.
+	 */
+	if (text) {
+		json_t *back = json_loads(text, 0, NULL);
+
+		if (!back || !json_equal(back, o)) {
+			free(text);
+			text = NULL;
+		}
+		json_decref(back);
+	}
 	json_decref(o);
 	if (!text)
 		return -ENOMEM;
