@@ -94,8 +94,10 @@ static int do_prepare(struct pt_ctl *ctl, struct pt_targets *t, struct pt_invent
 	int status = PT_EXIT_OK;
 
 	done = calloc(t->n + 1, sizeof(*done));
-	if (!done)
+	if (!done) {
+		pt_err("nothing was changed: %s", strerror(ENOMEM));
 		return PT_EXIT_FAILURE;
+	}
 	pt_ctl_bind_opts(ctl, "prepare", &o);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct pt_pci_dev *d = pt_prep_find(inv, t->items[i].name);

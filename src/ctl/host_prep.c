@@ -22,8 +22,10 @@ int pt_targets_add(struct pt_targets *t, const char *name, bool named)
 			return 0;
 		}
 	items = reallocarray(t->items, t->n + 1, sizeof(*items));
-	if (!items)
+	if (!items) {
+		pt_err("%s: listing it among the functions to act on: %s", name, strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	t->items = items;
 	memset(&items[t->n], 0, sizeof(items[t->n]));
 	snprintf(items[t->n].name, sizeof(items[t->n].name), "%s", name);

@@ -30,7 +30,7 @@ struct pt_targets {
 	size_t n;
 };
 
-/* Adds name unless present. 0 or -ENOMEM. */
+/* Adds name unless present. 0 or -ENOMEM (said). */
 int pt_targets_add(struct pt_targets *t, const char *name, bool named);
 bool pt_targets_has(const struct pt_targets *t, const char *name);
 /* Unlocks every lock taken and frees the set. */

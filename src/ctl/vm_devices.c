@@ -75,7 +75,12 @@ int pt_ctl_take_for_vm(const struct pt_ctl *ctl, const struct pt_inventory *inv,
 	/* No record (or an interrupted one, which the verdict refuses): prepare it. */
 	v.forced = json_array();
 	v.refusals = json_array();
-	if (!v.forced || !v.refusals || pt_targets_add(&t, bdf, true) < 0) {
+	if (!v.forced || !v.refusals) {
+		pt_err("%s: judging it: %s", bdf, strerror(ENOMEM));
+		status = PT_EXIT_FAILURE;
+		goto out;
+	}
+	if (pt_targets_add(&t, bdf, true) < 0) {
 		status = PT_EXIT_FAILURE;
 		goto out;
 	}

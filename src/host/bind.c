@@ -377,7 +377,7 @@ static int new_record(const struct pt_bind_opts *o, const char *bdf, const char 
 	int r;
 
 	if (!rec)
-		return -ENOMEM;
+		goto oom;
 	snprintf(rec->bdf, sizeof(rec->bdf), "%s", bdf);
 	rec->phase = PT_PHASE_PREPARING;
 	rec->pid = getpid();
@@ -386,7 +386,7 @@ static int new_record(const struct pt_bind_opts *o, const char *bdf, const char 
 	rec->vm = vm ? strdup(vm) : NULL;
 	if (!rec->backend || !rec->command || (vm && !rec->vm)) {
 		pt_state_record_free(rec);
-		return -ENOMEM;
+		goto oom;
 	}
 	r = pt_bind_current_driver(o->sysroot, bdf, &rec->original_driver);
 	if (r == 0)
@@ -398,6 +398,9 @@ static int new_record(const struct pt_bind_opts *o, const char *bdf, const char 
 	}
 	*ret = rec;
 	return 0;
+oom:
+	pt_err("%s: cannot make its state record: %s (nothing was changed)", bdf, strerror(ENOMEM));
+	return -ENOMEM;
 }
 
 static int do_restore(const struct pt_bind_opts *o, struct pt_state_record *rec, bool *changed)

@@ -210,6 +210,8 @@ int pt_state_read(const char *bdf, struct pt_state_record **ret, const char **re
 	if (r < 0)
 		return r;
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root && json_error_code(&jerr) == json_error_out_of_memory)
+		return -ENOMEM;
 	if (!root) {
 		*ret_why = "not valid JSON";
 		return -EBADMSG;
