@@ -90,7 +90,12 @@ static int check_cap(struct pt_vm *vm, int cap, const char *name)
 {
 	int r = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, cap);
 
-	if (r <= 0) {
+	if (r < 0) {
+		r = -errno;
+		pt_err("KVM_CHECK_EXTENSION(%s): %s", name, strerror(-r));
+		return r;
+	}
+	if (r == 0) {
 		pt_err("KVM lacks %s, which passthru-vmm needs", name);
 		return -EOPNOTSUPP;
 	}
@@ -284,6 +289,12 @@ static int open_kvm(struct pt_vm *vm, const char *path)
 		return -e;
 	}
 	v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (v < 0) {
+		int e = errno;
+
+		pt_err("%s: KVM_GET_API_VERSION: %s", path, strerror(e));
+		return -e;
+	}
 	if (v != KVM_API) {
 		pt_err("%s speaks KVM API %d, passthru-vmm needs %d", path, v, KVM_API);
 		return -EOPNOTSUPP;
