@@ -324,7 +324,7 @@ static int check_opts(const struct pt_vm_opts *o)
 int pt_vm_create(const struct pt_vm_opts *opts, struct pt_vm **ret)
 {
 	struct pt_vm *vm;
-	int r;
+	int r, epoll_err;
 
 	r = check_opts(opts);
 	if (r < 0)
@@ -334,6 +334,7 @@ int pt_vm_create(const struct pt_vm_opts *opts, struct pt_vm **ret)
 		return -ENOMEM;
 	vm->kvm_fd = vm->vm_fd = vm->exit_efd = -1;
 	vm->requests_epfd = epoll_create1(EPOLL_CLOEXEC);
+	epoll_err = vm->requests_epfd < 0 ? errno : 0;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->assign_lock, NULL);
 	pt_cond_init_monotonic(&vm->cond);
@@ -351,6 +352,13 @@ int pt_vm_create(const struct pt_vm_opts *opts, struct pt_vm **ret)
 	vm->console_path = opts->console_path ? strdup(opts->console_path) : NULL;
 	if (!vm->name || !vm->console_kind || (opts->console_path && !vm->console_path)) {
 		r = -ENOMEM;
+		goto fail;
+	}
+	/* Without it the host's requests to release a device would go unheard. */
+	if (epoll_err) {
+		pt_err("%s: epoll_create1 (the devices' release requests): %s", vm->name,
+		       strerror(epoll_err));
+		r = -epoll_err;
 		goto fail;
 	}
 	vm->exit_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
