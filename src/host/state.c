@@ -17,6 +17,7 @@
 #include "common/lockfile.h"
 #include "common/log.h"
 #include "common/run_dir.h"
+#include "host/json_oom.h"
 #include "host/state.h"
 #include "host/sysroot.h"
 
@@ -209,9 +210,12 @@ int pt_state_read(const char *bdf, struct pt_state_record **ret, const char **re
 	r = pt_read_text(path, &text);
 	if (r < 0)
 		return r;
+	pt_json_oom_begin();
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root && json_error_code(&jerr) == json_error_out_of_memory)
+	if (pt_json_oom()) {
+		json_decref(root);
 		return -ENOMEM;
+	}
 	if (!root) {
 		*ret_why = "not valid JSON";
 		return -EBADMSG;
@@ -303,24 +307,17 @@ int pt_state_write(const struct pt_state_record *rec)
 		tmp = NULL;
 		return -ENOMEM;
 	}
+	pt_json_oom_begin();
 	o = record_json(rec);
 	if (!o)
 		return -ENOMEM;
 	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	/*
-	 * Read back before it replaces the record: when an allocation fails while it
-	 * dumps, jansson (2.14) can drop a key and still return the text.
-	 */
-	if (text) {
-		json_t *back = json_loads(text, 0, NULL);
-
-		if (!back || !json_equal(back, o)) {
-			free(text);
-			text = NULL;
-		}
-		json_decref(back);
-	}
 	json_decref(o);
+	/* jansson can drop a key and still return the text (host/json_oom.h). */
+	if (text && pt_json_oom()) {
+		free(text);
+		text = NULL;
+	}
 	if (!text)
 		return -ENOMEM;
 	r = pt_mkdir_parents(path);
