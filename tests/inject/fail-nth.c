@@ -40,7 +40,17 @@
  * Counts and descriptors are reported from an atexit handler: a program that ends by
  * _exit() or a signal reports nothing (and the test sees the missing file). The
  * variables, LD_PRELOAD included, are removed from the environment before main()
- * runs: a program the instrumented one starts is not instrumented.
+ * runs: a program the instrumented one starts is not instrumented (so put timeout(1)
+ * or env(1) before LD_PRELOAD=..., not after).
+ *
+ * Walking every point: run once with PT_FAIL_COUNT to learn C, then N = 1..C with
+ * PT_FAIL_NTH=N and PT_FAIL_LOG to know which call failed. To see where a point is,
+ * gdb -ex 'set breakpoint pending on' -ex 'break pt_fail_nth_hit' -ex run -ex bt.
+ * Other preloads that should see the program's calls after this library decides
+ * (tests/inject/fixture-kernel.so) come after it in LD_PRELOAD.
+ *
+ * It cannot be preloaded into a program built with AddressSanitizer (which must come
+ * first and brings its own allocator): the tests skip in that build.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -163,6 +173,13 @@ static void *next(const char *name)
 	if (!real_##name) \
 		real_##name = next(#name)
 
+/* Called when the chosen call fails: a breakpoint for gdb (break pt_fail_nth_hit). */
+__attribute__((noinline, visibility("default"))) void pt_fail_nth_hit(void);
+void pt_fail_nth_hit(void)
+{
+	__asm__ volatile("");
+}
+
 /*
  * Whether this call (of class c, on target: a path or a description) is counted, and
  * whether it is the one that fails: then errno is set and true returned.
@@ -187,6 +204,7 @@ static bool fail_here(enum cls c, const char *func, const char *target)
 		snprintf(line, sizeof(line), "%lu %s %s %s errno=%d\n", n, classes[c].name, func,
 			 target ? target : "-", err);
 		append_line(cfg.log_file, line);
+		pt_fail_nth_hit();
 		busy--;
 		errno = err;
 		return true;
