@@ -448,8 +448,11 @@ int pt_bind_restore(const struct pt_bind_opts *o, struct pt_state_record *rec, b
 	bool changed = false;
 	int r = do_restore(o, rec, &changed);
 
-	if (r < 0)
+	if (r < 0) {
+		pt_err("%s: not put back as its state record says: %s (the record stays)",
+		       rec->bdf, strerror(-r));
 		return r;
+	}
 	r = pt_state_remove(rec->bdf);
 	if (r < 0) {
 		pt_err("%s: put back as it was, but removing its state record: %s", rec->bdf,
@@ -587,8 +590,10 @@ int pt_bind_release(const struct pt_bind_opts *o, struct pt_state_record *rec)
 	rec->pid = getpid();
 	free(rec->command);
 	rec->command = strdup(o->command ? o->command : "release");
-	if (!rec->command)
+	if (!rec->command) {
+		pt_err("%s: nothing was changed: %s", bdf, strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	r = save(rec);
 	if (r < 0)
 		return r;
