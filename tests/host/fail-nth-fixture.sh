@@ -39,7 +39,7 @@ export PASSTHRU_RUN_DIR PT_FIXTURE_ROOT
 unset PASSTHRU_LOG PASSTHRU_FAULT PT_FAIL_CALLS PT_FAIL_NTH PT_FAIL_ERRNO
 preload="$inject/fail-nth.so $inject/fixture-kernel.so"
 kernel_calls=open,write,sync,fs,lock,ioctl,send,socket,event,mmap,thread
-max_alloc_runs=${FAIL_NTH_ALLOC_RUNS:-150}
+max_alloc_runs=${FAIL_NTH_ALLOC_RUNS:-100}
 
 # Paths, link targets and contents; a record's pid is the run's own.
 snapshot() {
@@ -64,7 +64,19 @@ run() {
 		"$ctl" --sysroot "$root" "$@" >"$top/out" 2>"$top/err"
 }
 
-errno_text() { python3 -c 'import os, sys; print(os.strerror(int(sys.argv[1])))' "$1"; }
+# The text strerror() gives for the errnos fail-nth.so uses (glibc's).
+errno_text() {
+	case $1 in
+	5) echo "Input/output error" ;;
+	11) echo "Resource temporarily unavailable" ;;
+	12) echo "Cannot allocate memory" ;;
+	13) echo "Permission denied" ;;
+	24) echo "Too many open files" ;;
+	37) echo "No locks available" ;;
+	104) echo "Connection reset by peer" ;;
+	*) echo "errno $1" ;;
+	esac
+}
 
 fresh
 snapshot >"$top/before"
