@@ -12,8 +12,8 @@
 #     leave the record for a later run (host/bind.h, cmd_recover.c), the same command
 #     run again without a failure leaves the tree the clean run left.
 # File and kernel calls (open for writing, write, fsync, unlink, rename, mkdir, flock
-# on the tree) are walked one by one; allocations, 1 000 to 2 000 per command, every
-# Sth so that the test stays short (FAIL_NTH_ALL=1 walks each one).
+# on the tree) are walked one by one; allocations (180 to 1 330 per command) every Sth,
+# 100 per command, so that the test stays short (FAIL_NTH_ALL=1 walks each one).
 # Two leftovers are accepted, each named: a lock file whose unlink failed (passthru-ctl
 # warns, recover removes it), and the empty lock file of a failed flock (removing a
 # lock file one does not hold is not safe). libpci ends the process itself when it
