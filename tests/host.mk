@@ -27,6 +27,7 @@ HOST_SH_TESTS = \
 	tests/host/check-real.sh \
 	tests/host/check-testbed.sh \
 	tests/host/devices-real.sh \
+	tests/host/fail-nth-fixture.sh \
 	tests/host/fixture-check.sh \
 	tests/host/fixture-devices.sh \
 	tests/host/man.sh \

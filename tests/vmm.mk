@@ -102,3 +102,7 @@ EXTRA_DIST += tests/vmm/memlock.sh
 # --group-fd (the VFIO groups passthru-ctl hands to passthru-vmm): usage errors.
 TESTS += tests/vmm/group-fd.sh
 EXTRA_DIST += tests/vmm/group-fd.sh
+
+# Each start-up call of passthru-vmm failing in turn (tests/inject/fail-nth.so).
+TESTS += tests/vmm/fail-nth-start.sh
+EXTRA_DIST += tests/vmm/fail-nth-start.sh

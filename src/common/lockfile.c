@@ -53,10 +53,14 @@ int pt_lockfile_acquire(const char *path, const char *text, int *ret_busy_fd)
 	return fd;
 }
 
-void pt_lockfile_release(const char *path, int fd)
+int pt_lockfile_release(const char *path, int fd)
 {
+	int r = 0;
+
 	if (fd < 0)
-		return;
-	unlink(path);
+		return 0;
+	if (unlink(path) < 0 && errno != ENOENT)
+		r = -errno;
 	close(fd);
+	return r;
 }

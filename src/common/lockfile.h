@@ -14,7 +14,10 @@
  */
 int pt_lockfile_acquire(const char *path, const char *text, int *ret_busy_fd);
 
-/* Removes the file and drops the lock. fd < 0 is fine. */
-void pt_lockfile_release(const char *path, int fd);
+/*
+ * Removes the file and drops the lock. fd < 0 is fine. 0, or the unlink's -errno (the
+ * lock is dropped all the same; the file stays, held by nobody).
+ */
+int pt_lockfile_release(const char *path, int fd);
 
 #endif

@@ -208,7 +208,7 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 			goto out;
 		}
 	}
-	status = pt_ctl_inventory(ctl, &inv);
+	status = pt_ctl_inventory(ctl, 0, &inv);
 	if (status)
 		goto out;
 	{

@@ -207,7 +207,7 @@ int pt_cmd_check_device(struct pt_ctl *ctl, const char *arg)
 		if (status)
 			goto out;
 	}
-	status = pt_ctl_inventory(ctl, &inv);
+	status = pt_ctl_inventory(ctl, 0, &inv);
 	if (status)
 		goto out;
 	d = pt_inventory_find(inv, &bdf);

@@ -208,7 +208,7 @@ int pt_cmd_devices(struct pt_ctl *ctl, int argc, char **argv)
 		}
 	}
 
-	if (pt_ctl_inventory(ctl, &inv))
+	if (pt_ctl_inventory(ctl, PT_INVENTORY_NAMES, &inv))
 		return PT_EXIT_FAILURE;
 	shown = calloc(n_want ? n_want : inv->n_devs + 1, sizeof(*shown));
 	if (!shown) {

@@ -94,8 +94,10 @@ static int do_prepare(struct pt_ctl *ctl, struct pt_targets *t, struct pt_invent
 	int status = PT_EXIT_OK;
 
 	done = calloc(t->n + 1, sizeof(*done));
-	if (!done)
+	if (!done) {
+		pt_err("nothing was changed: %s", strerror(ENOMEM));
 		return PT_EXIT_FAILURE;
+	}
 	pt_ctl_bind_opts(ctl, "prepare", &o);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct pt_pci_dev *d = pt_prep_find(inv, t->items[i].name);
@@ -160,7 +162,7 @@ int pt_cmd_prepare(struct pt_ctl *ctl, int argc, char **argv)
 	status = pt_targets_lock(&t, "prepare");
 	if (status)
 		goto out;
-	status = pt_ctl_inventory(ctl, &inv);
+	status = pt_ctl_inventory(ctl, 0, &inv);
 	if (status)
 		goto out;
 	for (size_t i = 0; i < t.n; i++)
@@ -271,7 +273,7 @@ int pt_cmd_release(struct pt_ctl *ctl, int argc, char **argv)
 	if (status)
 		goto out;
 	if (ctl->group) {
-		int r = pt_inventory_load(ctl->sysroot, &inv);
+		int r = pt_inventory_load(ctl->sysroot, 0, &inv);
 
 		if (r < 0 || add_group_members(inv, &t, true) < 0) {
 			status = PT_EXIT_FAILURE;

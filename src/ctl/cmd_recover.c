@@ -212,8 +212,10 @@ int pt_cmd_recover(struct pt_ctl *ctl, int argc, char **argv)
 		return PT_EXIT_USAGE;
 	}
 	run.actions = json_array();
-	if (!run.actions)
+	if (!run.actions) {
+		pt_err("nothing recovered: %s", strerror(ENOMEM));
 		return PT_EXIT_FAILURE;
+	}
 	r = pt_state_list(&names, &n);
 	if (r < 0) {
 		pt_err("cannot list the state directory under %s: %s", pt_run_dir(), strerror(-r));

@@ -22,8 +22,10 @@ int pt_targets_add(struct pt_targets *t, const char *name, bool named)
 			return 0;
 		}
 	items = reallocarray(t->items, t->n + 1, sizeof(*items));
-	if (!items)
+	if (!items) {
+		pt_err("%s: listing it among the functions to act on: %s", name, strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	t->items = items;
 	memset(&items[t->n], 0, sizeof(items[t->n]));
 	snprintf(items[t->n].name, sizeof(items[t->n].name), "%s", name);
@@ -206,9 +208,9 @@ int pt_ctl_give_back_vm(const struct pt_ctl *ctl, const char *vm)
 	return failed;
 }
 
-int pt_ctl_inventory(const struct pt_ctl *ctl, struct pt_inventory **ret)
+int pt_ctl_inventory(const struct pt_ctl *ctl, unsigned flags, struct pt_inventory **ret)
 {
-	int r = pt_inventory_load(ctl->sysroot, ret);
+	int r = pt_inventory_load(ctl->sysroot, flags, ret);
 
 	if (r < 0 && r != -ENOENT)
 		pt_err("cannot list PCI devices: %s", strerror(-r));

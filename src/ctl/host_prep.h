@@ -30,7 +30,7 @@ struct pt_targets {
 	size_t n;
 };
 
-/* Adds name unless present. 0 or -ENOMEM. */
+/* Adds name unless present. 0 or -ENOMEM (said). */
 int pt_targets_add(struct pt_targets *t, const char *name, bool named);
 bool pt_targets_has(const struct pt_targets *t, const char *name);
 /* Unlocks every lock taken and frees the set. */
@@ -64,10 +64,11 @@ int pt_ctl_give_back_locked(const struct pt_ctl *ctl, const char *bdf, const cha
 int pt_ctl_give_back_vm(const struct pt_ctl *ctl, const char *vm);
 
 /*
- * The host's PCI functions (host/inventory.h) under ctl's sysroot: PT_EXIT_OK, or
+ * The host's PCI functions (host/inventory.h, flags: PT_INVENTORY_NAMES or 0) under
+ * ctl's sysroot: PT_EXIT_OK, or
  * PT_EXIT_FAILURE after saying why (the loader has said why when there is no /sys).
  */
-int pt_ctl_inventory(const struct pt_ctl *ctl, struct pt_inventory **ret);
+int pt_ctl_inventory(const struct pt_ctl *ctl, unsigned flags, struct pt_inventory **ret);
 
 /* True when the VMM of vm holds its pidfile. */
 bool pt_ctl_vm_running(const char *vm);

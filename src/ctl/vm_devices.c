@@ -75,7 +75,12 @@ int pt_ctl_take_for_vm(const struct pt_ctl *ctl, const struct pt_inventory *inv,
 	/* No record (or an interrupted one, which the verdict refuses): prepare it. */
 	v.forced = json_array();
 	v.refusals = json_array();
-	if (!v.forced || !v.refusals || pt_targets_add(&t, bdf, true) < 0) {
+	if (!v.forced || !v.refusals) {
+		pt_err("%s: judging it: %s", bdf, strerror(ENOMEM));
+		status = PT_EXIT_FAILURE;
+		goto out;
+	}
+	if (pt_targets_add(&t, bdf, true) < 0) {
 		status = PT_EXIT_FAILURE;
 		goto out;
 	}
@@ -222,7 +227,7 @@ int pt_ctl_take_vm_devices(const struct pt_ctl *ctl, const struct pt_vm_def *def
 	status = pt_targets_lock(&out->locks, "start");
 	if (status)
 		goto fail_status;
-	status = pt_ctl_inventory(ctl, &inv);
+	status = pt_ctl_inventory(ctl, 0, &inv);
 	if (status)
 		goto fail_status;
 	for (size_t i = 0; i < out->locks.n; i++) {

@@ -260,7 +260,7 @@ static int bind_now_raw(const char *sysroot, const char *bdf, const char *driver
 {
 	_cleanup_free_ char *path = NULL;
 	char *got = NULL;
-	int r;
+	int r, w;
 
 	if (probe)
 		r = pt_host_path(sysroot, &path, "/sys/bus/pci/drivers_probe");
@@ -268,11 +268,28 @@ static int bind_now_raw(const char *sysroot, const char *bdf, const char *driver
 		r = pt_host_path(sysroot, &path, "/sys/bus/pci/drivers/%s/bind", driver);
 	if (r < 0)
 		return r;
-	r = sysfs_write(path, bdf);
-	/* drivers_probe reports success whatever bound; the link is the proof. */
-	if (r < 0 && !probe) {
-		pt_err("%s: binding it to %s: writing %s: %s", bdf, driver, path, strerror(-r));
-		return r;
+	w = sysfs_write(path, bdf);
+	if (w < 0 && !probe) {
+		pt_err("%s: binding it to %s: writing %s: %s", bdf, driver, path, strerror(-w));
+		return w;
+	}
+	/*
+	 * drivers_probe reports success whatever bound; the link is the proof. When the
+	 * write itself failed nothing is probing: the link is read once, not waited for.
+	 */
+	if (w < 0) {
+		r = pt_bind_current_driver(sysroot, bdf, &got);
+		if (r == 0 && same(got, driver)) {
+			free(got);
+			return 0;
+		}
+		if (r == 0)
+			pt_err("%s: writing %s: %s; it is bound to %s, not %s", bdf, path,
+			       strerror(-w), got ? got : "no driver", driver);
+		else
+			pt_err("%s: writing %s: %s", bdf, path, strerror(-w));
+		free(got);
+		return w;
 	}
 	r = wait_driver(sysroot, bdf, driver, &got);
 	if (r == -ETIMEDOUT)
@@ -360,7 +377,7 @@ static int new_record(const struct pt_bind_opts *o, const char *bdf, const char 
 	int r;
 
 	if (!rec)
-		return -ENOMEM;
+		goto oom;
 	snprintf(rec->bdf, sizeof(rec->bdf), "%s", bdf);
 	rec->phase = PT_PHASE_PREPARING;
 	rec->pid = getpid();
@@ -369,7 +386,7 @@ static int new_record(const struct pt_bind_opts *o, const char *bdf, const char 
 	rec->vm = vm ? strdup(vm) : NULL;
 	if (!rec->backend || !rec->command || (vm && !rec->vm)) {
 		pt_state_record_free(rec);
-		return -ENOMEM;
+		goto oom;
 	}
 	r = pt_bind_current_driver(o->sysroot, bdf, &rec->original_driver);
 	if (r == 0)
@@ -381,6 +398,9 @@ static int new_record(const struct pt_bind_opts *o, const char *bdf, const char 
 	}
 	*ret = rec;
 	return 0;
+oom:
+	pt_err("%s: cannot make its state record: %s (nothing was changed)", bdf, strerror(ENOMEM));
+	return -ENOMEM;
 }
 
 static int do_restore(const struct pt_bind_opts *o, struct pt_state_record *rec, bool *changed)
@@ -428,12 +448,29 @@ int pt_bind_restore(const struct pt_bind_opts *o, struct pt_state_record *rec, b
 	bool changed = false;
 	int r = do_restore(o, rec, &changed);
 
-	if (r == 0)
-		r = pt_state_remove(rec->bdf);
-	if (r < 0)
+	if (r < 0) {
+		pt_err("%s: not put back as its state record says: %s (the record stays)",
+		       rec->bdf, strerror(-r));
 		return r;
+	}
+	r = pt_state_remove(rec->bdf);
+	if (r < 0) {
+		pt_err("%s: put back as it was, but removing its state record: %s", rec->bdf,
+		       strerror(-r));
+		return r;
+	}
 	*ret_changed = changed;
 	return 0;
+}
+
+/* After a failed prepare, once nothing is left to undo: the record goes, or says why not. */
+static void drop_record(const char *bdf)
+{
+	int r = pt_state_remove(bdf);
+
+	if (r < 0)
+		pt_err("%s: removing its state record: %s (passthru-ctl recover removes it)", bdf,
+		       strerror(-r));
 }
 
 /* After a failed prepare step: put everything back, say so, drop the record. */
@@ -451,7 +488,7 @@ static void undo_prepare(const struct pt_bind_opts *o, struct pt_state_record *r
 		       "passthru-ctl recover", rec->bdf);
 		return;
 	}
-	pt_state_remove(rec->bdf);
+	drop_record(rec->bdf);
 	if (changed)
 		pt_err("%s: undone: back on %s, driver_override '%s'", rec->bdf,
 		       rec->original_driver ? rec->original_driver : "no driver",
@@ -537,7 +574,7 @@ fail:
 	pt_state_record_free(rec);
 	return r;
 fail_norestore:
-	pt_state_remove(bdf);
+	drop_record(bdf);
 	pt_state_record_free(rec);
 	return r;
 }
@@ -553,8 +590,10 @@ int pt_bind_release(const struct pt_bind_opts *o, struct pt_state_record *rec)
 	rec->pid = getpid();
 	free(rec->command);
 	rec->command = strdup(o->command ? o->command : "release");
-	if (!rec->command)
+	if (!rec->command) {
+		pt_err("%s: nothing was changed: %s", bdf, strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	r = save(rec);
 	if (r < 0)
 		return r;

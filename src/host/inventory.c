@@ -111,10 +111,31 @@ static int dup_name(const char *name, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
-/* Identity, names, header, driver and group number, from libpci. */
-static int fill_from_libpci(struct pci_access *acc, struct pci_dev *p, struct pt_pci_dev *d)
+/* Vendor, device and class names from pci.ids (NULL where it has none). 0 or -ENOMEM. */
+static int lookup_names(struct pci_access *acc, struct pt_pci_dev *d)
 {
 	char buf[512];
+	int r;
+
+	r = dup_name(pci_lookup_name(acc, buf, sizeof(buf),
+				     PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
+				     d->vendor_id), &d->vendor_name);
+	if (r == 0)
+		r = dup_name(pci_lookup_name(acc, buf, sizeof(buf),
+					     PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS |
+						     PCI_LOOKUP_NO_HWDB,
+					     d->vendor_id, d->device_id), &d->device_name);
+	if (r == 0)
+		r = dup_name(pci_lookup_name(acc, buf, sizeof(buf),
+					     PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
+					     d->class_id), &d->class_name);
+	return r;
+}
+
+/* Identity, names (flags), header, driver and group number, from libpci. */
+static int fill_from_libpci(struct pci_access *acc, struct pci_dev *p, struct pt_pci_dev *d,
+			    unsigned flags)
+{
 	const char *s;
 	int hdr, r;
 
@@ -146,18 +167,7 @@ static int fill_from_libpci(struct pci_access *acc, struct pci_dev *p, struct pt
 		d->header = PT_PCI_HEADER_UNKNOWN;
 	}
 
-	r = dup_name(pci_lookup_name(acc, buf, sizeof(buf),
-				     PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
-				     d->vendor_id), &d->vendor_name);
-	if (r == 0)
-		r = dup_name(pci_lookup_name(acc, buf, sizeof(buf),
-					     PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS |
-						     PCI_LOOKUP_NO_HWDB,
-					     d->vendor_id, d->device_id), &d->device_name);
-	if (r == 0)
-		r = dup_name(pci_lookup_name(acc, buf, sizeof(buf),
-					     PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
-					     d->class_id), &d->class_name);
+	r = flags & PT_INVENTORY_NAMES ? lookup_names(acc, d) : 0;
 	if (r == 0)
 		r = dup_name(pci_get_string_property(p, PCI_FILL_DRIVER), &d->driver);
 	if (r < 0)
@@ -225,7 +235,7 @@ static int attach_mounts(struct pt_inventory *inv, const struct pt_pci_mount *m,
 	return 0;
 }
 
-static int scan(struct pci_access *acc, struct pt_inventory *inv)
+static int scan(struct pci_access *acc, struct pt_inventory *inv, unsigned flags)
 {
 	struct pci_dev *p;
 	size_t n = 0;
@@ -237,7 +247,7 @@ static int scan(struct pci_access *acc, struct pt_inventory *inv)
 	if (!inv->devs)
 		return -ENOMEM;
 	for (p = acc->devices; p; p = p->next) {
-		int r = fill_from_libpci(acc, p, &inv->devs[inv->n_devs]);
+		int r = fill_from_libpci(acc, p, &inv->devs[inv->n_devs], flags);
 
 		inv->n_devs++;
 		if (r < 0)
@@ -247,7 +257,7 @@ static int scan(struct pci_access *acc, struct pt_inventory *inv)
 	return 0;
 }
 
-int pt_inventory_load(const char *sysroot, struct pt_inventory **ret)
+int pt_inventory_load(const char *sysroot, unsigned flags, struct pt_inventory **ret)
 {
 	_cleanup_free_ char *bus = NULL, *devices = NULL;
 	struct pt_pci_mount *mounts = NULL;
@@ -292,7 +302,7 @@ int pt_inventory_load(const char *sysroot, struct pt_inventory **ret)
 		return -ENOTSUP;
 	}
 	pci_init(acc);
-	r = scan(acc, inv);
+	r = scan(acc, inv, flags);
 	pci_cleanup(acc);
 	for (size_t i = 0; r == 0 && i < inv->n_devs; i++)
 		r = fill_from_sysfs(sysroot, &inv->devs[i]);

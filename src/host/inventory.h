@@ -97,9 +97,14 @@ struct pt_inventory {
 	struct pt_pci_dev *devs; /* sorted by BDF */
 };
 
+/* pt_inventory_load: look the vendor, device and class names up in pci.ids. */
+#define PT_INVENTORY_NAMES 1u
+
 /*
  * Scans every PCI function under SYSROOT/sys/bus/pci through libpci (names from
- * pci.ids), adds what libpci does not know from sysfs and the state directory, and
+ * pci.ids with PT_INVENTORY_NAMES, else NULL: only passthru-ctl devices shows them,
+ * and libpci's name database is the part of it that crashes when memory runs out),
+ * adds what libpci does not know from sysfs and the state directory, and
  * gives each function its verdict. sysroot NULL means "/".
  *
  * Returns 0, -ENOENT when SYSROOT/sys/bus/pci/devices does not exist (message
@@ -107,7 +112,7 @@ struct pt_inventory {
  * (its error callback may not return): the process then exits with PT_EXIT_FAILURE
  * after printing libpci's message.
  */
-int pt_inventory_load(const char *sysroot, struct pt_inventory **ret);
+int pt_inventory_load(const char *sysroot, unsigned flags, struct pt_inventory **ret);
 
 const struct pt_pci_dev *pt_inventory_find(const struct pt_inventory *inv,
 					   const struct pt_bdf *bdf);

@@ -5,6 +5,7 @@ src_host_libhost_a_SOURCES = \
 	src/host/bind.c src/host/bind.h \
 	src/host/inventory.c src/host/inventory.h \
 	src/host/iommu_group.c src/host/iommu_group.h \
+	src/host/json_oom.c src/host/json_oom.h \
 	src/host/mounts.c src/host/mounts.h \
 	src/host/preflight.c src/host/preflight.h \
 	src/host/probe.h \

@@ -15,7 +15,9 @@
 #include "common/cleanup.h"
 #include "common/files.h"
 #include "common/lockfile.h"
+#include "common/log.h"
 #include "common/run_dir.h"
+#include "host/json_oom.h"
 #include "host/state.h"
 #include "host/sysroot.h"
 
@@ -208,7 +210,12 @@ int pt_state_read(const char *bdf, struct pt_state_record **ret, const char **re
 	r = pt_read_text(path, &text);
 	if (r < 0)
 		return r;
+	pt_json_oom_begin();
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (pt_json_oom()) {
+		json_decref(root);
+		return -ENOMEM;
+	}
 	if (!root) {
 		*ret_why = "not valid JSON";
 		return -EBADMSG;
@@ -300,11 +307,17 @@ int pt_state_write(const struct pt_state_record *rec)
 		tmp = NULL;
 		return -ENOMEM;
 	}
+	pt_json_oom_begin();
 	o = record_json(rec);
 	if (!o)
 		return -ENOMEM;
 	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
+	/* jansson can drop a key and still return the text (host/json_oom.h). */
+	if (text && pt_json_oom()) {
+		free(text);
+		text = NULL;
+	}
 	if (!text)
 		return -ENOMEM;
 	r = pt_mkdir_parents(path);
@@ -464,6 +477,49 @@ static void read_holder(int fd, struct pt_state_holder *h)
 		snprintf(h->vm, sizeof(h->vm), "%s", vm);
 }
 
+/*
+ * The locks this process holds, so that an exit() on the way (libpci's error callback
+ * does not return) still removes their files: the kernel drops the flock, but a lock
+ * file left behind is one more thing for recover to clean.
+ */
+#define MAX_HELD 64
+static struct {
+	int fd;
+	pid_t pid;
+	const char *path; /* the pt_state_lock's own copy; NULL: a free slot */
+} held[MAX_HELD];
+
+static void release_held_at_exit(void)
+{
+	for (size_t i = 0; i < MAX_HELD; i++)
+		if (held[i].path && held[i].pid == getpid()) {
+			pt_lockfile_release(held[i].path, held[i].fd);
+			held[i].path = NULL;
+		}
+}
+
+static void remember_held(int fd, const char *path)
+{
+	static bool registered;
+
+	if (!registered)
+		registered = atexit(release_held_at_exit) == 0;
+	for (size_t i = 0; i < MAX_HELD; i++)
+		if (!held[i].path) {
+			held[i].fd = fd;
+			held[i].pid = getpid();
+			held[i].path = path;
+			return;
+		}
+}
+
+static void forget_held(const char *path)
+{
+	for (size_t i = 0; i < MAX_HELD; i++)
+		if (held[i].path == path)
+			held[i].path = NULL;
+}
+
 int pt_state_lock(const char *bdf, const char *command, const char *vm,
 		  struct pt_state_lock *ret, struct pt_state_holder *ret_holder)
 {
@@ -488,14 +544,21 @@ int pt_state_lock(const char *bdf, const char *command, const char *vm,
 		return fd;
 	ret->fd = fd;
 	ret->path = TAKE_PTR(path);
+	remember_held(ret->fd, ret->path);
 	return 0;
 }
 
 void pt_state_unlock(struct pt_state_lock *l)
 {
+	int r;
+
 	if (!l->path)
 		return;
-	pt_lockfile_release(l->path, l->fd);
+	forget_held(l->path);
+	r = pt_lockfile_release(l->path, l->fd);
+	if (r < 0)
+		pt_warn("removing the lock file %s: %s (it is held by nobody; passthru-ctl "
+			"recover removes it)", l->path, strerror(-r));
 	free(l->path);
 	l->path = NULL;
 	l->fd = -1;

@@ -423,8 +423,11 @@ static int bind_socket(struct pt_control_server *s)
 	if (r < 0)
 		return r;
 	s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (s->listen_fd < 0)
-		return -errno;
+	if (s->listen_fd < 0) {
+		r = -errno;
+		pt_err("control socket %s: socket: %s", s->path, strerror(-r));
+		return r;
+	}
 	if (bind(s->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		r = -errno;
 		pt_err("control socket %s: bind: %m", s->path);
@@ -438,6 +441,7 @@ static int bind_socket(struct pt_control_server *s)
 	}
 	if (listen(s->listen_fd, 8) < 0) {
 		r = -errno;
+		pt_err("control socket %s: listen: %s", s->path, strerror(-r));
 		unlink(s->path);
 		return r;
 	}
@@ -450,14 +454,17 @@ int pt_control_server_start(const struct pt_control_server_opts *opts,
 	struct pt_control_server *s = calloc(1, sizeof(*s));
 	int r;
 
-	if (!s)
+	if (!s) {
+		pt_err("control socket %s: %s", opts->path, strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	s->listen_fd = s->wake_fd = -1;
 	s->verbs = opts->verbs;
 	s->ctx = opts->ctx;
 	s->idle_ms = opts->idle_ms > 0 ? opts->idle_ms : PT_CONTROL_IDLE_MS;
 	s->path = strdup(opts->path);
 	if (!s->path) {
+		pt_err("control socket %s: %s", opts->path, strerror(ENOMEM));
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -476,6 +483,7 @@ int pt_control_server_start(const struct pt_control_server_opts *opts,
 	s->wake_fd = eventfd(0, EFD_CLOEXEC);
 	if (s->wake_fd < 0) {
 		r = -errno;
+		pt_err("control socket %s: eventfd: %s", s->path, strerror(-r));
 		goto fail;
 	}
 	r = bind_socket(s);
@@ -483,6 +491,7 @@ int pt_control_server_start(const struct pt_control_server_opts *opts,
 		goto fail;
 	r = -pthread_create(&s->thread, NULL, server_thread, s);
 	if (r < 0) {
+		pt_err("control socket %s: cannot start its thread: %s", s->path, strerror(-r));
 		unlink(s->path);
 		goto fail;
 	}

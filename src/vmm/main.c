@@ -685,8 +685,10 @@ static int run(struct args *a, const struct pt_vm_def *d)
 		pidfile = strdup(a->pidfile);
 	else if (d->path)
 		pidfile = pt_vm_pidfile_path(d->name);
-	if ((a->pidfile || d->path) && !pidfile)
+	if ((a->pidfile || d->path) && !pidfile) {
+		pt_err("%s: its pidfile: %s", d->name, strerror(ENOMEM));
 		return PT_EXIT_FAILURE;
+	}
 	pid_fd = pidfile_take(d->name, pidfile);
 	if (pidfile && pid_fd < 0) {
 		free(pidfile);
@@ -714,6 +716,9 @@ static int run(struct args *a, const struct pt_vm_def *d)
 
 	r = pt_vm_create(&o, &vm);
 	if (r < 0) {
+		/* The other errors are said where they happen. */
+		if (r == -ENOMEM)
+			pt_err("%s: creating the VM: %s", d->name, strerror(ENOMEM));
 		status = exit_for_create_error(r);
 		goto out_sfd;
 	}
@@ -724,11 +729,19 @@ static int run(struct args *a, const struct pt_vm_def *d)
 		goto out_vm;
 	r = pt_vm_load_kernel(vm, d->kernel, d->initrd, d->cmdline);
 	if (r < 0) {
+		if (r == -ENOMEM)
+			pt_err("%s: loading %s: %s", d->name, d->kernel, strerror(ENOMEM));
 		status = r == -ENOMEM ? PT_EXIT_FAILURE : PT_EXIT_USAGE;
 		goto out_vm;
 	}
-	if (d->socket)
+	if (d->socket) {
 		sock = strdup(d->socket);
+		if (!sock) {
+			pt_err("%s: control socket %s: %s", d->name, d->socket, strerror(ENOMEM));
+			status = PT_EXIT_FAILURE;
+			goto out_vm;
+		}
+	}
 	if (sock) {
 		r = pt_vm_control_start(vm, sock, d->control_group, &srv);
 		if (r < 0) {
@@ -739,6 +752,8 @@ static int run(struct args *a, const struct pt_vm_def *d)
 	}
 	r = pt_vm_start(vm);
 	if (r < 0) {
+		if (r == -ENOMEM)
+			pt_err("%s: starting the VM: %s", d->name, strerror(ENOMEM));
 		status = PT_EXIT_FAILURE;
 		goto out_srv;
 	}
@@ -784,6 +799,9 @@ int main(int argc, char **argv)
 			pt_vm_def_free(def);
 	}
 	if (r < 0) {
+		/* Running out of memory may leave nothing to print. */
+		if (r == -ENOMEM && !errs.n)
+			pt_err("%s: reading its definition: %s", a.vm_name, strerror(ENOMEM));
 		pt_config_errors_print(&errs, stderr);
 		return r == -ENOENT ? PT_EXIT_NOT_FOUND : r == -ENOMEM ? PT_EXIT_FAILURE : PT_EXIT_USAGE;
 	}

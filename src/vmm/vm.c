@@ -90,7 +90,12 @@ static int check_cap(struct pt_vm *vm, int cap, const char *name)
 {
 	int r = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, cap);
 
-	if (r <= 0) {
+	if (r < 0) {
+		r = -errno;
+		pt_err("KVM_CHECK_EXTENSION(%s): %s", name, strerror(-r));
+		return r;
+	}
+	if (r == 0) {
 		pt_err("KVM lacks %s, which passthru-vmm needs", name);
 		return -EOPNOTSUPP;
 	}
@@ -284,6 +289,12 @@ static int open_kvm(struct pt_vm *vm, const char *path)
 		return -e;
 	}
 	v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (v < 0) {
+		int e = errno;
+
+		pt_err("%s: KVM_GET_API_VERSION: %s", path, strerror(e));
+		return -e;
+	}
 	if (v != KVM_API) {
 		pt_err("%s speaks KVM API %d, passthru-vmm needs %d", path, v, KVM_API);
 		return -EOPNOTSUPP;
@@ -313,7 +324,7 @@ static int check_opts(const struct pt_vm_opts *o)
 int pt_vm_create(const struct pt_vm_opts *opts, struct pt_vm **ret)
 {
 	struct pt_vm *vm;
-	int r;
+	int r, epoll_err;
 
 	r = check_opts(opts);
 	if (r < 0)
@@ -323,6 +334,7 @@ int pt_vm_create(const struct pt_vm_opts *opts, struct pt_vm **ret)
 		return -ENOMEM;
 	vm->kvm_fd = vm->vm_fd = vm->exit_efd = -1;
 	vm->requests_epfd = epoll_create1(EPOLL_CLOEXEC);
+	epoll_err = vm->requests_epfd < 0 ? errno : 0;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->assign_lock, NULL);
 	pt_cond_init_monotonic(&vm->cond);
@@ -340,6 +352,13 @@ int pt_vm_create(const struct pt_vm_opts *opts, struct pt_vm **ret)
 	vm->console_path = opts->console_path ? strdup(opts->console_path) : NULL;
 	if (!vm->name || !vm->console_kind || (opts->console_path && !vm->console_path)) {
 		r = -ENOMEM;
+		goto fail;
+	}
+	/* Without it the host's requests to release a device would go unheard. */
+	if (epoll_err) {
+		pt_err("%s: epoll_create1 (the devices' release requests): %s", vm->name,
+		       strerror(epoll_err));
+		r = -epoll_err;
 		goto fail;
 	}
 	vm->exit_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
