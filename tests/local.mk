@@ -21,9 +21,9 @@ TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 # - a script in KVM_TESTS runs in the testbed as a self-contained copy in the build
 #   tree (the testbed may not see the source tree): STANDALONE_TEST makes it.
 STANDALONE_TEST = $(SHELL) $(top_srcdir)/tests/standalone-test.sh
-STANDALONE_TEST_DEPS = $(top_srcdir)/tests/standalone-test.sh \
+STANDALONE_TEST_DEPS = $(top_srcdir)/tests/standalone-test.sh $(top_srcdir)/tests/vfio/testbed-lib.sh \
 	$(top_srcdir)/tests/host/tap.sh Makefile
-EXTRA_DIST += tests/standalone-test.sh
+EXTRA_DIST += tests/standalone-test.sh tests/vfio/testbed-lib.sh
 
 TESTS += tests/man-lint.sh
 EXTRA_DIST += tests/man-lint.sh

@@ -8,11 +8,11 @@
 # letting a device that can no longer be trusted go on touching guest memory.
 # Elsewhere it skips. tests/testbed/kvm-suite.sh runs a self-contained copy.
 . "${top_srcdir:?}/tests/host/tap.sh" # @TAP_SH@
+. "${top_srcdir:?}/tests/vfio/testbed-lib.sh" # @INLINE@
 
 vmm=${top_builddir:?}/src/vmm/passthru-vmm
 guest=$top_builddir/tests/guest/guest.elf
-[ "${PASSTHRU_TESTBED:-}" = 1 ] || tap_skip_all "not inside the testbed (make check-testbed runs this)"
-[ -c /dev/kvm ] && [ -e /dev/vfio/vfio ] || tap_skip_all "no /dev/kvm or no VFIO here"
+testbed_require
 command -v python3 >/dev/null 2>&1 || tap_skip_all "python3 is needed to inject the error"
 dev=
 for d in /sys/bus/pci/devices/*; do
@@ -28,15 +28,11 @@ port=$(basename "$(dirname "$(readlink -f "$sys")")")
 ls /sys/bus/pci_express/devices/ 2>/dev/null | grep -q "^$port:pcie0*2\$" ||
 	tap_skip_all "the root port $port has no native AER service (the firmware kept AER)"
 tmp=$tap_tmp
-drv0=
-[ -e "$sys/driver" ] && drv0=$(basename "$(readlink "$sys/driver")")
-trap 'kill $vmm_pid 2>/dev/null; rm -rf "$tmp"; echo > "$sys/driver_override";
-	[ -e "$sys/driver" ] && echo "$dev" > "$sys/driver/unbind"
-	[ -n "$drv0" ] && echo "$dev" > /sys/bus/pci/drivers_probe' EXIT
-[ -n "$drv0" ] && echo "$dev" > "$sys/driver/unbind"
-echo vfio-pci > "$sys/driver_override"
-echo "$dev" > /sys/bus/pci/drivers_probe
-tap_is "$(basename "$(readlink "$sys/driver")")" vfio-pci "e1000e $dev (behind root port $port) is on vfio-pci"
+drv0=$(pci_driver "$dev")
+vmm_pid=
+trap '[ -n "$vmm_pid" ] && kill $vmm_pid 2>/dev/null; vfio_give_back "$dev" "$drv0"; rm -rf "$tmp"' EXIT
+vfio_take "$dev"
+tap_is "$(pci_driver "$dev")" vfio-pci "e1000e $dev (behind root port $port) is on vfio-pci"
 
 # A guest that waits (for a device that never comes) for up to 120 s.
 "$vmm" --kernel "$guest" --memory 64M --verbose --device "$dev" \

@@ -8,24 +8,17 @@
 # mapping there works (a KVM memory slot above RAM, the guest's 64-bit BAR address).
 # Elsewhere it skips. tests/testbed/kvm-suite.sh runs a self-contained copy.
 . "${top_srcdir:?}/tests/host/tap.sh" # @TAP_SH@
+. "${top_srcdir:?}/tests/vfio/testbed-lib.sh" # @INLINE@
 
 vmm=${top_builddir:?}/src/vmm/passthru-vmm
 guest=$top_builddir/tests/guest/guest.elf
-[ "${PASSTHRU_TESTBED:-}" = 1 ] || tap_skip_all "not inside the testbed (make check-testbed runs this)"
-[ -c /dev/kvm ] && [ -e /dev/vfio/vfio ] || tap_skip_all "no /dev/kvm or no VFIO here"
+testbed_require
 command -v python3 >/dev/null 2>&1 || tap_skip_all "python3 is needed to write into the BAR"
-dev=
-for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x1110 ] && dev=${d##*/} && break
-done
-[ -n "$dev" ] || tap_skip_all "no ivshmem-plain (1af4:1110) in this testbed"
+dev=$(pci_find 0x1af4 0x1110) || tap_skip_all "no ivshmem-plain (1af4:1110) in this testbed"
 sys=/sys/bus/pci/devices/$dev
 tmp=$tap_tmp
-drv0=
-[ -e "$sys/driver" ] && drv0=$(basename "$(readlink "$sys/driver")")
-trap 'rm -rf "$tmp"; echo > "$sys/driver_override";
-	[ -e "$sys/driver" ] && echo "$dev" > "$sys/driver/unbind"
-	[ -n "$drv0" ] && echo "$dev" > /sys/bus/pci/drivers_probe' EXIT
+drv0=$(pci_driver "$dev")
+trap 'vfio_give_back "$dev" "$drv0"; rm -rf "$tmp"' EXIT
 
 # BAR2 as the host sees it: 64-bit, prefetchable (flags 0x...20c: mem, 64-bit, prefetch).
 flags=$(sed -n 3p "$sys/resource" | awk '{print $3}')
@@ -45,10 +38,8 @@ m.close()
 tap_is "$?" 0 "the host wrote $pattern at the start of BAR2"
 echo 0 > "$sys/enable"
 
-[ -n "$drv0" ] && echo "$dev" > "$sys/driver/unbind"
-echo vfio-pci > "$sys/driver_override"
-echo "$dev" > /sys/bus/pci/drivers_probe
-tap_is "$(basename "$(readlink "$sys/driver")")" vfio-pci "$dev is on vfio-pci"
+vfio_take "$dev"
+tap_is "$(pci_driver "$dev")" vfio-pci "$dev is on vfio-pci"
 
 timeout 200 "$vmm" --kernel "$guest" --memory 64M --verbose --device "$dev" \
 	--append "scenario=rescan find=0x1af4:0x1110 bar_read=2:0 wait_ms=5000" \

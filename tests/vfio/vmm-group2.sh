@@ -8,12 +8,12 @@
 # the second while the first is in a running VM is refused, saying what to do instead.
 # Elsewhere it skips. tests/testbed/kvm-suite.sh runs a self-contained copy.
 . "${top_srcdir:?}/tests/host/tap.sh" # @TAP_SH@
+. "${top_srcdir:?}/tests/vfio/testbed-lib.sh" # @INLINE@
 
 ctl=${top_builddir:?}/src/ctl/passthru-ctl
 vmm=$top_builddir/src/vmm/passthru-vmm
 guest=$top_builddir/tests/guest/guest.elf
-[ "${PASSTHRU_TESTBED:-}" = 1 ] || tap_skip_all "not inside the testbed (make check-testbed runs this)"
-[ -c /dev/kvm ] && [ -e /dev/vfio/vfio ] || tap_skip_all "no /dev/kvm or no VFIO here"
+testbed_require
 a= b=
 for d in /sys/bus/pci/devices/*; do
 	[ "$(cat "$d/vendor")" = 0x8086 ] && [ "$(cat "$d/device")" = 0x100e ] || continue
@@ -31,7 +31,7 @@ PASSTHRU_VMM=$vmm
 export PASSTHRU_CONFIG_DIR PASSTHRU_RUN_DIR PASSTHRU_LOG_DIR PASSTHRU_VMM
 unset PASSTHRU_LOG
 mkdir -p "$PASSTHRU_CONFIG_DIR"
-driver() { if [ -e "/sys/bus/pci/devices/$1/driver" ]; then basename "$(readlink "/sys/bus/pci/devices/$1/driver")"; else echo none; fi; }
+driver() { d=$(pci_driver "$1"); echo "${d:-none}"; }
 before="$(driver "$a") $(driver "$b")"
 trap '"$ctl" stop --force g3 >/dev/null 2>&1; "$ctl" recover >/dev/null 2>&1; rm -rf "$tap_tmp"' EXIT
 
@@ -67,11 +67,9 @@ tap_is "$(driver "$b")" "$(echo "$before" | cut -d' ' -f2)" "$b is left as it wa
 tap_is "$(driver "$a") $(driver "$b")" "$before" "after stop both are as they were ($before)"
 
 # -- passthru-vmm by hand: it opens the group once itself
-for f in "$a" "$b"; do
-	echo vfio-pci >"/sys/bus/pci/devices/$f/driver_override"
-	[ -e "/sys/bus/pci/devices/$f/driver" ] && echo "$f" >"/sys/bus/pci/devices/$f/driver/unbind"
-	echo "$f" >/sys/bus/pci/drivers_probe
-done
+drv_a=$(pci_driver "$a") drv_b=$(pci_driver "$b")
+vfio_take "$a"
+vfio_take "$b"
 tap_is "$(driver "$a") $(driver "$b")" "vfio-pci vfio-pci" "both on vfio-pci"
 timeout 120 "$vmm" --kernel "$guest" --memory 64M --verbose --device "$a" --device "$b" \
 	--append scenario=info >"$tap_tmp/out" 2>"$tap_tmp/err" </dev/null
@@ -79,9 +77,6 @@ rc=$?
 tap_is "$rc" 0 "passthru-vmm --device $a --device $b: no EBUSY on the second, the guest ran"
 tap_is "$(grep -c '^TG pci bdf=.* vendor=0x8086 device=0x100e ' "$tap_tmp/out")" 2 "the guest finds both"
 [ "$rc" = 0 ] || sed 's/^/# /' "$tap_tmp/err" | tail -20
-for f in "$a" "$b"; do
-	echo >"/sys/bus/pci/devices/$f/driver_override"
-	echo "$f" >/sys/bus/pci/drivers/vfio-pci/unbind
-	echo "$f" >/sys/bus/pci/drivers_probe
-done
+vfio_give_back "$a" "$drv_a"
+vfio_give_back "$b" "$drv_b"
 tap_done

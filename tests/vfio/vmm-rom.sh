@@ -8,20 +8,15 @@
 # stops the VMM before anything is assigned, with FILE:LINE and exit 2.
 # Elsewhere it skips.
 . "${top_srcdir:?}/tests/host/tap.sh" # @TAP_SH@
+. "${top_srcdir:?}/tests/vfio/testbed-lib.sh" # @INLINE@
 
 vmm=${top_builddir:?}/src/vmm/passthru-vmm
 guest=$top_builddir/tests/guest/guest.elf
-[ "${PASSTHRU_TESTBED:-}" = 1 ] || tap_skip_all "not inside the testbed (make check-testbed runs this)"
-[ -c /dev/kvm ] && [ -e /dev/vfio/vfio ] || tap_skip_all "no /dev/kvm or no VFIO here"
+testbed_require
 command -v python3 >/dev/null 2>&1 || tap_skip_all "python3 drives the socket"
-nic=
-for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/vendor")" = 0x8086 ] && [ "$(cat "$d/device")" = 0x10d3 ] && nic=${d##*/} && break
-done
-[ -n "$nic" ] || tap_skip_all "no e1000e device (8086:10d3) in this testbed"
+nic=$(pci_find 0x8086 0x10d3) || tap_skip_all "no e1000e device (8086:10d3) in this testbed"
 sys=/sys/bus/pci/devices/$nic
 [ -e "$sys/rom" ] || tap_skip_all "$nic has no ROM BAR (testbed-run --device e1000e,romfile=FILE)"
-driver_of() { [ -e "$sys/driver" ] && basename "$(readlink "$sys/driver")"; }
 tmp=$tap_tmp
 
 # What the host reads: the ROM through sysfs (reads are on while "1" is written).
@@ -30,20 +25,16 @@ host_size=$(wc -c <"$tmp/host.rom")
 tap_diag "$nic's ROM: $host_size bytes read through sysfs, starting $(od -An -tx1 -N2 "$tmp/host.rom")"
 want=$(od -An -tx4 -j 0x40 -N4 "$tmp/host.rom" | tr -d ' ')
 
-host_driver=$(driver_of)
+host_driver=$(pci_driver "$nic")
 vmpid=
 give_back() {
 	[ -n "$vmpid" ] && kill "$vmpid" 2>/dev/null && wait "$vmpid" 2>/dev/null
 	vmpid=
-	[ "$(driver_of)" = vfio-pci ] && echo "$nic" >"$sys/driver/unbind"
-	echo >"$sys/driver_override"
-	[ -n "$host_driver" ] && [ -z "$(driver_of)" ] && echo "$nic" >/sys/bus/pci/drivers_probe
+	vfio_give_back "$nic" "$host_driver"
 }
 trap 'give_back; rm -rf "$tap_tmp"' EXIT
-[ -n "$host_driver" ] && echo "$nic" >"$sys/driver/unbind"
-echo vfio-pci >"$sys/driver_override"
-echo "$nic" >/sys/bus/pci/drivers_probe
-tap_is "$(driver_of)" vfio-pci "$nic taken from ${host_driver:-no driver} to vfio-pci"
+vfio_take "$nic"
+tap_is "$(pci_driver "$nic")" vfio-pci "$nic taken from ${host_driver:-no driver} to vfio-pci"
 
 has() { grep -Eq -- "$2" "$tmp/$1.out"; }
 rom_args="find=0x8086:0x10d3 rom_read=0x40 wait_ms=2000"
@@ -151,7 +142,7 @@ run_def rommissing
 tap_is "$(cat "$tmp/rommissing.rc")" 2 "a rom file that is not there: exit 2, like any invalid definition"
 tap_like "$(cat "$tmp/rommissing.err")" "$tmp/vms/rommissing.conf:9: rom: '$tmp/missing.rom' cannot be read: No such file or directory" \
 	"and FILE:LINE names the key and the file"
-tap_is "$(driver_of)" vfio-pci "$nic is still on vfio-pci after all that"
+tap_is "$(pci_driver "$nic")" vfio-pci "$nic is still on vfio-pci after all that"
 
 # device-add into a running VM with "rom": "file": the image comes as the second
 # descriptor, opened by the caller (passthru-ctl attach does the same for rom = FILE).
@@ -208,5 +199,5 @@ has hot '^TG pci-rom bdf=00:[0-9a-f]{2}\.0 addr=0x[0-9a-f]+ size=0x2000 signatur
 tap_ok $? "hot-added with rom file: the guest reads the file's bytes"
 
 give_back
-tap_is "$(driver_of)" "${host_driver:-}" "after the VMs, $nic is back on ${host_driver:-no driver}"
+tap_is "$(pci_driver "$nic")" "${host_driver:-}" "after the VMs, $nic is back on ${host_driver:-no driver}"
 tap_done
