@@ -106,3 +106,7 @@ EXTRA_DIST += tests/vmm/group-fd.sh
 # Each start-up call of passthru-vmm failing in turn (tests/inject/fail-nth.so).
 TESTS += tests/vmm/fail-nth-start.sh
 EXTRA_DIST += tests/vmm/fail-nth-start.sh
+
+# Each call passthru-vmm makes while serving its control socket failing in turn.
+TESTS += tests/vmm/fail-nth-running.sh
+EXTRA_DIST += tests/vmm/fail-nth-running.sh

@@ -71,6 +71,7 @@ static ssize_t recv_with_fds(struct client *c)
 struct pt_control_server {
 	char *path;
 	int listen_fd, wake_fd;
+	bool stopping; /* atomic: set before wake_fd is written */
 	bool have_group;
 	gid_t gid;
 	const struct pt_control_verb *verbs;
@@ -332,6 +333,12 @@ static int drop_idle(struct pt_control_server *s)
 	return (int)next;
 }
 
+/*
+ * How often the server thread looks whether it was asked to stop, should the write
+ * to wake_fd that tells it have failed: the backstop's delay.
+ */
+#define STOPPING_CHECK_MS 1000
+
 static void *server_thread(void *arg)
 {
 	struct pt_control_server *s = arg;
@@ -344,6 +351,12 @@ static void *server_thread(void *arg)
 		pfd[0] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
 		int timeout = drop_idle(s);
+
+		/* Asked to stop without hearing it on wake_fd (its write failed). */
+		if (__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE))
+			break;
+		if (timeout < 0 || timeout > STOPPING_CHECK_MS)
+			timeout = STOPPING_CHECK_MS;
 
 		for (unsigned i = 0; i < PT_CONTROL_MAX_CLIENTS; i++) {
 			if (!s->clients[i])
@@ -513,8 +526,10 @@ void pt_control_server_stop(struct pt_control_server *s)
 
 	if (!s)
 		return;
+	__atomic_store_n(&s->stopping, true, __ATOMIC_RELEASE);
 	if (write(s->wake_fd, &one, sizeof(one)) < 0)
-		pt_warn("control socket %s: waking its thread: %m", s->path);
+		pt_warn("control socket %s: waking its thread: %m (it sees the stop within a "
+			"second)", s->path);
 	pthread_join(s->thread, NULL);
 	for (unsigned i = 0; i < PT_CONTROL_MAX_CLIENTS; i++)
 		if (s->clients[i])

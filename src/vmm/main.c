@@ -546,6 +546,12 @@ static int exit_for_create_error(int r)
 	}
 }
 
+/*
+ * How often the main loop looks whether the VM is stopping without having heard it
+ * on the exit eventfd (pt_vm_finish could not write it): the backstop's delay.
+ */
+#define STOPPING_CHECK_MS 1000
+
 /* Serves signals, console input, host requests for devices and the VM's end until it stops. */
 static void main_loop(struct pt_vm *vm, int sfd, struct console *con)
 {
@@ -559,14 +565,17 @@ static void main_loop(struct pt_vm *vm, int sfd, struct console *con)
 			{ .fd = pt_vm_requests_fd(vm), .events = POLLIN },
 		};
 
-		if (poll(p, 4, -1) < 0) {
+		int ready = poll(p, 4, STOPPING_CHECK_MS);
+
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			pt_err("poll: %m");
 			pt_vm_stop(vm);
 			return;
 		}
-		if (p[0].revents)
+		/* The exit eventfd, or the VM's end seen without it (its write failed). */
+		if (p[0].revents || (ready == 0 && pt_vm_stopping(vm)))
 			return;
 		if (p[1].revents) {
 			struct signalfd_siginfo si;

@@ -492,7 +492,8 @@ void pt_vm_finish(struct pt_vm *vm, enum pt_vm_exit_kind kind, uint32_t code, co
 		va_end(ap);
 		vm->stopping = true;
 		if (write(vm->exit_efd, &one, sizeof(one)) < 0)
-			pt_warn("writing the exit eventfd: %m");
+			pt_warn("writing the exit eventfd: %m (the main loop sees the VM's end "
+				"within a second)");
 		if (kind == PT_VM_EXIT_UNHANDLED || kind == PT_VM_EXIT_ERROR ||
 		    kind == PT_VM_EXIT_TRIPLE_FAULT || kind == PT_VM_EXIT_CRASH)
 			pt_err("%s: %s", vm->name, vm->exit.detail);

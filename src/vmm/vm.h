@@ -95,6 +95,9 @@ int pt_vm_start(struct pt_vm *vm);
 /* Asks the VM to stop (exit kind STOPPED unless it already stopped for another reason). */
 void pt_vm_stop(struct pt_vm *vm);
 
+/* Whether the VM's end has been decided (pt_vm_stop, or an exit of its own). */
+bool pt_vm_stopping(struct pt_vm *vm);
+
 /*
  * Waits until the VM has stopped and its vCPU threads have ended; fills *ret.
  * timeout_ms < 0: no limit. -ETIMEDOUT, or -EINVAL if it was never started.

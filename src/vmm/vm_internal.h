@@ -93,8 +93,6 @@ struct pt_vm {
 void pt_vm_finish(struct pt_vm *vm, enum pt_vm_exit_kind kind, uint32_t code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-bool pt_vm_stopping(struct pt_vm *vm);
-
 /* vcpu.c */
 int pt_vcpu_kick_signal(void);
 void *pt_vcpu_thread(void *arg);

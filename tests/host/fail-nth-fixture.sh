@@ -19,6 +19,7 @@
 # lock file one does not hold is not safe). libpci ends the process itself when it
 # runs out of memory: its own read-only descriptors are then open at exit.
 . "${top_srcdir:?}/tests/host/tap.sh"
+. "${top_srcdir:?}/tests/inject/fail-nth-lib.sh"
 
 command -v python3 >/dev/null 2>&1 || tap_skip_all "python3 is needed to build the fixture"
 : "${runstatedir:?run through make check}"
@@ -64,19 +65,6 @@ run() {
 		"$ctl" --sysroot "$root" "$@" >"$top/out" 2>"$top/err"
 }
 
-# The text strerror() gives for the errnos fail-nth.so uses (glibc's).
-errno_text() {
-	case $1 in
-	5) echo "Input/output error" ;;
-	11) echo "Resource temporarily unavailable" ;;
-	12) echo "Cannot allocate memory" ;;
-	13) echo "Permission denied" ;;
-	24) echo "Too many open files" ;;
-	37) echo "No locks available" ;;
-	104) echo "Connection reset by peer" ;;
-	*) echo "errno $1" ;;
-	esac
-}
 
 fresh
 snapshot >"$top/before"

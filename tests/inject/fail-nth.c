@@ -37,6 +37,12 @@
  *   PT_FAIL_LOG=FILE   the line of the call made to fail, with " errno=E"
  *   PT_FAIL_FDS=FILE   at exit, one line "FD TARGET" per descriptor open then that was
  *                      not open when main() began (an empty file: none left)
+ *   PT_FAIL_ARM=FILE   counting starts only once FILE exists (looked for at each call
+ *                      until then): a test lets a program reach a state (a VMM whose
+ *                      guest runs), creates FILE, then drives the calls it walks
+ *   PT_FAIL_SKIP_IOCTL=REQ[,REQ...]  ioctls with these request numbers (hex or
+ *                      decimal, e.g. 0xae80 for KVM_RUN) are never counted: calls whose
+ *                      number depends on timing would make the points move between runs
  * Counts and descriptors are reported from an atexit handler: a program that ends by
  * _exit() or a signal reports nothing (and the test sees the missing file). The
  * variables, LD_PRELOAD included, are removed from the environment before main()
@@ -101,13 +107,18 @@ extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
 
+#define MAX_SKIP_IOCTL 8
+
 static struct {
-	bool armed;
+	bool started; /* main() runs */
+	bool armed;   /* counting */
 	bool enabled[C_COUNT];
 	unsigned long nth;
 	int err;
 	const char *path;
-	char count_file[4096], trace_file[4096], log_file[4096], fds_file[4096];
+	char count_file[4096], trace_file[4096], log_file[4096], fds_file[4096], arm_file[4096];
+	unsigned long skip_ioctl[MAX_SKIP_IOCTL];
+	unsigned n_skip_ioctl;
 	unsigned long count;
 	uint64_t fds_at_start[16]; /* bit per descriptor below 1024 */
 } cfg;
@@ -180,6 +191,19 @@ void pt_fail_nth_hit(void)
 	__asm__ volatile("");
 }
 
+/* Whether calls are counted now: from main() on, or from when PT_FAIL_ARM's file exists. */
+static bool counting(void)
+{
+	if (__atomic_load_n(&cfg.armed, __ATOMIC_ACQUIRE))
+		return true;
+	if (!__atomic_load_n(&cfg.started, __ATOMIC_ACQUIRE) || !cfg.arm_file[0])
+		return false;
+	if (syscall(SYS_faccessat, AT_FDCWD, cfg.arm_file, F_OK, 0) != 0)
+		return false;
+	__atomic_store_n(&cfg.armed, true, __ATOMIC_RELEASE);
+	return true;
+}
+
 /*
  * Whether this call (of class c, on target: a path or a description) is counted, and
  * whether it is the one that fails: then errno is set and true returned.
@@ -189,7 +213,7 @@ static bool fail_here(enum cls c, const char *func, const char *target)
 	unsigned long n;
 	char line[4200];
 
-	if (!cfg.armed || busy || !cfg.enabled[c])
+	if (busy || !cfg.enabled[c] || !counting())
 		return false;
 	if (classes[c].file && cfg.path && (!target || !strstr(target, cfg.path)))
 		return false;
@@ -217,7 +241,7 @@ static bool fail_fd(enum cls c, const char *func, int fd)
 {
 	char target[4096];
 
-	if (!cfg.armed || busy || !cfg.enabled[c])
+	if (busy || !cfg.enabled[c] || !counting())
 		return false;
 	fd_target(fd, target, sizeof(target));
 	return fail_here(c, func, target);
@@ -227,7 +251,7 @@ static bool fail_alloc(const char *func, size_t size)
 {
 	char target[32];
 
-	if (!cfg.armed || busy || !cfg.enabled[C_ALLOC])
+	if (busy || !cfg.enabled[C_ALLOC] || !counting())
 		return false;
 	snprintf(target, sizeof(target), "%zu", size);
 	return fail_here(C_ALLOC, func, target);
@@ -247,7 +271,8 @@ static void report_at_exit(void)
 	char line[4200];
 	DIR *d;
 
-	cfg.armed = false;
+	__atomic_store_n(&cfg.started, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&cfg.armed, false, __ATOMIC_RELEASE);
 	if (cfg.count_file[0]) {
 		int fd = (int)syscall(SYS_openat, AT_FDCWD, cfg.count_file,
 				      O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0644);
@@ -311,13 +336,23 @@ static void configure(void)
 	copy_env("PT_FAIL_TRACE", cfg.trace_file, sizeof(cfg.trace_file));
 	copy_env("PT_FAIL_LOG", cfg.log_file, sizeof(cfg.log_file));
 	copy_env("PT_FAIL_FDS", cfg.fds_file, sizeof(cfg.fds_file));
+	copy_env("PT_FAIL_ARM", cfg.arm_file, sizeof(cfg.arm_file));
+	for (v = getenv("PT_FAIL_SKIP_IOCTL"); v && *v && cfg.n_skip_ioctl < MAX_SKIP_IOCTL;) {
+		char *end;
+
+		cfg.skip_ioctl[cfg.n_skip_ioctl++] = strtoul(v, &end, 0);
+		if (end == v)
+			break;
+		v = end + (*end == ',');
+	}
 	if (cfg.trace_file[0])
 		syscall(SYS_close, (int)syscall(SYS_openat, AT_FDCWD, cfg.trace_file,
 						O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0644));
 	/* Not for the programs this one starts. */
 	static const char *const vars[] = {
 		"LD_PRELOAD", "PT_FAIL_CALLS", "PT_FAIL_NTH", "PT_FAIL_ERRNO", "PT_FAIL_PATH",
-		"PT_FAIL_COUNT", "PT_FAIL_TRACE", "PT_FAIL_LOG", "PT_FAIL_FDS",
+		"PT_FAIL_COUNT", "PT_FAIL_TRACE", "PT_FAIL_LOG", "PT_FAIL_FDS", "PT_FAIL_ARM",
+		"PT_FAIL_SKIP_IOCTL",
 	};
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		unsetenv(vars[i]);
@@ -328,7 +363,9 @@ static int wrapped_main(int argc, char **argv, char **envp)
 	configure();
 	remember_fds();
 	atexit(report_at_exit);
-	cfg.armed = true;
+	__atomic_store_n(&cfg.started, true, __ATOMIC_RELEASE);
+	if (!cfg.arm_file[0])
+		__atomic_store_n(&cfg.armed, true, __ATOMIC_RELEASE);
 	return real_main(argc, argv, envp);
 }
 
@@ -611,7 +648,10 @@ int ioctl(int fd, unsigned long req, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	REAL(ioctl);
-	if (cfg.armed && !busy && cfg.enabled[C_IOCTL]) {
+	for (unsigned i = 0; i < cfg.n_skip_ioctl; i++)
+		if (req == cfg.skip_ioctl[i])
+			return real_ioctl(fd, req, arg);
+	if (!busy && cfg.enabled[C_IOCTL] && counting()) {
 		fd_target(fd, path, sizeof(path));
 		snprintf(target, sizeof(target), "%s req=0x%lx", path, req);
 		if (fail_here(C_IOCTL, "ioctl", target))
@@ -730,7 +770,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	char target[4200], path[4096] = "anonymous";
 
 	REAL(mmap);
-	if (cfg.armed && !busy && cfg.enabled[C_MMAP]) {
+	if (!busy && cfg.enabled[C_MMAP] && counting()) {
 		if (fd >= 0)
 			fd_target(fd, path, sizeof(path));
 		snprintf(target, sizeof(target), "%s len=%zu", path, len);

@@ -12,3 +12,4 @@ tests_inject_fixture_kernel_so_SOURCES = tests/inject/fixture-kernel.c
 tests_inject_fixture_kernel_so_CFLAGS = $(INJECT_CFLAGS)
 tests_inject_fixture_kernel_so_LDFLAGS = -shared
 tests_inject_fixture_kernel_so_LDADD = -ldl
+EXTRA_DIST += tests/inject/fail-nth-lib.sh

@@ -10,6 +10,7 @@
 # The one leftover accepted: the empty pidfile of a failed flock, named on stderr.
 # Skips without /dev/kvm, and in an ASan build (no allocator can be preloaded there).
 . "${top_srcdir:?}/tests/host/tap.sh" # @TAP_SH@
+. "${top_srcdir:?}/tests/inject/fail-nth-lib.sh"
 
 vmm=${top_builddir:?}/src/vmm/passthru-vmm
 guest=$top_builddir/tests/guest/guest.elf
@@ -51,19 +52,6 @@ tap_ok "$([ -n "$first_run" ]; echo $?)" \
 	"$(cat "$top/count" 2>/dev/null) calls in all, ${first_run:-?} up to the first KVM_RUN ($kinds)"
 [ -n "$first_run" ] || tap_done
 
-# The text strerror() gives for the errnos fail-nth.so uses (glibc's).
-errno_text() {
-	case $1 in
-	5) echo "Input/output error" ;;
-	11) echo "Resource temporarily unavailable" ;;
-	12) echo "Cannot allocate memory" ;;
-	13) echo "Permission denied" ;;
-	24) echo "Too many open files" ;;
-	37) echo "No locks available" ;;
-	104) echo "Connection reset by peer" ;;
-	*) echo "errno $1" ;;
-	esac
-}
 
 : >"$top/bad"
 : >"$top/harmless"
