@@ -3,7 +3,7 @@
 #   tests/fuzz/fuzz.sh BUILDDIR SECONDS [TARGET...]
 # BUILDDIR is configured with CC=clang --enable-fuzzing the first time (make fuzz uses
 # _build/fuzz under the build it runs from). TARGETs are vm-def, bdf, control,
-# vconfig, vconfig-msix (default: all). Each run's corpus grows in BUILDDIR/corpus/TARGET from
+# vconfig, vconfig-msix, iobus (default: all). Each run's corpus grows in BUILDDIR/corpus/TARGET from
 # tests/fuzz/corpus/TARGET; an input that crashes is saved in BUILDDIR/artifacts/TARGET/.
 # One line per target: "fuzz-TARGET: N executions in S s, C crashes". Exit 1 if any
 # target crashed or failed.
@@ -13,7 +13,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 dir=$1
 secs=$2
 shift 2
-targets=${*:-vm-def bdf control vconfig vconfig-msix}
+targets=${*:-vm-def bdf control vconfig vconfig-msix iobus}
 case $secs in ''|*[!0-9]*) echo "$0: SECONDS must be a number: $secs" >&2; exit 2 ;; esac
 command -v clang >/dev/null 2>&1 || {
 	echo "$0: clang is needed (Debian: apt-get install clang libclang-rt-14-dev)" >&2
