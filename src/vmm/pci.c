@@ -57,19 +57,52 @@ static bool bar_desc_valid(const struct pt_pci_bar_desc *b, unsigned i,
 }
 
 /*
- * The ROM BAR decodes while its enable bit and the command's memory bit are set, at
- * an address that is not the sizing pattern (all ones with or without the enable bit).
+ * Where the ROM BAR's register points, enable bit aside; false while it holds no
+ * place (0, or the sizing pattern with or without the enable bit).
  */
-static void update_rom(struct pt_pci_function *f, uint16_t cmd)
+static bool rom_placed(const struct pt_pci_function *f, uint64_t *ret)
 {
 	uint32_t reg = get32(&f->cfg[CFG_ROM]);
 	uint64_t addr = reg & ~(uint32_t)(f->rom_size - 1);
+
+	*ret = addr;
+	return f->rom_size && addr != 0 && addr != (~(f->rom_size - 1) & 0xffffffffULL);
+}
+
+/*
+ * Where BAR i's registers point, decoding aside; false while they hold no place: an
+ * I/O BAR past the I/O space, a memory BAR at 0, wrapping, or all ones (the guest
+ * sizes it).
+ */
+static bool bar_placed(const struct pt_pci_function *f, unsigned i, uint64_t *ret)
+{
+	const struct pt_pci_bar_desc *b = &f->bars[i];
+	uint64_t addr = get32(&f->cfg[CFG_BAR0 + 4 * i]);
+
+	switch (b->type) {
+	case PT_PCI_BAR_IO:
+		*ret = addr & ~3ULL;
+		return *ret + b->size <= PT_PCI_IO_END;
+	case PT_PCI_BAR_MEM32:
+		*ret = addr & ~15ULL;
+		return *ret != 0 && *ret != (~(b->size - 1) & 0xffffffffULL);
+	case PT_PCI_BAR_MEM64:
+		*ret = (addr & ~15ULL) | (uint64_t)get32(&f->cfg[CFG_BAR0 + 4 * (i + 1)]) << 32;
+		return *ret != 0 && *ret + b->size > *ret && *ret != ~(b->size - 1);
+	default:
+		return false;
+	}
+}
+
+/* The ROM BAR decodes while it has a place, its enable bit and the command's memory bit. */
+static void update_rom(struct pt_pci_function *f, uint16_t cmd)
+{
+	uint64_t addr;
 	bool en;
 
 	if (!f->rom_size)
 		return;
-	en = (cmd & CMD_MEM) && (reg & ROM_ENABLE) && addr != 0 &&
-	     addr != (~(f->rom_size - 1) & 0xffffffffULL);
+	en = rom_placed(f, &addr) && (cmd & CMD_MEM) && (get32(&f->cfg[CFG_ROM]) & ROM_ENABLE);
 	if (en == f->rom_enabled && (!en || addr == f->rom_addr))
 		return;
 	if (f->rom_enabled && f->ops && f->ops->bar_update)
@@ -94,18 +127,8 @@ static void update_bars(struct pt_pci_function *f)
 
 		if (b->type == PT_PCI_BAR_NONE)
 			continue;
-		addr = get32(&f->cfg[CFG_BAR0 + 4 * i]);
-		if (b->type == PT_PCI_BAR_IO) {
-			addr &= ~3ULL;
-			en = (cmd & CMD_IO) && addr + b->size <= PT_PCI_IO_END;
-		} else {
-			addr &= ~15ULL;
-			if (b->type == PT_PCI_BAR_MEM64)
-				addr |= (uint64_t)get32(&f->cfg[CFG_BAR0 + 4 * (i + 1)]) << 32;
-			/* All ones while the guest sizes the BAR: nothing sensible to decode. */
-			en = (cmd & CMD_MEM) && addr != 0 && addr + b->size > addr &&
-			     addr != (~(b->size - 1) & (b->type == PT_PCI_BAR_MEM64 ? ~0ULL : 0xffffffffULL));
-		}
+		en = bar_placed(f, i, &addr) &&
+		     (cmd & (b->type == PT_PCI_BAR_IO ? CMD_IO : CMD_MEM));
 		if (en == f->bar_enabled[i] && (!en || addr == f->bar_addr[i]))
 			continue;
 		if (f->bar_enabled[i] && f->ops && f->ops->bar_update)
@@ -146,12 +169,15 @@ static bool overlaps(uint64_t a, uint64_t n, uint64_t b, uint64_t m)
 
 /*
  * The end of a range of the space (I/O or memory) that a BAR (or the ROM) of f uses
- * and that [a, a + size) overlaps: where the bus placed it, or where it decodes now.
- * 0: none.
+ * and that [a, a + size) overlaps: where the bus placed it, or where its registers
+ * point (decoding or not: a guest that moved a BAR with decoding off turns it back
+ * on there). 0: none.
  */
 static uint64_t function_overlap(const struct pt_pci_function *f, bool io, uint64_t a,
 				 uint64_t size)
 {
+	uint64_t p;
+
 	for (unsigned i = 0; i < PT_PCI_NUM_BARS; i++) {
 		const struct pt_pci_bar_desc *b = &f->bars[i];
 
@@ -159,13 +185,13 @@ static uint64_t function_overlap(const struct pt_pci_function *f, bool io, uint6
 			continue;
 		if (overlaps(a, size, f->bar_alloc[i], b->size))
 			return f->bar_alloc[i] + b->size;
-		if (f->bar_enabled[i] && overlaps(a, size, f->bar_addr[i], b->size))
-			return f->bar_addr[i] + b->size;
+		if (bar_placed(f, i, &p) && overlaps(a, size, p, b->size))
+			return p + b->size;
 	}
 	if (!io && f->rom_size && overlaps(a, size, f->rom_alloc, f->rom_size))
 		return f->rom_alloc + f->rom_size;
-	if (!io && f->rom_enabled && overlaps(a, size, f->rom_addr, f->rom_size))
-		return f->rom_addr + f->rom_size;
+	if (!io && rom_placed(f, &p) && overlaps(a, size, p, f->rom_size))
+		return p + f->rom_size;
 	return 0;
 }
 

@@ -119,7 +119,9 @@ void pt_pci_bus_destroy(struct pt_pci_bus *bus);
  * firmware leaves them) and its interrupt line set from the wiring. Each BAR goes to
  * the lowest naturally aligned (memory: at least a page) place of its window that
  * no registered function's BAR uses, neither where the bus placed it nor where its
- * guest moved it: a function's space is free again once it is unregistered.
+ * guest moved it (decoding or not: its registers' place counts while decoding is off,
+ * for the guest to turn it back on there): a function's space is free again once it
+ * is unregistered.
  * A ROM BAR gets its place the same way (32-bit window) but starts with its enable
  * bit clear, as after reset: the guest sets it to read the ROM.
  * -EBUSY (slot taken), -ENOSPC (no slot or no room for a BAR), -EINVAL (bad desc).

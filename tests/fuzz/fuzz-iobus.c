@@ -57,8 +57,8 @@
  * - PCI: registration fails with -EINVAL, -EBUSY or -ENOSPC exactly as pci.h says
  *   and touches nothing then; each BAR and ROM is placed at the lowest naturally
  *   aligned (memory: page) place of its window that no function's BAR or ROM uses
- *   where the bus placed it or where it decodes, 64-bit BARs in the 64-bit window
- *   when they fit; every BAR decodes there at once, the ROM does not;
+ *   where the bus placed it or where its registers point (decoding or not), 64-bit
+ *   BARs in the 64-bit window when they fit; every BAR decodes there at once, the ROM does not;
  * - config reads through the ports (and the latch at 0xCF8) read the IDs, the
  *   command register (writable bits 0x0547), the BARs (the guest's address bits, the
  *   type bits; after sizing the size mask) and the ROM BAR as the guest wrote them;
@@ -291,8 +291,8 @@ static uint32_t bar_flags(const struct pt_pci_bar_desc *b)
 	return (b->type == PT_PCI_BAR_MEM64 ? 4 : 0) | (b->prefetchable ? 8 : 0);
 }
 
-/* Whether BAR i (or the ROM) decodes as its registers say, and where. */
-static bool decode(const struct mfn *m, unsigned i, uint64_t *addr, uint64_t *size)
+/* Where BAR i (or the ROM)'s registers point, decoding aside; false: no place. */
+static bool placed(const struct mfn *m, unsigned i, uint64_t *addr, uint64_t *size)
 {
 	uint64_t a;
 
@@ -302,25 +302,35 @@ static bool decode(const struct mfn *m, unsigned i, uint64_t *addr, uint64_t *si
 		a = m->rom_reg & pattern;
 		*addr = a;
 		*size = m->rom_size;
-		return m->rom_size && (m->cmd & 2) && (m->rom_reg & 1) && a && a != pattern;
+		return m->rom_size && a && a != pattern;
 	}
 	*size = m->bars[i].size;
 	switch (m->bars[i].type) {
 	case PT_PCI_BAR_IO:
 		a = m->reg[i] & ~3u;
 		*addr = a;
-		return (m->cmd & 1) && a + m->bars[i].size <= PT_PCI_IO_END;
+		return a + m->bars[i].size <= PT_PCI_IO_END;
 	case PT_PCI_BAR_MEM32:
 		a = m->reg[i] & ~15u;
 		*addr = a;
-		return (m->cmd & 2) && a && a != (~(m->bars[i].size - 1) & 0xffffffffULL);
+		return a && a != (~(m->bars[i].size - 1) & 0xffffffffULL);
 	case PT_PCI_BAR_MEM64:
 		a = (m->reg[i] & ~15u) | (uint64_t)m->reg[i + 1] << 32;
 		*addr = a;
-		return (m->cmd & 2) && a && a + m->bars[i].size > a && a != ~(m->bars[i].size - 1);
+		return a && a + m->bars[i].size > a && a != ~(m->bars[i].size - 1);
 	default:
 		return false;
 	}
+}
+
+/* Whether BAR i (or the ROM) decodes as its registers say, and where. */
+static bool decode(const struct mfn *m, unsigned i, uint64_t *addr, uint64_t *size)
+{
+	if (!placed(m, i, addr, size))
+		return false;
+	if (i == ROM)
+		return (m->cmd & 2) && (m->rom_reg & 1);
+	return m->bars[i].type == PT_PCI_BAR_IO ? (m->cmd & 1) : (m->cmd & 2);
 }
 
 static bool is_bar(const struct mfn *m, unsigned i)
@@ -354,7 +364,7 @@ static bool busy(const struct mfn *m, unsigned nbars, bool io, uint64_t a, uint6
 			*end = m->alloc[i] + size;
 			return true;
 		}
-		if (decode(m, i, &addr, &size) && a < addr + size && addr < a + n) {
+		if (placed(m, i, &addr, &size) && a < addr + size && addr < a + n) {
 			*end = addr + size;
 			return true;
 		}
@@ -411,7 +421,7 @@ static bool lowest(const struct mfn *adding, unsigned nbars, bool io, uint64_t s
 			if (!is_bar(m, i) || bar_io(m, i) != io)
 				continue;
 			ends[ne++] = m->alloc[i] + bar_size(m, i);
-			if (decode(m, i, &addr, &sz))
+			if (placed(m, i, &addr, &sz))
 				ends[ne++] = addr + sz;
 			for (unsigned k = 0; k < ne; k++) {
 				c = align_up(ends[k], align);

@@ -318,6 +318,23 @@ int main(void)
 	tap_is_int(&t, fn2->bar_alloc[0], 0xe0000000,
 		   "not at 0xc0000000 (00:01.0's place) nor 0xd0000000 (where its guest moved it)");
 	pt_pci_unregister_function(&bus, fn2);
+
+	/*
+	 * Nor where it moved a BAR with decoding off: decoding comes back on there. (It
+	 * did not: the new function got the place and the moved BAR found it taken.)
+	 */
+	port_cfg_write(&bus, 1, 0x04, 2, 0);
+	port_cfg_write(&bus, 1, 0x10, 4, 0xc0100000);
+	desc.bars[0].size = 1 << 20;
+	tap_is_int(&t, pt_pci_register_function(&bus, &desc, &fn2), 0, "a 1 MiB 32-bit BAR");
+	tap_is_int(&t, fn2->bar_alloc[0], 0xc0200000,
+		   "not at 0xc0100000, where 00:01.0's BAR0 was moved with decoding off");
+	d.updates = 0;
+	port_cfg_write(&bus, 1, 0x04, 2, 2);
+	tap_ok(&t, d.updates == 2 && d.last_enabled && fn->bar_enabled[0] &&
+	       fn->bar_addr[0] == 0xc0100000,
+	       "decoding on again: 00:01.0's BAR0 decodes at 0xc0100000, clear of the new one");
+	pt_pci_unregister_function(&bus, fn2);
 	pt_pci_bus_destroy(&bus);
 
 	/* No room above RAM (an empty 64-bit window): 64-bit BARs go below 4 GiB. */
