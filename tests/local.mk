@@ -22,6 +22,7 @@ TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 #   tree (the testbed may not see the source tree): STANDALONE_TEST makes it.
 STANDALONE_TEST = $(SHELL) $(top_srcdir)/tests/standalone-test.sh
 STANDALONE_TEST_DEPS = $(top_srcdir)/tests/standalone-test.sh $(top_srcdir)/tests/vfio/testbed-lib.sh \
+	$(top_srcdir)/tests/inject/fail-nth-lib.sh \
 	$(top_srcdir)/tests/host/tap.sh Makefile
 EXTRA_DIST += tests/standalone-test.sh tests/vfio/testbed-lib.sh
 

@@ -171,6 +171,24 @@ static void say_attached(const struct pt_ctl *ctl, const struct attach_args *a, 
 	printf("%s: the guest finds it when it rescans its PCI bus "
 	       "(Linux: echo 1 > /sys/bus/pci/rescan)\n", a->name);
 }
+/*
+ * A device-add that failed may still have assigned the device when its answer was
+ * lost (the connection dropped, the time ran out): ask the VMM to release it before
+ * the host takes it back, rather than unbind it from under the VMM (which would then
+ * hear VFIO's release request). Quiet: a VMM without the device refuses, as expected.
+ */
+static void take_back_unanswered(const struct attach_args *a)
+{
+	json_t *args = json_pack("{s:s}", "bdf", a->name), *ret = NULL;
+	char why[256];
+
+	if (args && pt_vm_runtime_request(&a->rt, "device-del", args, &ret, why, sizeof(why)) == 0)
+		pt_info("%s: %s had it after all (its answer was lost): released there first",
+			a->name, a->rt.def->name);
+	json_decref(args);
+	json_decref(ret);
+}
+
 
 static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 {
@@ -249,6 +267,7 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 	if (status) {
 		/* The VMM says why in its log (started by passthru-ctl start). */
 		pt_vm_log_show_since(log, log_start);
+		take_back_unanswered(a);
 		goto undo;
 	}
 	pt_ctl_fault("attach:after-device-add");

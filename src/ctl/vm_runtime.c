@@ -35,6 +35,7 @@ int pt_vm_runtime_adopt(struct pt_vm_def *def, struct pt_vm_runtime *rt)
 	rt->def = def;
 	rt->pidfile = pt_vm_pidfile_path(def->name);
 	if (!rt->pidfile) {
+		pt_err("%s: its pidfile's path: %s", def->name, strerror(ENOMEM));
 		pt_vm_runtime_close(rt);
 		return -ENOMEM;
 	}
@@ -57,6 +58,8 @@ static int runtime_open(const struct pt_ctl *ctl, const char *name, bool quiet,
 	memset(rt, 0, sizeof(*rt));
 	r = pt_vm_def_find(pt_config_dir(ctl->config_dir), name, &def, &errs);
 	if (r < 0) {
+		if (!errs.n && !quiet) /* out of memory before a problem could be listed */
+			pt_err("%s: reading its definition: %s", name, strerror(-r));
 		if (quiet)
 			pt_config_errors_clear(&errs);
 		else
@@ -233,7 +236,8 @@ int pt_vm_runtime_call_fds(const struct pt_vm_runtime *rt, const char *verb, jso
 		       "does not answer)", name, verb, sock, timeout_ms / 1000);
 		return PT_EXIT_FAILURE;
 	case -ECONNRESET:
-		pt_err("%s: the VMM closed %s without answering '%s'", name, sock, verb);
+		pt_err("%s: the VMM closed %s without answering '%s' (%s)", name, sock, verb,
+		       strerror(ECONNRESET));
 		return PT_EXIT_FAILURE;
 	case -EPROTO:
 		pt_err("%s: the answer on %s to '%s' is not the control protocol", name, sock, verb);

@@ -34,6 +34,12 @@ int pt_vfio_container_open(const char *path, struct pt_vfio_container **ret)
 		return err;
 	}
 	api = ioctl(fd, VFIO_GET_API_VERSION);
+	if (api < 0) {
+		err = -errno;
+		pt_err("%s: VFIO_GET_API_VERSION: %s", path, strerror(-err));
+		close(fd);
+		return err;
+	}
 	if (api != VFIO_API_VERSION) {
 		pt_err("%s speaks VFIO API %d, this program %d", path, api, VFIO_API_VERSION);
 		close(fd);

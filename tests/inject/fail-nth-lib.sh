@@ -36,5 +36,10 @@ alloc_points() {
 		      for (i = 1; i <= c; i += s) print n[i] }' "$1"
 }
 
-# kernel_points TRACE: the points of TRACE that are not allocations.
-kernel_points() { awk '$2 != "alloc" { print $1 }' "$1"; }
+# kernel_points TRACE [MAX]: the points of TRACE that are not allocations; with MAX,
+# every Sth so that at most MAX are (all of them with FAIL_NTH_ALL=1).
+kernel_points() {
+	awk -v max="${2:-0}" -v all="${FAIL_NTH_ALL:-0}" '$2 != "alloc" { n[++c] = $1 }
+		END { s = (all == 1 || max == 0 || c <= max) ? 1 : int((c + max - 1) / max)
+		      for (i = 1; i <= c; i += s) print n[i] }' "$1"
+}
