@@ -171,6 +171,7 @@ static void say_attached(const struct pt_ctl *ctl, const struct attach_args *a, 
 	printf("%s: the guest finds it when it rescans its PCI bus "
 	       "(Linux: echo 1 > /sys/bus/pci/rescan)\n", a->name);
 }
+
 /*
  * A device-add that failed may still have assigned the device when its answer was
  * lost (the connection dropped, the time ran out): ask the VMM to release it before
@@ -188,7 +189,6 @@ static void take_back_unanswered(const struct attach_args *a)
 	json_decref(args);
 	json_decref(ret);
 }
-
 
 static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 {
