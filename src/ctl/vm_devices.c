@@ -41,7 +41,7 @@ int pt_ctl_take_for_vm(const struct pt_ctl *ctl, const struct pt_inventory *inv,
 		       const char *bdf, const char *vm, const char *command,
 		       struct pt_vm_taken *tk)
 {
-	struct pt_prep_verdict v = { .status = PT_EXIT_OK };
+	struct pt_prep_verdict v = { .status = PT_EXIT_OK, .vm = vm };
 	struct pt_targets t = { 0 };
 	struct pt_state_record *rec = NULL;
 	const struct pt_pci_dev *d;
