@@ -106,12 +106,17 @@ struct pt_assign_irqs {
 	const struct pt_assign_vector *vec;  /* index = MSI-X table entry or MSI vector */
 };
 
+/* open's handed_fd: use the IOMMU group the VM holds already (VFIO). */
+#define PT_ASSIGN_FD_HELD (-2)
+
 struct pt_assign_backend {
 	const char *name; /* "vfio", "legacy" */
 	/*
 	 * Takes the device described by bdf. handed_fd is what passthru-ctl opened for it
 	 * (VFIO: the group fd; legacy: -1): owned by the device on success, still the
-	 * caller's on failure.
+	 * caller's on failure. PT_ASSIGN_FD_HELD (VFIO only): no fd, the device's group is
+	 * one the VM holds already through another of its functions (matched by bdf's
+	 * IOMMU group number); -ESRCH, said, when the VM holds no function of it.
 	 */
 	int (*open)(const struct pt_assign_env *env, const struct pt_bdf *bdf, int handed_fd,
 		    struct pt_assign_dev **ret);

@@ -3,9 +3,14 @@
  *
  * A running VM: the function is taken to vfio-pci (unless it already is, by
  * passthru), recorded as the VM's, its VFIO group opened here and handed to the VMM
- * with device-add over SCM_RIGHTS. detach asks the VMM's device-del, then gives the
- * function back to its original driver. A VM that does not run: its definition gains
- * (loses) the [device BDF] section, and start does the rest.
+ * with device-add over SCM_RIGHTS; when the VMM holds the group already (another
+ * function of it is the VM's: VFIO opens a group once), device-add says "group":
+ * "held" and the VMM takes the device from the group it holds. detach asks the VMM's
+ * device-del, then gives the function back to its original driver, unless the VM
+ * still holds its group through another function: then it stays on vfio-pci, the
+ * VM's, until the detach of the group's last function gives both back. A VM that
+ * does not run: its definition gains (loses) the [device BDF] section, and start
+ * does the rest.
  *
  * The function's lock is held from the first look at its record to the last write,
  * so a stop, a recover or another attach of it waits or is refused. Every failure
@@ -123,6 +128,19 @@ static bool vmm_has_group(const struct pt_vm_runtime *rt, const struct pt_invent
 }
 
 /*
+ * Whether the running VMM holds the IOMMU group of the function to attach through
+ * another of its functions (its name in other): then the group is open there and
+ * in its container (VFIO opens a group once, so an open here would get EBUSY).
+ */
+static bool group_held(const struct attach_args *a, const struct pt_inventory *inv,
+		       char other[PT_BDF_STRLEN])
+{
+	const struct pt_pci_dev *p = pt_prep_find(inv, a->name);
+
+	return p && vmm_has_group(&a->rt, inv, p->iommu_group, other);
+}
+
+/*
  * Takes the function's lock for command and asks the VMM whether it has it already:
  * 0 or 1 with the lock held, or a negative exit status (said; no lock held).
  */
@@ -199,7 +217,10 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 	struct pt_vm_taken tk = { .group = -1 };
 	json_t *args = NULL, *dev = NULL;
 	_cleanup_free_ char *log = NULL;
-	int fd = -1, rom_fd = -1, status, timeout_s, r;
+	char other[PT_BDF_STRLEN] = "";
+	int fd = -1, rom_fd = -1, fds[2], status, timeout_s, r;
+	unsigned n_fds;
+	bool held;
 	off_t log_start;
 
 	r = lock_and_ask(a, "attach", &lock);
@@ -229,32 +250,28 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 	status = pt_ctl_inventory(ctl, 0, &inv);
 	if (status)
 		goto out;
-	{
-		char other[PT_BDF_STRLEN];
-		const struct pt_pci_dev *p = pt_prep_find(inv, a->name);
-
-		if (p && vmm_has_group(&a->rt, inv, p->iommu_group, other)) {
-			pt_err("%s: %s holds its IOMMU group %d already (through %s): a second "
-			       "function of a group cannot be hot-attached yet; add [device %s] to "
-			       "%s and restart it (nothing was changed)", a->name, vm,
-			       p->iommu_group, other, a->name, a->rt.def->path);
-			status = PT_EXIT_UNSUPPORTED;
-			goto out;
-		}
-	}
+	held = group_held(a, inv, other);
 	status = pt_ctl_take_for_vm(ctl, inv, a->name, vm, "attach", &tk);
 	if (status) {
 		pt_err("%s: not attached to %s; nothing was changed", a->name, vm);
 		goto out;
 	}
 	pt_ctl_fault("attach:after-take");
-	fd = pt_ctl_open_group(ctl, a->name, tk.group);
-	if (fd < 0) {
-		status = -fd;
-		goto undo;
+	if (held) {
+		/* VFIO opens a group once: the VMM has it, and takes the device from it. */
+		pt_info("%s: %s holds its IOMMU group %d already (through %s): the VMM takes "
+			"it from there", a->name, vm, tk.group, other);
+	} else {
+		fd = pt_ctl_open_group(ctl, a->name, tk.group);
+		if (fd < 0) {
+			status = -fd;
+			goto undo;
+		}
 	}
 	pt_ctl_fault("attach:after-open-group");
 	args = json_pack("{s:s}", "bdf", a->name);
+	if (args && held)
+		json_object_set_new(args, "group", json_string("held"));
 	if (args && dd && dd->guest_slot >= 0)
 		json_object_set_new(args, "slot", json_integer(dd->guest_slot));
 	if (args && dd && dd->rom != PT_ROM_AUTO)
@@ -262,8 +279,13 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 	timeout_s = ctl->timeout_s > 0 ? ctl->timeout_s : DEVICE_ADD_TIMEOUT_S;
 	log = pt_vm_log_path(vm);
 	log_start = pt_vm_log_size(log);
-	status = pt_vm_runtime_call_fds(&a->rt, "device-add", args, (int[]){ fd, rom_fd },
-					rom_fd >= 0 ? 2 : 1, timeout_s * 1000, &dev);
+	n_fds = 0;
+	if (fd >= 0)
+		fds[n_fds++] = fd;
+	if (rom_fd >= 0)
+		fds[n_fds++] = rom_fd;
+	status = pt_vm_runtime_call_fds(&a->rt, "device-add", args, fds, n_fds,
+					timeout_s * 1000, &dev);
 	if (status) {
 		/* The VMM says why in its log (started by passthru-ctl start). */
 		pt_vm_log_show_since(log, log_start);
@@ -329,11 +351,80 @@ int pt_cmd_attach(struct pt_ctl *ctl, int argc, char **argv)
 	return status;
 }
 
+/*
+ * After detach gave bdf back: its IOMMU group's other functions recorded as vm's but no
+ * longer in its VMM (detached while bdf kept the group there) go back too, now that
+ * the group is out of the VM. Each under its lock; a failure is said and left to
+ * passthru-ctl recover. 0, or 1 when one could not be given back.
+ */
+static int give_back_group_mates(struct pt_ctl *ctl, const struct attach_args *a,
+				 const struct pt_inventory *inv)
+{
+	const struct pt_pci_dev *p = pt_prep_find(inv, a->name);
+	const char *vm = a->rt.def->name;
+	int failed = 0;
+
+	for (size_t i = 0; p && p->iommu_group >= 0 && i < p->n_group_peers; i++) {
+		const char *mate = p->group_peers[i].name;
+		const struct pt_pci_dev *m = pt_prep_find(inv, mate);
+		struct pt_state_lock lock = { .fd = -1 };
+		struct pt_state_record *rec = NULL;
+		struct pt_state_holder h;
+		char who[256];
+		int r;
+
+		if (!m || !m->has_record || !m->assigned_vm || strcmp(m->assigned_vm, vm))
+			continue;
+		r = pt_state_lock(mate, "detach", vm, &lock, &h);
+		if (r < 0) {
+			pt_err("%s: not given back: %s", mate, r == -EBUSY ?
+			       pt_state_holder_describe(&h, who, sizeof(who)) : strerror(-r));
+			failed = 1;
+			continue;
+		}
+		r = vmm_has_device(&a->rt, mate);
+		if (r == 0)
+			r = pt_ctl_give_back_locked(ctl, mate, vm, "detach", &rec);
+		if (r == 1 && rec && !ctl->json)
+			printf("%s: given back to %s (the last of IOMMU group %d's functions left "
+			       "%s)\n", mate, rec->original_driver ? rec->original_driver :
+			       "no driver", p->iommu_group, vm);
+		failed |= r < 0;
+		pt_state_record_free(rec);
+		pt_state_unlock(&lock);
+	}
+	return failed;
+}
+
+/*
+ * detach of a function whose IOMMU group stays in the VM through another function
+ * (other): it stays on vfio-pci, recorded as the VM's, until that one leaves too. No
+ * host driver may have a function of a group a VM owns (the kernel refuses its
+ * probe), and vfio-pci keeps the group viable for the VM.
+ */
+static void say_kept(const struct pt_ctl *ctl, const struct attach_args *a, int group,
+		     const char *other)
+{
+	const char *vm = a->rt.def->name;
+
+	if (ctl->json) {
+		pt_json_print(json_pack("{s:b, s:s, s:s, s:b, s:s, s:s, s:i}", "ok", true, "bdf",
+					a->name, "vm", vm, "running", true, "driver", "vfio-pci",
+					"group_held_by", other, "group", group));
+		return;
+	}
+	printf("%s: stays on vfio-pci, recorded as %s's, while %s holds its IOMMU group %d "
+	       "through %s (no host driver may have it until then); passthru-ctl detach %s "
+	       "%s gives both back\n", a->name, vm, vm, group, other, other, vm);
+}
+
 static int detach_running(struct pt_ctl *ctl, const struct attach_args *a)
 {
 	const char *vm = a->rt.def->name;
 	struct pt_state_lock lock = { .fd = -1 };
 	struct pt_state_record *rec = NULL;
+	struct pt_inventory *inv = NULL;
+	char other[PT_BDF_STRLEN] = "";
 	json_t *args, *ret = NULL, *driver;
 	int status, r;
 
@@ -363,11 +454,18 @@ static int detach_running(struct pt_ctl *ctl, const struct attach_args *a)
 			status = PT_EXIT_NOT_FOUND;
 			goto out;
 		}
-		/* An attach that died between prepare and device-add. */
+		/* An attach that died between prepare and device-add, or a kept one. */
 		pt_warn("%s: recorded as %s's but not in its VMM: giving it back", a->name, vm);
+	}
+	if (pt_ctl_inventory(ctl, 0, &inv) == PT_EXIT_OK && group_held(a, inv, other)) {
+		say_kept(ctl, a, pt_prep_find(inv, a->name)->iommu_group, other);
+		status = PT_EXIT_OK;
+		goto out;
 	}
 	r = pt_ctl_give_back_locked(ctl, a->name, vm, "detach", &rec);
 	status = r < 0 ? PT_EXIT_FAILURE : PT_EXIT_OK;
+	if (r >= 0 && inv && give_back_group_mates(ctl, a, inv))
+		status = PT_EXIT_FAILURE;
 	driver = r == 1 ? pt_json_string_or_null(rec->original_driver) : json_null();
 	if (r == 1 && !ctl->json)
 		printf("%s: given back to %s\n", a->name,
@@ -379,6 +477,7 @@ static int detach_running(struct pt_ctl *ctl, const struct attach_args *a)
 	else
 		json_decref(driver);
 out:
+	pt_inventory_free(inv);
 	pt_state_unlock(&lock);
 	return status;
 }

@@ -7,7 +7,8 @@
  *   - "prepared" for a running VM whose VMM answers that it does not have the
  *     function (an attach killed before its device-add): the same;
  *   - "prepared" without a VM (passthru-ctl prepare by an admin) or for a running
- *     VM that has it (or cannot be asked): kept, and said so.
+ *     VM that has it (or cannot be asked), or that holds its IOMMU group through
+ *     another function (detached while that one stays): kept, and said so.
  * Then lock files without a holder, and pidfiles and control sockets of VMMs that
  * died, are removed from the run directory. Each action is reported; running it
  * again changes nothing.
@@ -75,7 +76,7 @@ static void recover_device(struct recover_run *run, const char *bdf)
 	struct pt_state_holder h;
 	struct pt_bind_opts o;
 	const char *why = NULL;
-	char who[256];
+	char who[256], holder[PT_BDF_STRLEN];
 	bool changed = false;
 	int r, has = -1;
 
@@ -111,6 +112,13 @@ static void recover_device(struct recover_run *run, const char *bdf)
 		if (has != 0) {
 			report(run, bdf, "kept", "kept: assigned to VM %s, which runs%s", rec->vm,
 			       has < 0 ? " (its VMM does not say which devices it has)" : "");
+			goto out;
+		}
+		/* Detached while another function kept its group in the VM. */
+		if (pt_ctl_vmm_group_holder(run->ctl, rec->vm, bdf, holder) == 1) {
+			report(run, bdf, "kept", "kept on vfio-pci: VM %s holds its IOMMU group "
+			       "through %s, so no host driver may have it (passthru-ctl detach %s "
+			       "%s gives both back)", rec->vm, holder, holder, rec->vm);
 			goto out;
 		}
 	}

@@ -78,6 +78,12 @@ struct pt_prep_verdict {
 	int status;       /* PT_EXIT_OK, or the refusal's exit status */
 	json_t *forced;   /* the reasons --force overrode, per function */
 	json_t *refusals; /* {"bdf", "code", "message"} */
+	/*
+	 * The VM the targets are taken for (attach, start), or NULL (prepare): a group
+	 * member assigned to this VM already is no reason to refuse (the whole group is
+	 * its, as when both are in its definition).
+	 */
+	const char *vm;
 };
 
 /* The function named name in inv, or NULL. */

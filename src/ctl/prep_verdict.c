@@ -65,6 +65,14 @@ static void refuse(struct pt_prep_verdict *v, const char *bdf, const char *code,
 		v->status = status;
 }
 
+/* Whether the group member peer is assigned to vm. */
+static bool same_vm(const struct pt_inventory *inv, const char *peer, const char *vm)
+{
+	const struct pt_pci_dev *m = pt_prep_find(inv, peer);
+
+	return m && m->assigned_vm && !strcmp(m->assigned_vm, vm);
+}
+
 /* Every reason to refuse target d, from its verdict; --force and --group applied. */
 void pt_prep_judge(const struct pt_ctl *ctl, const struct pt_inventory *inv,
 		  const struct pt_targets *t, const struct pt_pci_dev *d,
@@ -94,6 +102,10 @@ void pt_prep_judge(const struct pt_ctl *ctl, const struct pt_inventory *inv,
 			       "(enable VT-d/AMD-Vi in the firmware and intel_iommu=on or "
 			       "amd_iommu=on; passthru-ctl check tells more)");
 			continue;
+		case PT_REASON_GROUP_ASSIGNED:
+			if (v->vm && same_vm(inv, r->subject, v->vm))
+				continue;
+			break;
 		case PT_REASON_INTERRUPTED:
 			refuse(v, d->name, code, PT_EXIT_REFUSED, "%s", r->message);
 			continue;

@@ -41,7 +41,7 @@ int pt_ctl_take_for_vm(const struct pt_ctl *ctl, const struct pt_inventory *inv,
 		       const char *bdf, const char *vm, const char *command,
 		       struct pt_vm_taken *tk)
 {
-	struct pt_prep_verdict v = { .status = PT_EXIT_OK };
+	struct pt_prep_verdict v = { .status = PT_EXIT_OK, .vm = vm };
 	struct pt_targets t = { 0 };
 	struct pt_state_record *rec = NULL;
 	const struct pt_pci_dev *d;
@@ -295,6 +295,54 @@ int pt_ctl_vmm_has_device(const struct pt_ctl *ctl, const char *vm, const char *
 		return -1;
 	if (rt.running && pt_vm_runtime_request(&rt, "devices", NULL, &list, why, sizeof(why)) == 0) {
 		found = pt_ctl_devices_has(list, bdf);
+		json_decref(list);
+	}
+	pt_vm_runtime_close(&rt);
+	return found;
+}
+
+/* bdf's IOMMU group number (the last part of its iommu_group link), or -errno. */
+static int group_of(const char *sysroot, const char *bdf)
+{
+	_cleanup_free_ char *link = NULL;
+	char target[256];
+	const char *slash;
+	ssize_t n;
+	int r;
+
+	r = pt_host_path(sysroot, &link, "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	if (r < 0)
+		return r;
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = 0;
+	slash = strrchr(target, '/');
+	return atoi(slash ? slash + 1 : target);
+}
+
+int pt_ctl_vmm_group_holder(const struct pt_ctl *ctl, const char *vm, const char *bdf,
+			    char holder[PT_BDF_STRLEN])
+{
+	int group = group_of(ctl->sysroot, bdf), found = -1;
+	struct pt_vm_runtime rt;
+	json_t *list = NULL, *d;
+	char why[256];
+	size_t i;
+
+	if (group < 0 || pt_vm_runtime_open_quiet(ctl, vm, &rt) != PT_EXIT_OK)
+		return -1;
+	if (rt.running && pt_vm_runtime_request(&rt, "devices", NULL, &list, why, sizeof(why)) == 0) {
+		found = 0;
+		json_array_foreach(list, i, d) {
+			const char *host = json_string_value(json_object_get(d, "host"));
+
+			if (host && strcmp(host, bdf) && group_of(ctl->sysroot, host) == group) {
+				snprintf(holder, PT_BDF_STRLEN, "%s", host);
+				found = 1;
+				break;
+			}
+		}
 		json_decref(list);
 	}
 	pt_vm_runtime_close(&rt);

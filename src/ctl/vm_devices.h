@@ -89,4 +89,13 @@ bool pt_ctl_devices_has(const json_t *list, const char *bdf);
  */
 int pt_ctl_vmm_has_device(const struct pt_ctl *ctl, const char *vm, const char *bdf);
 
+/*
+ * Whether the running VMM of vm has another function of bdf's IOMMU group (matched by
+ * their sysfs iommu_group links): 1 with its name in holder, 0, or -1 when that
+ * cannot be told. Quiet. While it has, the group is the VM's and bdf may go to no
+ * host driver (the kernel refuses one).
+ */
+int pt_ctl_vmm_group_holder(const struct pt_ctl *ctl, const char *vm, const char *bdf,
+			    char holder[PT_BDF_STRLEN]);
+
 #endif

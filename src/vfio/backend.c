@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 
 #include "common/log.h"
 #include "vfio/backend_impl.h"
+#include "vfio/group.h"
 #include "vfio/kvm_vfio.h"
 #include "vfio/request.h"
 
@@ -48,8 +50,70 @@ static int group_id_of(int fd)
 	return atoi(target + 10);
 }
 
+/*
+ * A copy of the group fd of the VM's function in bdf's IOMMU group (its sysfs
+ * iommu_group link), for a second function of a group the VM holds: VFIO opens a
+ * group once. A new fd, or -errno (said): -ESRCH when the VM holds no such group.
+ */
+static int held_group_fd(const struct pt_assign_env *env, const struct pt_bdf *bdf)
+{
+	const struct pt_vfio_vm_share *s = env->vm_state ? *env->vm_state : NULL;
+	const struct pt_reset_member *m;
+	char name[PT_BDF_STRLEN], holder[PT_BDF_STRLEN];
+	int group, fd;
+
+	pt_bdf_format(bdf, name);
+	if (!s) {
+		pt_err("%s: the VM holds no VFIO group, so it has none to take it from: hand "
+		       "its /dev/vfio/GROUP fd over (passthru-ctl attach does)", name);
+		return -ESRCH;
+	}
+	group = pt_vfio_group_number(bdf);
+	if (group < 0) {
+		pt_err("%s: its IOMMU group cannot be told (/sys/bus/pci/devices/%s/iommu_group: "
+		       "%s)", name, name, strerror(-group));
+		return group == -ENOENT ? -ENODEV : group;
+	}
+	m = pt_vfio_share_group_member(s, group);
+	if (!m) {
+		pt_err("%s: the VM holds no function of its IOMMU group %d, so it has no group "
+		       "to take it from: hand its /dev/vfio/%d fd over (passthru-ctl attach does)",
+		       name, group, group);
+		return -ESRCH;
+	}
+	fd = fcntl(m->group_fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0) {
+		int e = errno;
+
+		pt_err("%s: copying the fd of IOMMU group %d: %s", name, group, strerror(e));
+		return -e;
+	}
+	pt_info("%s: IOMMU group %d is the VM's through %s: no fd of its own needed", name,
+		group, pt_bdf_format(&m->bdf, holder));
+	return fd;
+}
+
+static int vfio_open_fd(const struct pt_assign_env *env, const struct pt_bdf *bdf,
+			int handed_fd, struct pt_assign_dev **ret);
+
 static int vfio_open(const struct pt_assign_env *env, const struct pt_bdf *bdf, int handed_fd,
 		     struct pt_assign_dev **ret)
+{
+	int fd, r;
+
+	if (handed_fd != PT_ASSIGN_FD_HELD)
+		return vfio_open_fd(env, bdf, handed_fd, ret);
+	fd = held_group_fd(env, bdf);
+	if (fd < 0)
+		return fd;
+	r = vfio_open_fd(env, bdf, fd, ret);
+	if (r < 0)
+		close(fd);
+	return r;
+}
+
+static int vfio_open_fd(const struct pt_assign_env *env, const struct pt_bdf *bdf,
+			int handed_fd, struct pt_assign_dev **ret)
 {
 	struct pt_vfio_assign *v;
 	int r;

@@ -83,12 +83,12 @@ static int bdf_arg(json_t *args, struct pt_bdf *bdf, struct pt_control_error *er
  * second descriptor, opened by the caller with its own rights (a path would have
  * the VMM read what the caller may not).
  */
-static int rom_arg(json_t *args, const struct pt_control_fds *fds, struct pt_vm_rom_choice *rom,
-		   struct pt_control_error *err)
+static int rom_arg(json_t *args, const struct pt_control_fds *fds, bool held,
+		   struct pt_vm_rom_choice *rom, struct pt_control_error *err)
 {
 	json_t *arg = json_object_get(args, "rom");
 	const char *s = json_string_value(arg);
-	unsigned want = 1;
+	unsigned want = held ? 0 : 1;
 
 	*rom = (struct pt_vm_rom_choice){ PT_ROM_AUTO, NULL, -1 };
 	if (arg && (!s || (strcmp(s, "auto") && strcmp(s, "off") && strcmp(s, "file")))) {
@@ -101,28 +101,48 @@ static int rom_arg(json_t *args, const struct pt_control_fds *fds, struct pt_vm_
 		rom->mode = PT_ROM_OFF;
 	if (s && !strcmp(s, "file")) {
 		rom->mode = PT_ROM_FILE;
-		want = 2;
+		want++;
 	}
 	if (fds->n != want) {
 		err->cls = PT_CTL_ERR_ARGUMENT;
-		if (want == 1)
-			snprintf(err->desc, sizeof(err->desc), "device-add takes the device's VFIO "
-				 "group fd (one, with SCM_RIGHTS), and %u came", fds->n);
-		else
-			snprintf(err->desc, sizeof(err->desc), "device-add with \"rom\": \"file\" "
-				 "takes the device's VFIO group fd and the ROM image's (two, with "
-				 "SCM_RIGHTS), and %u came", fds->n);
+		snprintf(err->desc, sizeof(err->desc), "device-add%s%s takes %s, and %u came",
+			 held ? " with \"group\": \"held\"" : "",
+			 rom->mode == PT_ROM_FILE ? " with \"rom\": \"file\"" : "",
+			 held ? (want ? "the ROM image's fd alone (one, with SCM_RIGHTS)" :
+				 "no descriptor (the VM holds the device's group)") :
+			 want == 2 ? "the device's VFIO group fd and the ROM image's (two, with "
+				     "SCM_RIGHTS)" :
+			 "the device's VFIO group fd (one, with SCM_RIGHTS)", fds->n);
 		return -EINVAL;
 	}
-	if (want == 2)
-		rom->fd = fds->fd[1];
+	if (rom->mode == PT_ROM_FILE)
+		rom->fd = fds->fd[want - 1];
 	return 0;
 }
 
 /*
- * device-add {"bdf", "slot"?, "rom"?} with the device's VFIO group fd (SCM_RIGHTS),
- * and with "rom": "file" the ROM image's: the VMM wires it into the running VM; the
- * guest finds it when it rescans its bus.
+ * The "group" argument: absent, or "held" for a function whose IOMMU group the VM
+ * holds already through another of its functions (VFIO opens a group once, so no
+ * one else can hand it over): 0 or 1, or -EINVAL.
+ */
+static int group_arg(json_t *args, struct pt_control_error *err)
+{
+	json_t *arg = json_object_get(args, "group");
+
+	if (!arg)
+		return 0;
+	if (json_is_string(arg) && !strcmp(json_string_value(arg), "held"))
+		return 1;
+	err->cls = PT_CTL_ERR_ARGUMENT;
+	snprintf(err->desc, sizeof(err->desc), "\"group\": \"held\" (the VM holds the device's "
+		 "IOMMU group through another function), or none and the group fd");
+	return -EINVAL;
+}
+
+/*
+ * device-add {"bdf", "slot"?, "rom"?, "group"?} with the device's VFIO group fd
+ * (SCM_RIGHTS; none with "group": "held"), and with "rom": "file" the ROM image's:
+ * the VMM wires it into the running VM; the guest finds it when it rescans its bus.
  */
 static int verb_device_add(void *ctx, json_t *args, struct pt_control_fds *fds, json_t **ret,
 			   struct pt_control_error *err)
@@ -131,7 +151,7 @@ static int verb_device_add(void *ctx, json_t *args, struct pt_control_fds *fds, 
 	json_t *slot_arg = json_object_get(args, "slot"), *list;
 	struct pt_vm_rom_choice rom;
 	struct pt_bdf bdf;
-	int slot = -1, fd, r;
+	int slot = -1, held, fd, r;
 
 	r = bdf_arg(args, &bdf, err);
 	if (r < 0)
@@ -144,20 +164,31 @@ static int verb_device_add(void *ctx, json_t *args, struct pt_control_fds *fds, 
 	}
 	if (slot_arg)
 		slot = (int)json_integer_value(slot_arg);
-	r = rom_arg(args, fds, &rom, err);
+	held = group_arg(args, err);
+	if (held < 0)
+		return held;
+	r = rom_arg(args, fds, held, &rom, err);
 	if (r < 0)
 		return r;
-	fd = fds->fd[0];
+	fd = held ? PT_ASSIGN_FD_HELD : fds->fd[0];
 	r = pt_dma_memlock_check(pt_vm_name(vm), pt_vm_memory(vm), pt_vm_assigned_count(vm) == 0,
 				 err->desc, sizeof(err->desc));
 	if (r < 0)
 		return r;
 	r = pt_vm_assign_device(vm, &pt_assign_vfio, &bdf, fd, slot, &rom);
+	if (r == -ESRCH && held) {
+		err->cls = PT_CTL_ERR_ARGUMENT;
+		snprintf(err->desc, sizeof(err->desc), "\"group\": \"held\", but this VM holds "
+			 "no function of %s's IOMMU group: hand its group fd over instead",
+			 json_string_value(json_object_get(args, "bdf")));
+		return r;
+	}
 	if (r < 0) {
 		snprintf(err->desc, sizeof(err->desc), "%s (the VMM's log says why)", strerror(-r));
 		return r;
 	}
-	fds->fd[0] = -1; /* the device's now */
+	if (!held)
+		fds->fd[0] = -1; /* the device's now */
 	list = pt_vm_assigned_json(vm);
 	*ret = list ? json_incref(json_array_get(list, 0)) : json_object();
 	json_decref(list);
@@ -209,8 +240,9 @@ const struct pt_control_verb pt_vm_control_verbs[] = {
 	{ "stop", verb_stop, "stop the VM (the VMM then exits with status 0)" },
 	{ "devices", verb_devices, "the assigned devices: guest and host address, backend, IDs, "
 	  "GSI, interrupt mode" },
-	{ "device-add", NULL, "assign a host device to the running VM: {bdf, slot?} with its "
-	  "VFIO group fd (SCM_RIGHTS)", verb_device_add },
+	{ "device-add", NULL, "assign a host device to the running VM: {bdf, slot?, rom?, "
+	  "group?} with its VFIO group fd (SCM_RIGHTS), or \"group\": \"held\" and none for a "
+	  "function of a group the VM holds", verb_device_add },
 	{ "device-del", verb_device_del, "take an assigned device out of the VM: {bdf}" },
 	{ "routes", verb_routes, "the VM's GSI routing table" },
 	{ "help", verb_help, "the verbs this VMM understands" },

@@ -64,6 +64,7 @@ def routes():
     r = call("routes")["return"]
     return r["msi_routes"], r["irqfds"], r["entries"]
 
+print("heldnone", json.dumps(call("device-add", {"bdf": bdf, "group": "held"})))
 print("fds0", nfds(), "routes0", *routes())
 fds_before, routes_before = nfds(), routes()
 ok_all = True
@@ -99,6 +100,8 @@ tap_like "$(get added)" "\"guest\": \"00:01.0\", \"host\": \"$edu\", \"irq\": \"
 tap_like "$(get listed)" "\"host\": \"$edu\"" "devices lists it"
 tap_like "$(get routes1)" "0 1 " "its INTx pin has an irqfd while it is in"
 tap_like "$(get busy)" "takes the device's VFIO group fd" "device-add without an fd is refused, saying why"
+tap_like "$(get heldnone)" "holds no function of $edu's IOMMU group: hand its group fd over" \
+	"device-add with \"group\": \"held\" for a group the VM does not hold: refused, saying why"
 tap_is "$(get cycles)" ok "20 times added and removed"
 tap_is "$(get same)" True "after them, the VMM's fds, routes and irqfds are as before ($(get fds1))"
 tap_like "$(get deltwice)" "is not assigned to this VM" "device-del of a device not in: refused"

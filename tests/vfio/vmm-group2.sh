@@ -5,7 +5,8 @@
 # with EBUSY), puts it in the VM's container once and hands each function its own
 # copy; passthru-ctl run with both in the definition takes both, hands one fd for the
 # group, and gives both back at the end. The guest finds both functions. Hot-attaching
-# the second while the first is in a running VM is refused, saying what to do instead.
+# the second while the first is in a running VM works without a second open: the VMM
+# takes it from the group it holds, and the group leaves the VM with its last function.
 # Elsewhere it skips. tests/testbed/kvm-suite.sh runs a self-contained copy.
 . "${top_srcdir:?}/tests/host/tap.sh" # @TAP_SH@
 . "${top_srcdir:?}/tests/vfio/testbed-lib.sh" # @INLINE@
@@ -50,19 +51,81 @@ tap_like "$(cat "$tap_tmp/err")" "$b: IOMMU group $g is in the VM already (anoth
 tap_is "$(driver "$a") $(driver "$b")" "$before" "after run both are back as they were ($before)"
 [ "$rc" = 0 ] || sed 's/^/# /' "$tap_tmp/err" | tail -20
 
-# -- hot attach of the second function while the first is in the running VM: refused
+# -- hot attach of the second function while the first is in the running VM: the
+# VMM holds the group (VFIO opens it once), so attach sends no group fd and the VMM
+# takes the device from the group it holds; each detach keeps the group in the VM
+# (and a detached function on vfio-pci) until the last of its functions leaves.
 {
 	printf '[vm]\nname = g3\nmemory = 64M\nkernel = %s\n' "$guest"
-	printf 'cmdline = scenario=rescan find=0x1b36:0x00fe wait_ms=60000\n'
+	printf 'cmdline = scenario=rescan find=0x1b36:0x00fe wait_ms=300000\n'
 	printf 'console = file:%s/g3.console\n[device %s]\n' "$tap_tmp" "$a"
 } >"$PASSTHRU_CONFIG_DIR/g3.conf"
-"$ctl" start g3 >"$tap_tmp/out" 2>"$tap_tmp/err"
+# status g3 --json: "HOST:ACCESS,ACCESS" for each device the VMM lists, sorted.
+listed() {
+	"$ctl" status g3 --json 2>/dev/null | python3 -c '
+import json, sys
+out = []
+def walk(o):
+    if isinstance(o, dict):
+        if "host" in o and "bars" in o:
+            out.append("%s:%s" % (o["host"], ",".join(b["access"] for b in o["bars"])))
+            return
+        for v in o.values(): walk(v)
+    elif isinstance(o, list):
+        for v in o: walk(v)
+walk(json.load(sys.stdin))
+print(" ".join(sorted(out)))'
+}
+vmm_fds() { ls "/proc/$(cat "$PASSTHRU_RUN_DIR/g3.pid" 2>/dev/null || echo 0)/fd" 2>/dev/null | wc -l; }
+PASSTHRU_LOG=info "$ctl" start g3 >"$tap_tmp/out" 2>"$tap_tmp/err"
 tap_is "$?" 0 "g3 starts with $a"
+sleep 2
+one=$(listed)
+fds1=$(vmm_fds)
+tap_like "$one" "$a:" "g3 lists $a ($one; the VMM has $fds1 fds)"
+PASSTHRU_LOG=info "$ctl" attach "$b" g3 >"$tap_tmp/out" 2>"$tap_tmp/err"
+rc=$?
+tap_is "$rc" 0 "attach $b g3 (same IOMMU group $g, the VM runs): exit 0"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tap_tmp/err" | tail -20
+tap_like "$(cat "$tap_tmp/out")" "$b: attached to g3 as guest" "it says where the guest finds it"
+tap_like "$(cat "$tap_tmp/err")" "$b: g3 holds its IOMMU group $g already (through $a): the VMM takes it from there" \
+	"passthru-ctl opens no group fd: the VMM has the group"
+tap_like "$(cat "$PASSTHRU_LOG_DIR/g3.log" 2>/dev/null)" "$b: IOMMU group $g is the VM's through $a" \
+	"the VMM takes $b from the group it holds (matched by its IOMMU group number)"
+two=$(listed)
+tap_like "$two" "$one $b:" "status --json lists both, with their BARs ($two)"
+tap_is "$(driver "$b")" vfio-pci "$b is on vfio-pci"
+
+"$ctl" detach "$b" g3 >"$tap_tmp/out" 2>"$tap_tmp/err"
+rc=$?
+tap_is "$rc" 0 "detach $b g3 while $a stays: exit 0"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tap_tmp/err" | tail -20
+tap_like "$(cat "$tap_tmp/out")" "$b: stays on vfio-pci, recorded as g3's, while g3 holds its IOMMU group $g through $a" \
+	"it says $b stays on vfio-pci until $a leaves (no host driver may have it while the group is the VM's)"
+tap_is "$(listed)" "$one" "g3 lists $a alone again, its BARs as before ($one)"
+tap_is "$(vmm_fds)" "$fds1" "the VMM's fds are back to $fds1 (the group stays open through $a)"
+tap_is "$(driver "$b")" vfio-pci "$b stays on vfio-pci"
+"$ctl" recover >"$tap_tmp/out" 2>"$tap_tmp/err"
+tap_like "$(cat "$tap_tmp/out")" "$b: kept on vfio-pci: VM g3 holds its IOMMU group through $a" \
+	"recover keeps $b (g3 holds its group) instead of giving it back under the VM"
+tap_is "$(driver "$b")" vfio-pci "$b is still on vfio-pci after recover"
 "$ctl" attach "$b" g3 >"$tap_tmp/out" 2>"$tap_tmp/err"
-tap_is "$?" 3 "attach $b g3 (same group, the VM runs): exit 3"
-tap_like "$(cat "$tap_tmp/err")" "$b: g3 holds its IOMMU group $g already (through $a): a second function of a group cannot be hot-attached yet" \
-	"it says why and what to do instead"
-tap_is "$(driver "$b")" "$(echo "$before" | cut -d' ' -f2)" "$b is left as it was"
+tap_is "$?" 0 "attach $b g3 again (it was kept for g3): exit 0"
+tap_is "$(listed)" "$two" "both listed again, as before"
+
+"$ctl" detach "$a" g3 >"$tap_tmp/out" 2>"$tap_tmp/err"
+tap_is "$?" 0 "detach $a g3 (the first) while $b stays: exit 0"
+tap_is "$(listed | sed 's/:[a-z,-]*$//')" "$b" "g3 lists $b alone; the group stayed in the VM with it"
+"$ctl" detach "$b" g3 >"$tap_tmp/out" 2>"$tap_tmp/err"
+rc=$?
+tap_is "$rc" 0 "detach $b g3, the group's last function in the VM: exit 0"
+[ "$rc" = 0 ] || sed 's/^/# /' "$tap_tmp/err" | tail -20
+drv_a=$(echo "$before" | cut -d' ' -f1 | sed 's/^none$/no driver/')
+tap_like "$(cat "$tap_tmp/out")" "$a: given back to $drv_a (the last of IOMMU group $g's functions left g3)" \
+	"it gives back $a too, kept until now"
+tap_is "$(listed)" "" "g3 lists no device"
+tap_is "$(driver "$a") $(driver "$b")" "$before" "both are back as they were ($before)"
+tap_ok "$("$ctl" status g3 >/dev/null 2>&1; echo $?)" "g3 still runs"
 "$ctl" stop g3 >/dev/null 2>&1
 tap_is "$(driver "$a") $(driver "$b")" "$before" "after stop both are as they were ($before)"
 
