@@ -93,7 +93,7 @@ static void test_describe(struct tap *t)
 	pt_route_msi_add(tab, "0000:03:00.0", 5, PT_VECTOR_LIVE, &m, &gsi);
 	pt_route_irqfd_assign(tab, (unsigned)gsi, 9, -1);
 	pt_route_pin_claim(tab, 11, "0000:03:00.0");
-	pt_route_irqfd_assign(tab, 11, 7, 8);
+	pt_route_pin_irqfd_assign(tab, 11, "0000:03:00.0", 7, 8);
 
 	tap_is_int(t, pt_route_table_describe(tab, count_entry, &w), 0, "walk the table");
 	tap_ok(t, w.n == 41 && w.irqchip == 40 && w.msi == 1 && w.ordered,

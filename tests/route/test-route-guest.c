@@ -355,7 +355,7 @@ static void test_level(struct tap *t)
 		 "wait_ms=300000 max=2") < 0)
 		goto out;
 	tap_is_int(t, pt_route_pin_claim(r.tab, 10, "0000:00:04.0"), 0, "level: claim GSI 10");
-	tap_is_int(t, pt_route_irqfd_assign(r.tab, 10, efd, rfd), 0,
+	tap_is_int(t, pt_route_pin_irqfd_assign(r.tab, 10, "0000:00:04.0", efd, rfd), 0,
 		   "level: irqfd + resamplefd on IOAPIC GSI 10");
 	tap_ok(t, !fired(rfd, 0), "level: the resamplefd is quiet before any interrupt");
 	fire(efd);
