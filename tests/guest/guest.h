@@ -182,7 +182,7 @@ struct tg_mmio_write {
 	uint32_t addr, value;
 };
 
-#define TG_MAX_WRITES 8
+#define TG_MAX_WRITES 16
 
 /* How the interrupt handler behaves in the current scenario. */
 struct tg_irq_policy {
