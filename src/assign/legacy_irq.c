@@ -292,7 +292,7 @@ static void routes_undo(struct legacy_dev *ld, const struct legacy_irq_state *nw
 			pt_route_msi_update(ld->routes, (unsigned)nw->gsi[i], &u->old_msg[i]);
 	}
 	if (u->pin_claimed)
-		pt_route_pin_release(ld->routes, nw->intx_gsi);
+		pt_route_pin_release(ld->routes, nw->intx_gsi, ld->base.name);
 	if (committed && pt_route_table_commit(ld->routes) < 0)
 		pt_warn("%s: the kernel keeps the routes of the failed change until the next "
 			"commit", ld->base.name);
@@ -358,7 +358,7 @@ static void routes_drop_old(struct legacy_dev *ld, const struct legacy_irq_state
 	}
 	if (old->kind == PT_ASSIGN_IRQ_INTX &&
 	    !(nw->kind == PT_ASSIGN_IRQ_INTX && nw->intx_gsi == old->intx_gsi))
-		pt_route_pin_release(ld->routes, old->intx_gsi);
+		pt_route_pin_release(ld->routes, old->intx_gsi, ld->base.name);
 	if (pt_route_table_commit(ld->routes) < 0)
 		pt_warn("%s: routes no longer used stay in the kernel until the next commit",
 			ld->base.name);

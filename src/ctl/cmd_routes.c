@@ -11,6 +11,9 @@
 #include "ctl/table.h"
 #include "ctl/vm_runtime.h"
 
+/* Room for the owners of a shared pin: 32 of "0000:00:00.0; " or "fd N, resample fd N; ". */
+#define PT_ROUTES_CELL 1024
+
 static const char *str(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
@@ -35,27 +38,60 @@ static void target(const json_t *r, char *buf, size_t size)
 		 num(r, "address_hi"), num(r, "address_lo"), num(r, "data"));
 }
 
-static void irqfd(const json_t *r, char *buf, size_t size)
+/* "fd 7", "fd 7, resample fd 8" or "-", from an object with irqfd and resamplefd. */
+static size_t binding(const json_t *o, char *buf, size_t size)
 {
-	if (json_is_null(json_object_get(r, "irqfd")))
-		snprintf(buf, size, "-");
-	else if (json_is_true(json_object_get(r, "resample")))
-		snprintf(buf, size, "fd %lld, resample fd %lld", num(r, "irqfd"),
-			 num(r, "resamplefd"));
+	int n;
+
+	if (json_is_null(json_object_get(o, "irqfd")) || !json_object_get(o, "irqfd"))
+		n = snprintf(buf, size, "-");
+	else if (json_is_integer(json_object_get(o, "resamplefd")))
+		n = snprintf(buf, size, "fd %lld, resample fd %lld", num(o, "irqfd"),
+			     num(o, "resamplefd"));
 	else
-		snprintf(buf, size, "fd %lld", num(r, "irqfd"));
+		n = snprintf(buf, size, "fd %lld", num(o, "irqfd"));
+	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
 }
 
-static void owner(const json_t *r, char *buf, size_t size)
+/* "dev" or "dev vector N", from an owner's name and vector. */
+static size_t owner_name(const char *name, const json_t *vector, char *buf, size_t size)
 {
-	const char *o = str(r, "owner");
+	int n;
 
-	if (!o || !*o)
-		snprintf(buf, size, "-");
-	else if (json_is_integer(json_object_get(r, "owner_vector")))
-		snprintf(buf, size, "%s vector %lld", o, num(r, "owner_vector"));
+	if (!name || !*name)
+		n = snprintf(buf, size, "-");
+	else if (json_is_integer(vector))
+		n = snprintf(buf, size, "%s vector %lld", name, (long long)json_integer_value(vector));
 	else
-		snprintf(buf, size, "%s", o);
+		n = snprintf(buf, size, "%s", name);
+	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
+/*
+ * The OWNER and IRQFD cells: every owner of a shared pin, "; " between them (the
+ * "owners" list), or the single "owner" of a VMM that gives no list.
+ */
+static void owners(const json_t *r, char *own, size_t own_size, char *fd, size_t fd_size)
+{
+	const json_t *list = json_object_get(r, "owners");
+	size_t i, o = 0, f = 0;
+	json_t *e;
+
+	if (!json_is_array(list) || json_array_size(list) < 2) {
+		owner_name(str(r, "owner"), json_object_get(r, "owner_vector"), own, own_size);
+		binding(r, fd, fd_size);
+		return;
+	}
+	json_array_foreach(list, i, e) {
+		if (i) {
+			o += (size_t)snprintf(own + o, own_size - o, "; ");
+			f += (size_t)snprintf(fd + f, fd_size - f, "; ");
+			o = o < own_size ? o : own_size - 1;
+			f = f < fd_size ? f : fd_size - 1;
+		}
+		o += owner_name(str(e, "device"), json_object_get(e, "vector"), own + o, own_size - o);
+		f += binding(e, fd + f, fd_size - f);
+	}
 }
 
 static int print_table(const char *name, const json_t *t)
@@ -73,13 +109,12 @@ static int print_table(const char *name, const json_t *t)
 	       num(t, "msi_routes"), num(t, "irqfds"), num(t, "commits"),
 	       json_is_true(json_object_get(t, "dirty")) ? ", changes not yet committed" : "");
 	json_array_foreach(routes, i, r) {
-		char gsi[16], tgt[160], own[96], fd[64];
+		char gsi[16], tgt[160], own[PT_ROUTES_CELL], fd[PT_ROUTES_CELL];
 		const char *cells[5] = { gsi, str(r, "type"), tgt, own, fd };
 
 		snprintf(gsi, sizeof(gsi), "%lld", num(r, "gsi"));
 		target(r, tgt, sizeof(tgt));
-		owner(r, own, sizeof(own));
-		irqfd(r, fd, sizeof(fd));
+		owners(r, own, sizeof(own), fd, sizeof(fd));
 		pt_table_row(tab, cells);
 	}
 	pt_table_print(tab, stdout);

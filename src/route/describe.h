@@ -11,6 +11,18 @@
 #include "route/msi.h"
 #include "route/table.h"
 
+/* One owner of a route, with its binding. */
+struct pt_route_owner_desc {
+	const char *name;
+	int vector;     /* MSI/MSI-X vector index, or PT_ROUTE_NO_VECTOR (a pin's INTx) */
+	int irqfd;      /* bound eventfd, or -1 */
+	int resamplefd; /* -1 unless a level binding */
+};
+
+/*
+ * owner, owner_vector, irqfd and resamplefd are the first owner's (what a route with
+ * one owner has); owners lists them all: several devices may share an IRQCHIP pin.
+ */
 struct pt_route_desc {
 	unsigned gsi;
 	enum pt_route_type type;   /* PT_ROUTE_IRQCHIP or PT_ROUTE_MSI */
@@ -23,6 +35,8 @@ struct pt_route_desc {
 	int irqfd;                 /* bound eventfd, or -1 */
 	int resamplefd;            /* -1 unless a level binding */
 	bool resample;
+	unsigned nr_owners;                       /* 0 for KVM's default routes */
+	const struct pt_route_owner_desc *owners; /* valid during the callback only */
 };
 
 /* Returning nonzero stops the walk; pt_route_table_describe() then returns that value. */
@@ -37,10 +51,12 @@ const char *pt_route_chip_name(enum pt_route_chip chip); /* "pic-master", "pic-s
 /*
  * {"irqchip": "kernel"|"split", "max_entries", "entries", "msi_routes", "irqfds",
  *  "dirty", "commits", "entries_committed", "routes": [{"gsi", "type", "owner",
- *  "owner_vector", "irqfd", "resample", "resamplefd", and "chip", "pin" (irqchip) or
- *  "address_lo", "address_hi", "data", "dest_apic", "dest_mode", "vector", "delivery",
- *  "trigger", "valid" (msi)}]}. Absent values are null. A new reference, or NULL if
- *  out of memory.
+ *  "owner_vector", "irqfd", "resample", "resamplefd", "owners": [{"device", "vector",
+ *  "irqfd", "resamplefd"}], and "chip", "pin" (irqchip) or "address_lo", "address_hi",
+ *  "data", "dest_apic", "dest_mode", "vector", "delivery", "trigger", "valid" (msi)}]}.
+ *  "owner" and the binding keys beside it are the first owner's; "owners" has every
+ *  owner (several on a shared INTx pin, none on KVM's default routes). Absent values
+ *  are null. A new reference, or NULL if out of memory.
  */
 json_t *pt_route_table_to_json(const struct pt_route_table *t);
 

@@ -13,32 +13,26 @@ static const char *owner_name(const struct pt_route_slot *s)
 	return s->owner[0] ? s->owner : "default";
 }
 
-static int irqfd_assign_locked(struct pt_route_table *t, unsigned gsi, int eventfd,
-			       int resamplefd)
+/* Where a binding is kept: an MSI slot's fields or a device's share of a pin. */
+struct binding {
+	const char *owner; /* for messages */
+	int *irqfd, *resamplefd;
+};
+
+/* KVM_IRQFD for gsi, the route committed first; records it in *b. */
+static int bind_locked(struct pt_route_table *t, unsigned gsi, const struct binding *b,
+		       int eventfd, int resamplefd)
 {
-	struct pt_route_slot *s;
 	struct kvm_irqfd req;
 	int r;
 
-	if (gsi >= t->max_entries || t->slots[gsi].type == PT_ROUTE_NONE) {
-		pt_err("cannot bind eventfd %d to GSI %u: the GSI has no route (add the route "
-		       "first)", eventfd, gsi);
-		return -ENOENT;
-	}
-	s = &t->slots[gsi];
 	if (eventfd < 0) {
-		pt_err("GSI %u (%s): invalid eventfd %d", gsi, owner_name(s), eventfd);
+		pt_err("GSI %u (%s): invalid eventfd %d", gsi, b->owner, eventfd);
 		return -EBADF;
 	}
-	if (s->irqfd >= 0) {
-		pt_err("GSI %u (%s) is already bound to eventfd %d", gsi, owner_name(s), s->irqfd);
+	if (*b->irqfd >= 0) {
+		pt_err("GSI %u (%s) is already bound to eventfd %d", gsi, b->owner, *b->irqfd);
 		return -EBUSY;
-	}
-	if (resamplefd >= 0 && s->type != PT_ROUTE_IRQCHIP) {
-		pt_err("GSI %u (%s): a level-triggered (resample) binding needs an irqchip pin "
-		       "route, and this GSI is an MSI route: KVM would accept it but never signal "
-		       "the resamplefd. Bind MSIs without resample.", gsi, owner_name(s));
-		return -EINVAL;
 	}
 	/* The route must be in the kernel before the eventfd that uses it. */
 	if (t->dirty) {
@@ -58,66 +52,158 @@ static int irqfd_assign_locked(struct pt_route_table *t, unsigned gsi, int event
 	r = t->ops->irqfd(t->opaque, &req);
 	if (r < 0) {
 		pt_err("KVM_IRQFD: binding eventfd %d%s to GSI %u (%s) failed: %s", eventfd,
-		       resamplefd >= 0 ? " with resample" : "", gsi, owner_name(s), strerror(-r));
+		       resamplefd >= 0 ? " with resample" : "", gsi, b->owner, strerror(-r));
 		return r;
 	}
-	s->irqfd = eventfd;
-	s->resamplefd = resamplefd >= 0 ? resamplefd : -1;
+	*b->irqfd = eventfd;
+	*b->resamplefd = resamplefd >= 0 ? resamplefd : -1;
 	t->nr_irqfds++;
 	return 0;
+}
+
+static int unbind_locked(struct pt_route_table *t, unsigned gsi, const struct binding *b)
+{
+	struct kvm_irqfd req;
+	int r;
+
+	if (*b->irqfd < 0)
+		return -ENOENT;
+	memset(&req, 0, sizeof(req));
+	req.fd = (uint32_t)*b->irqfd;
+	req.gsi = gsi;
+	req.flags = KVM_IRQFD_FLAG_DEASSIGN;
+	r = t->ops->irqfd(t->opaque, &req);
+	if (r < 0) {
+		pt_err("KVM_IRQFD: unbinding eventfd %d from GSI %u (%s) failed: %s", *b->irqfd,
+		       gsi, b->owner, strerror(-r));
+		return r;
+	}
+	*b->irqfd = -1;
+	*b->resamplefd = -1;
+	t->nr_irqfds--;
+	return 0;
+}
+
+static int pin_refused(unsigned gsi, const char *what)
+{
+	pt_err("cannot %s GSI %u without naming the device: it is an irqchip pin, whose "
+	       "bindings belong to the devices sharing it (pt_route_pin_irqfd_assign)", what, gsi);
+	return -EINVAL;
+}
+
+static int irqfd_assign_locked(struct pt_route_table *t, unsigned gsi, int eventfd,
+			       int resamplefd)
+{
+	struct pt_route_slot *s;
+
+	if (gsi >= t->max_entries || t->slots[gsi].type == PT_ROUTE_NONE) {
+		pt_err("cannot bind eventfd %d to GSI %u: the GSI has no route (add the route "
+		       "first)", eventfd, gsi);
+		return -ENOENT;
+	}
+	s = &t->slots[gsi];
+	if (s->type == PT_ROUTE_IRQCHIP)
+		return pin_refused(gsi, "bind an eventfd to");
+	if (resamplefd >= 0) {
+		pt_err("GSI %u (%s): a level-triggered (resample) binding needs an irqchip pin "
+		       "route, and this GSI is an MSI route: KVM would accept it but never signal "
+		       "the resamplefd. Bind MSIs without resample.", gsi, owner_name(s));
+		return -EINVAL;
+	}
+	return bind_locked(t, gsi, &(struct binding){ owner_name(s), &s->irqfd, &s->resamplefd },
+			   eventfd, -1);
 }
 
 static int irqfd_deassign_locked(struct pt_route_table *t, unsigned gsi)
 {
 	struct pt_route_slot *s;
-	struct kvm_irqfd req;
-	int r;
 
-	if (gsi >= t->max_entries || t->slots[gsi].irqfd < 0)
+	if (gsi >= t->max_entries)
 		return -ENOENT;
 	s = &t->slots[gsi];
-	memset(&req, 0, sizeof(req));
-	req.fd = (uint32_t)s->irqfd;
-	req.gsi = gsi;
-	req.flags = KVM_IRQFD_FLAG_DEASSIGN;
-	r = t->ops->irqfd(t->opaque, &req);
-	if (r < 0) {
-		pt_err("KVM_IRQFD: unbinding eventfd %d from GSI %u (%s) failed: %s", s->irqfd, gsi,
-		       owner_name(s), strerror(-r));
-		return r;
-	}
-	s->irqfd = -1;
-	s->resamplefd = -1;
-	t->nr_irqfds--;
-	return 0;
+	if (s->type == PT_ROUTE_IRQCHIP)
+		return pin_refused(gsi, "unbind");
+	return unbind_locked(t, gsi, &(struct binding){ owner_name(s), &s->irqfd,
+							&s->resamplefd });
 }
+
+static int pin_irqfd_assign_locked(struct pt_route_table *t, unsigned gsi, const char *dev,
+				   int eventfd, int resamplefd)
+{
+	struct pt_route_pin_share *sh = pt_route_pin_share_of(t, gsi, dev);
+
+	if (!sh) {
+		pt_err("cannot bind eventfd %d to GSI %u for %s: %s", eventfd, gsi,
+		       dev ? dev : "(null)",
+		       gsi < t->max_entries && t->slots[gsi].type == PT_ROUTE_IRQCHIP ?
+		       "the device has not claimed the pin" : "the GSI is not an irqchip pin");
+		return -ENOENT;
+	}
+	return bind_locked(t, gsi, &(struct binding){ sh->owner, &sh->irqfd, &sh->resamplefd },
+			   eventfd, resamplefd);
+}
+
+static int pin_irqfd_deassign_locked(struct pt_route_table *t, unsigned gsi, const char *dev)
+{
+	struct pt_route_pin_share *sh = pt_route_pin_share_of(t, gsi, dev);
+
+	if (!sh)
+		return -ENOENT;
+	return unbind_locked(t, gsi, &(struct binding){ sh->owner, &sh->irqfd, &sh->resamplefd });
+}
+
+static int irqfd_of_locked(const struct pt_route_table *t, unsigned gsi)
+{
+	if (gsi >= t->max_entries)
+		return -1;
+	if (gsi < PT_ROUTE_IOAPIC_PINS && t->slots[gsi].type == PT_ROUTE_IRQCHIP) {
+		const struct pt_route_pin_owners *o = &t->pin_owners[gsi];
+
+		for (unsigned i = 0; i < o->nr; i++)
+			if (o->share[i].irqfd >= 0)
+				return o->share[i].irqfd;
+		return -1;
+	}
+	return t->slots[gsi].irqfd;
+}
+
+/* The public calls: each under the table's lock (route/table.h). */
+#define LOCKED(t, call) ({ int _r; pt_route_lock(t); _r = (call); pt_route_unlock(t); _r; })
 
 int pt_route_irqfd_assign(struct pt_route_table *t, unsigned gsi, int eventfd, int resamplefd)
 {
-	int r;
-
-	pt_route_lock(t);
-	r = irqfd_assign_locked(t, gsi, eventfd, resamplefd);
-	pt_route_unlock(t);
-	return r;
+	return LOCKED(t, irqfd_assign_locked(t, gsi, eventfd, resamplefd));
 }
 
 int pt_route_irqfd_deassign(struct pt_route_table *t, unsigned gsi)
 {
-	int r;
+	return LOCKED(t, irqfd_deassign_locked(t, gsi));
+}
 
-	pt_route_lock(t);
-	r = irqfd_deassign_locked(t, gsi);
-	pt_route_unlock(t);
-	return r;
+int pt_route_pin_irqfd_assign(struct pt_route_table *t, unsigned gsi, const char *dev,
+			      int eventfd, int resamplefd)
+{
+	return LOCKED(t, pin_irqfd_assign_locked(t, gsi, dev, eventfd, resamplefd));
+}
+
+int pt_route_pin_irqfd_deassign(struct pt_route_table *t, unsigned gsi, const char *dev)
+{
+	return LOCKED(t, pin_irqfd_deassign_locked(t, gsi, dev));
 }
 
 int pt_route_irqfd_of(const struct pt_route_table *t, unsigned gsi)
 {
+	return LOCKED(t, irqfd_of_locked(t, gsi));
+}
+
+int pt_route_pin_irqfd_of(const struct pt_route_table *t, unsigned gsi, const char *dev)
+{
+	const struct pt_route_pin_share *sh;
 	int fd;
 
 	pt_route_lock(t);
-	fd = gsi < t->max_entries ? t->slots[gsi].irqfd : -1;
+	sh = pt_route_pin_share_of(t, gsi, dev);
+	fd = sh ? sh->irqfd : -1;
 	pt_route_unlock(t);
 	return fd;
 }

@@ -33,6 +33,34 @@ static int add_msi(json_t *o, const struct pt_route_desc *d)
 	return r;
 }
 
+static json_t *owners_json(const struct pt_route_desc *d)
+{
+	json_t *list = json_array();
+
+	for (unsigned i = 0; list && i < d->nr_owners; i++) {
+		const struct pt_route_owner_desc *o = &d->owners[i];
+		json_t *e = json_object();
+		int r = 0;
+
+		if (!e) {
+			json_decref(list);
+			return NULL;
+		}
+		r |= set_new(e, "device", json_string(o->name));
+		r |= set_new(e, "vector", int_or_null(o->vector, o->vector >= 0));
+		r |= set_new(e, "irqfd", int_or_null(o->irqfd, o->irqfd >= 0));
+		r |= set_new(e, "resamplefd", int_or_null(o->resamplefd, o->resamplefd >= 0));
+		/* json_array_append_new() releases e if it fails. */
+		if (r || json_array_append_new(list, e)) {
+			if (r)
+				json_decref(e);
+			json_decref(list);
+			return NULL;
+		}
+	}
+	return list;
+}
+
 static int add_route(const struct pt_route_desc *d, void *opaque)
 {
 	json_t *routes = opaque, *o = json_object();
@@ -53,6 +81,7 @@ static int add_route(const struct pt_route_desc *d, void *opaque)
 	r |= set_new(o, "irqfd", int_or_null(d->irqfd, d->irqfd >= 0));
 	r |= set_new(o, "resample", json_boolean(d->resample));
 	r |= set_new(o, "resamplefd", int_or_null(d->resamplefd, d->resamplefd >= 0));
+	r |= set_new(o, "owners", owners_json(d));
 	if (r) {
 		json_decref(o);
 		return -ENOMEM;

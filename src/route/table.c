@@ -209,21 +209,27 @@ void pt_route_table_stats(const struct pt_route_table *t, struct pt_route_stats 
 	pt_route_unlock(t);
 }
 
-int pt_route_owner_set(struct pt_route_slot *s, const char *dev, int vector)
+int pt_route_owner_check(const char *dev)
 {
-	size_t len;
-
 	if (!dev || !*dev) {
 		pt_err("a routed interrupt needs an owner device name");
 		return -EINVAL;
 	}
-	len = strlen(dev);
-	if (len >= sizeof(s->owner)) {
-		pt_err("device name \"%s\" is too long for the routing table (at most %zu characters)",
-		       dev, sizeof(s->owner) - 1);
+	if (strlen(dev) >= PT_ROUTE_OWNER_MAX) {
+		pt_err("device name \"%s\" is too long for the routing table (at most %d characters)",
+		       dev, PT_ROUTE_OWNER_MAX - 1);
 		return -ENAMETOOLONG;
 	}
-	memcpy(s->owner, dev, len + 1);
+	return 0;
+}
+
+int pt_route_owner_set(struct pt_route_slot *s, const char *dev, int vector)
+{
+	int r = pt_route_owner_check(dev);
+
+	if (r < 0)
+		return r;
+	memcpy(s->owner, dev, strlen(dev) + 1);
 	s->owner_vector = vector;
 	return 0;
 }
@@ -326,40 +332,85 @@ static int msi_remove_locked(struct pt_route_table *t, unsigned gsi)
 	return 0;
 }
 
+static bool is_pin(const struct pt_route_table *t, unsigned gsi)
+{
+	return gsi < PT_ROUTE_IOAPIC_PINS && gsi < t->max_entries &&
+	       t->slots[gsi].type == PT_ROUTE_IRQCHIP;
+}
+
+struct pt_route_pin_share *pt_route_pin_share_of(const struct pt_route_table *t,
+						 unsigned gsi, const char *dev)
+{
+	/* The table is const to lookups; its shares are the caller's to change. */
+	struct pt_route_pin_owners *o;
+
+	if (!is_pin(t, gsi) || !dev)
+		return NULL;
+	o = (struct pt_route_pin_owners *)&t->pin_owners[gsi];
+	for (unsigned i = 0; i < o->nr; i++)
+		if (!strcmp(o->share[i].owner, dev))
+			return &o->share[i];
+	return NULL;
+}
+
 static int pin_claim_locked(struct pt_route_table *t, unsigned gsi, const char *dev)
 {
-	struct pt_route_slot *s;
+	struct pt_route_pin_owners *o;
+	struct pt_route_pin_share *s;
+	int r;
 
-	if (gsi >= t->max_entries || t->slots[gsi].type != PT_ROUTE_IRQCHIP) {
+	if (!is_pin(t, gsi)) {
 		pt_err("%s: GSI %u is not an irqchip pin%s", dev ? dev : "(null)", gsi,
 		       t->mode == PT_IRQCHIP_SPLIT ? " (the irqchip is split: its IOAPIC is in "
 		       "userspace)" : " (IOAPIC pins are GSI 0-23)");
 		return -ENOENT;
 	}
-	s = &t->slots[gsi];
-	if (s->owner[0] && dev && strcmp(s->owner, dev)) {
-		pt_err("%s: GSI %u is already used by %s", dev, gsi, s->owner);
-		return -EBUSY;
+	r = pt_route_owner_check(dev);
+	if (r < 0)
+		return r;
+	if (pt_route_pin_share_of(t, gsi, dev))
+		return 0;
+	o = &t->pin_owners[gsi];
+	if (o->nr == PT_ROUTE_PIN_OWNERS_MAX) {
+		pt_err("%s: GSI %u is shared by %u devices already, the most the routing table "
+		       "keeps for one pin: put the device in a slot that swizzles onto another pin",
+		       dev, gsi, o->nr);
+		return -ENOSPC;
 	}
-	/* Only the display changes: KVM's route stays as it was, nothing to commit. */
-	return pt_route_owner_set(s, dev, PT_ROUTE_NO_VECTOR);
+	if (o->nr)
+		pt_info("%s: INTx on GSI %u, shared with %s%s", dev, gsi, o->share[0].owner,
+			o->nr > 1 ? " and others" : "");
+	/* Only the owners change: KVM's route stays as it was, nothing to commit. */
+	s = &o->share[o->nr++];
+	memcpy(s->owner, dev, strlen(dev) + 1);
+	s->irqfd = -1;
+	s->resamplefd = -1;
+	return 0;
 }
 
-static int pin_release_locked(struct pt_route_table *t, unsigned gsi)
+static int pin_release_locked(struct pt_route_table *t, unsigned gsi, const char *dev)
 {
+	struct pt_route_pin_share *s = pt_route_pin_share_of(t, gsi, dev);
+	struct pt_route_pin_owners *o;
 	int r;
 
-	if (gsi >= t->max_entries || t->slots[gsi].type != PT_ROUTE_IRQCHIP ||
-	    !t->slots[gsi].owner[0])
+	if (!s)
 		return -ENOENT;
 	/* As for MSI GSIs: the pin's next user must not inherit this device's eventfd. */
-	if (t->slots[gsi].irqfd >= 0) {
-		r = pt_route_irqfd_deassign(t, gsi);
+	if (s->irqfd >= 0) {
+		r = pt_route_pin_irqfd_deassign(t, gsi, dev);
 		if (r < 0)
 			return r;
 	}
-	t->slots[gsi].owner[0] = '\0';
+	o = &t->pin_owners[gsi];
+	memmove(s, s + 1, (size_t)(&o->share[o->nr] - (s + 1)) * sizeof(*s));
+	o->nr--;
 	return 0;
+}
+
+static int pin_owners_locked(const struct pt_route_table *t, unsigned gsi)
+{
+	return is_pin(t, gsi) ? (int)t->pin_owners[gsi].nr : -ENOENT;
 }
 
 /* The public calls: each under the table's lock (route/table.h). */
@@ -386,7 +437,12 @@ int pt_route_pin_claim(struct pt_route_table *t, unsigned gsi, const char *dev)
 	return LOCKED(t, pin_claim_locked(t, gsi, dev));
 }
 
-int pt_route_pin_release(struct pt_route_table *t, unsigned gsi)
+int pt_route_pin_release(struct pt_route_table *t, unsigned gsi, const char *dev)
 {
-	return LOCKED(t, pin_release_locked(t, gsi));
+	return LOCKED(t, pin_release_locked(t, gsi, dev));
+}
+
+int pt_route_pin_owners(const struct pt_route_table *t, unsigned gsi)
+{
+	return LOCKED(t, pin_owners_locked(t, gsi));
 }

@@ -117,12 +117,28 @@ int pt_route_msi_update(struct pt_route_table *t, unsigned gsi, const struct pt_
 int pt_route_msi_remove(struct pt_route_table *t, unsigned gsi);
 
 /*
- * Tag an IRQCHIP GSI (a device's INTx pin) with its owner, for display; the route
- * itself is KVM's default one. -EBUSY if another device holds it, -ENOENT if the GSI
- * has no IRQCHIP route (split irqchip, or above the IOAPIC pins).
+ * INTx pins are shared. PCI INTx is level-triggered and shareable, and a guest has more
+ * INTx functions than IOAPIC pins, so an IRQCHIP GSI may have up to
+ * PT_ROUTE_PIN_OWNERS_MAX owners (devices), each with at most one binding of its own
+ * (pt_route_pin_irqfd_assign() in route/irqfd.h). KVM's route for the pin is its
+ * default one and never changes: claiming and releasing send nothing to KVM and are
+ * not undone by a refused commit. MSI GSIs keep a single owner.
+ *
+ * pt_route_pin_claim() adds dev to the GSI's owners (0 if it is one already).
+ * -ENOENT if the GSI has no IRQCHIP route (split irqchip, or above the IOAPIC pins),
+ * -ENOSPC if PT_ROUTE_PIN_OWNERS_MAX devices share it already.
  */
+#define PT_ROUTE_PIN_OWNERS_MAX 32 /* one per slot of a PCI bus */
 int pt_route_pin_claim(struct pt_route_table *t, unsigned gsi, const char *dev);
-int pt_route_pin_release(struct pt_route_table *t, unsigned gsi);
+/*
+ * Takes dev's share of the pin: its binding is deassigned first (the pin's next user
+ * must not inherit its eventfd), then dev is no longer an owner. The other owners and
+ * their bindings stay as they are. -ENOENT if dev does not own the GSI; the -errno of
+ * KVM_IRQFD if the deassign failed (dev then still owns it, bound).
+ */
+int pt_route_pin_release(struct pt_route_table *t, unsigned gsi, const char *dev);
+/* How many devices share irqchip GSI gsi (0 for KVM's default routes), or -ENOENT. */
+int pt_route_pin_owners(const struct pt_route_table *t, unsigned gsi);
 
 /*
  * The table encoded for KVM_SET_GSI_ROUTING: writes at most cap entries to out->entries,

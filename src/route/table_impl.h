@@ -14,16 +14,35 @@ struct pt_route_pin {
 	uint8_t pin;
 };
 
-/* Everything about one GSI. */
+/*
+ * Everything about one GSI. Owner and binding here are an MSI GSI's; an IRQCHIP GSI's
+ * owners and bindings are its struct pt_route_pin_share list (several devices).
+ */
 struct pt_route_slot {
 	uint8_t type;    /* enum pt_route_type */
 	uint8_t nr_pins; /* PT_ROUTE_IRQCHIP: entries for this GSI */
 	struct pt_route_pin pins[PT_ROUTE_MAX_PINS];
 	struct pt_msi_msg msg; /* PT_ROUTE_MSI */
 	int owner_vector;      /* PT_ROUTE_NO_VECTOR for pins */
-	char owner[PT_ROUTE_OWNER_MAX]; /* "" for KVM's default routes */
-	int irqfd;      /* -1 when no eventfd is bound */
+	char owner[PT_ROUTE_OWNER_MAX]; /* MSI only; "" for KVM's default routes */
+	int irqfd;      /* MSI only: -1 when no eventfd is bound */
+	int resamplefd; /* always -1: resample is for pins */
+};
+
+/* One device's share of an IRQCHIP GSI (its INTx) and its binding there. */
+struct pt_route_pin_share {
+	char owner[PT_ROUTE_OWNER_MAX];
+	int irqfd;      /* -1 while unbound */
 	int resamplefd; /* -1 unless a level binding */
+};
+
+/*
+ * The devices sharing one IRQCHIP GSI, in claim order. Not part of the undo log: they
+ * are not routes (KVM's route for the pin never changes), and bindings are kernel state.
+ */
+struct pt_route_pin_owners {
+	unsigned nr;
+	struct pt_route_pin_share share[PT_ROUTE_PIN_OWNERS_MAX];
 };
 
 /* A slot as it was at the last good commit, for rolling a failed one back. */
@@ -45,6 +64,7 @@ struct pt_route_table {
 	bool dirty;
 	struct pt_gsi_alloc msi_gsis;
 	struct pt_route_slot *slots; /* max_entries, indexed by GSI */
+	struct pt_route_pin_owners pin_owners[PT_ROUTE_IOAPIC_PINS]; /* indexed by GSI */
 	struct kvm_irq_routing *buf; /* room for max_entries, reused by every commit */
 	struct pt_route_undo *undo;  /* slots changed since the last good commit */
 	unsigned nr_undo;
@@ -71,5 +91,10 @@ unsigned pt_route_default_fill(struct pt_route_slot *slots, enum pt_irqchip mode
 
 /* Owner name check and copy: -ENAMETOOLONG / -EINVAL (logged). */
 int pt_route_owner_set(struct pt_route_slot *s, const char *dev, int vector);
+int pt_route_owner_check(const char *dev);
+
+/* dev's share of IRQCHIP GSI gsi, or NULL (also for a GSI that is no IRQCHIP route). */
+struct pt_route_pin_share *pt_route_pin_share_of(const struct pt_route_table *t,
+						 unsigned gsi, const char *dev);
 
 #endif

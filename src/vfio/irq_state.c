@@ -61,7 +61,8 @@ void pt_vfio_irqs_off(struct pt_vfio_assign *v)
 	case PT_ASSIGN_IRQ_INTX:
 		pt_vfio_irq_disable(v->dev, VFIO_PCI_INTX_IRQ_INDEX);
 		if (t)
-			pt_route_pin_release(t, s->intx_gsi); /* deassigns the irqfd */
+			/* Deassigns its irqfd; other devices sharing the pin keep theirs. */
+			pt_route_pin_release(t, s->intx_gsi, v->base.name);
 		break;
 	case PT_ASSIGN_IRQ_MSI:
 	case PT_ASSIGN_IRQ_MSIX:
@@ -115,7 +116,8 @@ static int intx_on(struct pt_vfio_assign *v, unsigned gsi)
 	s->resample_fd = eventfd(0, EFD_CLOEXEC);
 	if (s->intx_fd < 0 || s->resample_fd < 0)
 		return -errno;
-	r = pt_route_irqfd_assign(t, gsi, s->intx_fd, s->resample_fd);
+	/* Its own eventfd and resamplefd, beside those of devices sharing the pin. */
+	r = pt_route_pin_irqfd_assign(t, gsi, v->base.name, s->intx_fd, s->resample_fd);
 	if (r < 0)
 		return r;
 	r = pt_vfio_irq_set_triggers(v->dev, VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &s->intx_fd);

@@ -22,7 +22,7 @@ enum key {
 	K_SCENARIO, K_SMP, K_TABLES, K_PRINT, K_IPI_VECTORS, K_VECTORS, K_IOAPIC_PIN, K_WAIT_MS,
 	K_EXPECT, K_EXPECT_TOTAL, K_SETTLE_MS, K_MAX, K_STOP_VECTOR, K_ACK_PORT, K_STRICT, K_PORT,
 	K_ADDR, K_ACCESS, K_SIZE, K_VALUE, K_CODE, K_POKE, K_IRQ_ACK, K_MSI, K_FIND,
-	K_BAR_READ, K_MSIX, K_MSIX_MASK, K_MSIX_BAR, K_ROM_READ, K_ROM_SIG, K_COUNT
+	K_BAR_READ, K_MSIX, K_MSIX_MASK, K_MSIX_BAR, K_ROM_READ, K_ROM_SIG, K_IRQ_READ, K_COUNT
 };
 
 /* cmdline_parse keeps the keys it has seen in a 32-bit mask. */
@@ -32,7 +32,7 @@ static const char *const key_names[K_COUNT] = {
 	"scenario", "smp", "tables", "print", "ipi_vectors", "vectors", "ioapic_pin", "wait_ms",
 	"expect", "expect_total", "settle_ms", "max", "stop_vector", "ack_port", "strict", "port",
 	"addr", "access", "size", "value", "code", "poke", "irq_ack", "msi", "find", "bar_read",
-	"msix", "msix_mask", "msix_bar", "rom_read", "rom_sig",
+	"msix", "msix_mask", "msix_bar", "rom_read", "rom_sig", "irq_read",
 };
 
 struct span {
@@ -154,8 +154,12 @@ static bool parse_pins(struct span v, struct tg_opts *o)
 	return true;
 }
 
-/* [VEC:]ADDR:VALUE[,...]: 32-bit MMIO writes below 4 GiB, with a vector for irq_ack. */
-static bool parse_writes(struct span v, bool with_vector, struct tg_mmio_write *w, unsigned *n)
+/*
+ * [VEC:]ADDR:VALUE[,...]: 32-bit MMIO writes below 4 GiB, with a vector for irq_ack;
+ * VEC:ADDR[,...] for irq_read (no value).
+ */
+static bool parse_access(struct span v, bool with_vector, bool with_value,
+			 struct tg_mmio_write *w, unsigned *n)
 {
 	bool more = true;
 
@@ -163,9 +167,9 @@ static bool parse_writes(struct span v, bool with_vector, struct tg_mmio_write *
 		return false;
 	while (more) {
 		struct span item = split(&v, ',', &more), f[3];
-		unsigned nf = 0, want = with_vector ? 3 : 2;
+		unsigned nf = 0, want = 1 + with_vector + with_value, a = with_vector;
 		bool sep = true;
-		uint64_t addr, value;
+		uint64_t addr, value = 0;
 
 		while (sep && nf < 3)
 			f[nf++] = split(&item, ':', &sep);
@@ -173,8 +177,8 @@ static bool parse_writes(struct span v, bool with_vector, struct tg_mmio_write *
 			return false;
 		if (with_vector && !vector_of(f[0], &w[*n].vector))
 			return false;
-		if (!num_in(f[want - 2], 0, 0xfffffffcu, &addr) || (addr & 3) ||
-		    !num_in(f[want - 1], 0, 0xffffffffu, &value))
+		if (!num_in(f[a], 0, 0xfffffffcu, &addr) || (addr & 3) ||
+		    (with_value && !num_in(f[a + 1], 0, 0xffffffffu, &value)))
 			return false;
 		w[*n].addr = (uint32_t)addr;
 		w[*n].value = (uint32_t)value;
@@ -366,9 +370,11 @@ static bool set_key(struct tg_opts *o, enum key k, struct span v)
 		o->code = (unsigned)x;
 		return true;
 	case K_POKE:
-		return parse_writes(v, false, o->pokes, &o->npokes);
+		return parse_access(v, false, true, o->pokes, &o->npokes);
 	case K_IRQ_ACK:
-		return parse_writes(v, true, o->acks, &o->nacks);
+		return parse_access(v, true, true, o->acks, &o->nacks);
+	case K_IRQ_READ:
+		return parse_access(v, true, false, o->reads, &o->nreads);
 	case K_MSI: { /* DEV:VEC[:DEST] */
 		struct span f[3];
 		unsigned nf = 0;

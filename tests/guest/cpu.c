@@ -155,6 +155,12 @@ static void interrupt(unsigned vec)
 		ioapic_mask_vector((uint8_t)vec);
 	} else if (policy.print_each) {
 		tg_line("irq vec=0x%02x cpu=%u count=%u", vec, cpu, n);
+		/* Whose line is it? A shared-line driver reads its device's status first. */
+		for (unsigned i = 0; i < policy.nreads; i++)
+			if (policy.reads[i].vector == vec)
+				tg_line("irq-read vec=0x%02x cpu=%u count=%u addr=0x%x value=0x%x",
+					vec, cpu, n, policy.reads[i].addr,
+					mmio_read32(policy.reads[i].addr));
 	}
 	/* Quiet the device before the EOI, as a driver would: else a level line fires again. */
 	for (unsigned i = 0; i < policy.nacks; i++)

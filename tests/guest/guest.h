@@ -173,13 +173,16 @@ struct tg_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-/* A 32-bit MMIO write: irq-wait's poke= (after TG ready) and irq_ack= (in the handler). */
+/*
+ * A 32-bit MMIO access: irq-wait's poke= (a write after TG ready), irq_ack= (a write in
+ * the handler) and irq_read= (a read in the handler, value unused).
+ */
 struct tg_mmio_write {
-	uint8_t vector;		/* irq_ack only */
+	uint8_t vector;		/* irq_ack and irq_read only */
 	uint32_t addr, value;
 };
 
-#define TG_MAX_WRITES 8
+#define TG_MAX_WRITES 16
 
 /* How the interrupt handler behaves in the current scenario. */
 struct tg_irq_policy {
@@ -189,6 +192,8 @@ struct tg_irq_policy {
 	int stop_vector;	/* -1: none */
 	const struct tg_mmio_write *acks;
 	unsigned nacks;
+	const struct tg_mmio_write *reads;	/* irq_read: printed before the acks */
+	unsigned nreads;
 };
 
 extern volatile uint32_t tg_irq_count[TG_MAX_CPUS][256];
@@ -333,8 +338,8 @@ struct tg_opts {
 	uint8_t vectors[32];
 	struct tg_pin_cfg pins[TG_MAX_PINS];
 	unsigned npins;
-	struct tg_mmio_write pokes[TG_MAX_WRITES], acks[TG_MAX_WRITES];
-	unsigned npokes, nacks;
+	struct tg_mmio_write pokes[TG_MAX_WRITES], acks[TG_MAX_WRITES], reads[TG_MAX_WRITES];
+	unsigned npokes, nacks, nreads;
 	uint32_t wait_ms, expect, expect_total, settle_ms, max;
 	bool wait_ms_set;	/* wait_ms given: the defaults differ by scenario */
 	int stop_vector, ack_port;

@@ -167,6 +167,7 @@ static bool sc_irq_wait(const struct tg_opts *o, char *detail)
 	struct tg_irq_policy p = {
 		.print_each = o->print_each, .ack_port = o->ack_port, .max = o->max,
 		.stop_vector = o->stop_vector, .acks = o->acks, .nacks = o->nacks,
+		.reads = o->reads, .nreads = o->nreads,
 	};
 	bool has_expectation = o->expect || o->expect_total, met = false, pass = true;
 	uint8_t expected[32];

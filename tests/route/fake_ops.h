@@ -19,6 +19,7 @@
 struct fake_kvm {
 	int routing_calls, irqfd_calls, msi_calls;
 	int fail_routing;          /* -errno to return from the next set_gsi_routing */
+	int fail_irqfd;            /* -errno to return from the next irqfd */
 	unsigned nr;               /* the last table the fake kernel accepted */
 	struct kvm_irq_routing_entry entries[FAKE_MAX_ENTRIES];
 	struct kvm_irqfd last_irqfd;
@@ -58,6 +59,12 @@ static inline int fake_irqfd(void *opaque, const struct kvm_irqfd *req)
 
 	f->irqfd_calls++;
 	fake_note(f, req->flags & KVM_IRQFD_FLAG_DEASSIGN ? 'D' : 'A');
+	if (f->fail_irqfd) {
+		int e = f->fail_irqfd;
+
+		f->fail_irqfd = 0;
+		return e;
+	}
 	f->last_irqfd = *req;
 	return 0;
 }

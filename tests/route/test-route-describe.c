@@ -93,7 +93,7 @@ static void test_describe(struct tap *t)
 	pt_route_msi_add(tab, "0000:03:00.0", 5, PT_VECTOR_LIVE, &m, &gsi);
 	pt_route_irqfd_assign(tab, (unsigned)gsi, 9, -1);
 	pt_route_pin_claim(tab, 11, "0000:03:00.0");
-	pt_route_irqfd_assign(tab, 11, 7, 8);
+	pt_route_pin_irqfd_assign(tab, 11, "0000:03:00.0", 7, 8);
 
 	tap_is_int(t, pt_route_table_describe(tab, count_entry, &w), 0, "walk the table");
 	tap_ok(t, w.n == 41 && w.irqchip == 40 && w.msi == 1 && w.ordered,
@@ -134,7 +134,20 @@ static void test_describe(struct tap *t)
 		  json_is_true(json_object_get(r, "resample")) &&
 		  json_integer_value(json_object_get(r, "resamplefd")) == 8,
 	       "GSI 11: IOAPIC pin 11, INTx of 0000:03:00.0, resample fd 8");
+	r = json_object_get(route_at(root, 11, "irqchip"), "owners");
+	tap_ok(t, json_array_size(r) == 1 &&
+		  !strcmp(json_string_value(json_object_get(json_array_get(r, 0), "device")) ?: "",
+			  "0000:03:00.0") &&
+		  json_integer_value(json_object_get(json_array_get(r, 0), "irqfd")) == 7,
+	       "GSI 11: owners lists its one owner with irqfd 7");
+	r = json_object_get(route_at(root, 24, "msi"), "owners");
+	tap_ok(t, json_array_size(r) == 1 &&
+		  json_integer_value(json_object_get(json_array_get(r, 0), "vector")) == 5 &&
+		  json_is_null(json_object_get(json_array_get(r, 0), "resamplefd")),
+	       "GSI 24: owners lists the MSI's owner with its vector");
 	r = route_at(root, 3, "irqchip");
+	tap_ok(t, r && json_array_size(json_object_get(r, "owners")) == 0,
+	       "GSI 3: an empty owners list");
 	tap_ok(t, r && !strcmp(json_string_value(json_object_get(r, "owner")), "default") &&
 		  json_is_null(json_object_get(r, "irqfd")), "GSI 3: default owner, no irqfd");
 	text = json_dumps(root, JSON_COMPACT);
@@ -152,11 +165,59 @@ static void test_describe(struct tap *t)
 	pt_route_table_free(tab);
 }
 
+/* A pin shared by two devices: "owner" stays the first one's, "owners" has both. */
+static void test_shared_json(struct tap *t)
+{
+	struct fake_kvm f = { 0 };
+	struct pt_route_table *tab;
+	struct walk w = { .ordered = true };
+	json_t *root, *r, *o;
+	size_t i;
+
+	pt_route_table_new(&fake_ops, &f, 4096, PT_IRQCHIP_KERNEL, &tab);
+	pt_route_pin_claim(tab, 19, "0000:00:03.0");
+	pt_route_pin_claim(tab, 19, "0000:00:0b.0");
+	pt_route_pin_irqfd_assign(tab, 19, "0000:00:03.0", 7, 8);
+	pt_route_pin_irqfd_assign(tab, 19, "0000:00:0b.0", 9, 10);
+	pt_route_pin_claim(tab, 5, "0000:00:05.0"); /* claimed, not bound */
+	tap_is_int(t, pt_route_table_describe(tab, count_entry, &w), 0, "shared json: walk");
+	tap_ok(t, w.n == 40 && w.bound == 1, "shared json: still 40 kernel entries, GSI 19 bound once "
+	       "(n %d, bound %d)", w.n, w.bound);
+	root = pt_route_table_to_json(tab);
+	tap_is_int(t, json_integer_value(json_object_get(root, "irqfds")), 2,
+		   "shared json: irqfds counts both bindings");
+	r = route_at(root, 19, "irqchip");
+	tap_ok(t, r && !strcmp(json_string_value(json_object_get(r, "owner")) ?: "", "0000:00:03.0") &&
+		  json_integer_value(json_object_get(r, "irqfd")) == 7 &&
+		  json_integer_value(json_object_get(r, "resamplefd")) == 8 &&
+		  json_is_true(json_object_get(r, "resample")),
+	       "shared json: owner, irqfd and resamplefd are the first owner's, as before");
+	o = json_object_get(r, "owners");
+	tap_is_int(t, json_array_size(o), 2, "shared json: owners has both devices");
+	json_array_foreach(o, i, r) {
+		tap_ok(t, !strcmp(json_string_value(json_object_get(r, "device")) ?: "",
+				  i ? "0000:00:0b.0" : "0000:00:03.0") &&
+			  json_integer_value(json_object_get(r, "irqfd")) == (i ? 9 : 7) &&
+			  json_integer_value(json_object_get(r, "resamplefd")) == (i ? 10 : 8) &&
+			  json_is_null(json_object_get(r, "vector")),
+		       "shared json: owner %zu: %s, irqfd %d, resamplefd %d, no vector", i,
+		       i ? "0000:00:0b.0" : "0000:00:03.0", i ? 9 : 7, i ? 10 : 8);
+	}
+	r = route_at(root, 5, "irqchip");
+	tap_ok(t, r && !strcmp(json_string_value(json_object_get(r, "owner")) ?: "", "0000:00:05.0") &&
+		  json_is_null(json_object_get(r, "irqfd")) &&
+		  json_is_null(json_object_get(json_array_get(json_object_get(r, "owners"), 0), "irqfd")),
+	       "shared json: a claimed, unbound pin: its owner, irqfd null");
+	json_decref(root);
+	pt_route_table_free(tab);
+}
+
 int main(void)
 {
 	struct tap t = { 0 };
 
 	test_msi_decode(&t);
 	test_describe(&t);
+	test_shared_json(&t);
 	return tap_done(&t);
 }

@@ -355,7 +355,7 @@ static void test_level(struct tap *t)
 		 "wait_ms=300000 max=2") < 0)
 		goto out;
 	tap_is_int(t, pt_route_pin_claim(r.tab, 10, "0000:00:04.0"), 0, "level: claim GSI 10");
-	tap_is_int(t, pt_route_irqfd_assign(r.tab, 10, efd, rfd), 0,
+	tap_is_int(t, pt_route_pin_irqfd_assign(r.tab, 10, "0000:00:04.0", efd, rfd), 0,
 		   "level: irqfd + resamplefd on IOAPIC GSI 10");
 	tap_ok(t, !fired(rfd, 0), "level: the resamplefd is quiet before any interrupt");
 	fire(efd);
@@ -396,6 +396,106 @@ out:
 	cleanup(&r);
 	close(efd);
 	close(rfd);
+}
+
+/*
+ * Two devices' INTx on one IOAPIC pin, as KVM shares it: each its own irqfd and
+ * resamplefd on GSI 19. Either eventfd raises the level interrupt; the guest's EOI
+ * signals both resamplefds (one resampler per GSI); both at once is one assertion;
+ * releasing one device's share leaves the other delivering.
+ */
+static void test_level_shared(struct tap *t)
+{
+	static const char *const counts[] = { "TG irq-count vec=0x52 cpu=0 count=" };
+	char want[64], *line;
+	struct run r;
+	int efd_a = new_eventfd(), rfd_a = new_eventfd(), efd_b = new_eventfd(),
+	    rfd_b = new_eventfd(), n = 0;
+	bool again;
+
+	if (boot(t, &r, 1, "scenario=irq-wait ioapic_pin=19:0x52:level stop_vector=0xf0 "
+		 "wait_ms=300000 max=6") < 0)
+		goto out;
+	tap_ok(t, pt_route_pin_claim(r.tab, 19, "0000:00:03.0") == 0 &&
+		  pt_route_pin_claim(r.tab, 19, "0000:00:0b.0") == 0,
+	       "shared: 00:03.0 and 00:0b.0 both claim GSI 19");
+	tap_ok(t, pt_route_pin_irqfd_assign(r.tab, 19, "0000:00:03.0", efd_a, rfd_a) == 0 &&
+		  pt_route_pin_irqfd_assign(r.tab, 19, "0000:00:0b.0", efd_b, rfd_b) == 0,
+	       "shared: KVM takes two resample irqfds on GSI 19");
+
+	fire(efd_a);
+	tap_ok(t, expect_line(&r, "TG irq vec=0x52 cpu=0 count=1", STEP_MS),
+	       "shared: A's eventfd delivers vector 0x52");
+	tap_ok(t, fired(rfd_a, STEP_MS) && fired(rfd_b, STEP_MS),
+	       "shared: the guest's EOI signals both resamplefds");
+	tap_ok(t, no_line(&r, "TG irq vec=0x52", QUIET_MS), "shared: no redelivery");
+
+	fire(efd_b);
+	tap_ok(t, expect_line(&r, "TG irq vec=0x52 cpu=0 count=2", STEP_MS),
+	       "shared: B's eventfd delivers it too");
+	tap_ok(t, fired(rfd_a, STEP_MS) && fired(rfd_b, STEP_MS),
+	       "shared: ... and its EOI signals both resamplefds again");
+
+	fire(efd_a);
+	fire(efd_b);
+	tap_ok(t, expect_line(&r, "TG irq vec=0x52 cpu=0 count=3", STEP_MS),
+	       "shared: both at once raise the line");
+	tap_ok(t, fired(rfd_a, STEP_MS) && fired(rfd_b, STEP_MS),
+	       "shared: ... and both devices are resampled");
+	/* One source ID for both: one interrupt, unless B's came after the guest's EOI. */
+	again = !no_line(&r, "TG irq vec=0x52 cpu=0 count=4", QUIET_MS);
+	if (again) {
+		tap_diag("the second eventfd was injected after the guest's EOI: two interrupts");
+		fired(rfd_a, STEP_MS);
+		fired(rfd_b, STEP_MS);
+	}
+	n = again ? 4 : 3;
+	tap_ok(t, no_line(&r, "TG irq vec=0x52 cpu=0 count=5", QUIET_MS),
+	       "shared: then the line stays quiet (%d interrupts so far)", n);
+	{
+		char *json = ctl_routes(t, &r, true), *text;
+		json_t *root = json ? json_loads(json, 0, NULL) : NULL, *e, *g = NULL, *o;
+		size_t i;
+
+		json_array_foreach(json_object_get(root, "routes"), i, e)
+			if (json_integer_value(json_object_get(e, "gsi")) == 19)
+				g = e;
+		o = json_object_get(g, "owners");
+		tap_ok(t, json_array_size(o) == 2 &&
+			  json_integer_value(json_object_get(json_array_get(o, 0), "irqfd")) == efd_a &&
+			  json_integer_value(json_object_get(json_array_get(o, 1), "resamplefd")) == rfd_b &&
+			  !strcmp(json_string_value(json_object_get(g, "owner")) ?: "", "0000:00:03.0"),
+			  "shared: routes --json shows both owners of GSI 19 with their irqfds");
+		json_decref(root);
+		free(json);
+		text = ctl_routes(t, &r, false);
+		snprintf(want, sizeof(want), "0000:00:03.0; 0000:00:0b.0 fd %d, resample fd %d; fd %d",
+			 efd_a, rfd_a, efd_b);
+		tap_ok(t, has(text, want), "shared: ... and the table line lists both");
+		free(text);
+	}
+
+	tap_is_int(t, pt_route_pin_release(r.tab, 19, "0000:00:03.0"), 0,
+		   "shared: release A's share");
+	tap_ok(t, pt_route_pin_owners(r.tab, 19) == 1 &&
+		  pt_route_pin_irqfd_of(r.tab, 19, "0000:00:0b.0") == efd_b,
+	       "shared: B still owns GSI 19, bound");
+	fire(efd_a);
+	tap_ok(t, no_line(&r, "TG irq vec=0x52", QUIET_MS), "shared: A's eventfd no longer delivers");
+	fire(efd_b);
+	snprintf(want, sizeof(want), "TG irq vec=0x52 cpu=0 count=%d", n + 1);
+	tap_ok(t, expect_line(&r, want, STEP_MS), "shared: B's still does");
+	tap_ok(t, fired(rfd_b, STEP_MS) && !fired(rfd_a, 0),
+	       "shared: ... resampled through B's resamplefd only");
+	snprintf(want, sizeof(want), "%s%d", counts[0], n + 1);
+	line = want;
+	finish(t, &r, (const char *const *)&line, 1);
+out:
+	cleanup(&r);
+	close(efd_a);
+	close(rfd_a);
+	close(efd_b);
+	close(rfd_b);
 }
 
 static void test_burst(struct tap *t)
@@ -458,6 +558,7 @@ int main(void)
 
 	test_msi(&t);
 	test_level(&t);
+	test_level_shared(&t);
 	test_burst(&t);
 	return tap_done(&t);
 }

@@ -133,11 +133,11 @@ static void test_resample(struct tap *t, struct kvm_vm *vm, struct pt_route_tabl
 	kvm_vm_clear_irr(vm);
 	tap_is_int(t, set_ioapic_pin(vm, 10, 0x61, true), 0, "IOAPIC pin 10: vector 0x61, level");
 	pt_route_pin_claim(tab, 10, "0000:03:00.0");
-	tap_is_int(t, pt_route_irqfd_assign(tab, 10, efd, rfd), 0,
+	tap_is_int(t, pt_route_pin_irqfd_assign(tab, 10, "0000:03:00.0", efd, rfd), 0,
 		   "KVM accepts irqfd + resample on IOAPIC GSI 10");
 	fire(efd);
 	tap_ok(t, kvm_vm_wait_irr(vm, 0x61, DELIVERY_MS), "asserting the line delivers 0x61");
-	tap_is_int(t, pt_route_pin_release(tab, 10), 0, "release the pin (deassigns)");
+	tap_is_int(t, pt_route_pin_release(tab, 10, "0000:03:00.0"), 0, "release the pin (deassigns)");
 	tap_is_int(t, pt_route_irqfd_of(tab, 10), -1, "GSI 10 unbound");
 
 	pt_route_msi_add(tab, "0000:03:00.0", 0, PT_VECTOR_LIVE, &m, &gsi);

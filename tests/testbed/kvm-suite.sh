@@ -61,6 +61,9 @@ e1000e_rom=
 for f in /usr/share/qemu/efi-e1000e.rom /usr/lib/ipxe/qemu/efi-e1000e.rom; do
 	[ -f "$f" ] && { e1000e_rom=",romfile=$f"; break; }
 done
+# The second edu comes last so that it takes the next free slot after every other
+# device: the first edu keeps its address, and tests that take "the first edu" keep
+# theirs; tests/vfio/intx-shared.sh wires both onto one IOAPIC pin.
 run_boot() { # ATTEMPT INNER BUDGET; sets tb
 	local pid cur=-2 now since i
 	(cd / && exec "$testbed" --timeout "$3" --smp "$smp" \
@@ -68,7 +71,7 @@ run_boot() { # ATTEMPT INNER BUDGET; sets tb
 		--qemu-arg -object --qemu-arg memory-backend-ram,id=pthm,size=1M \
 		--device ivshmem-plain,memdev=pthm --device e1000e,bus=rp1 \
 		--device pcie-pci-bridge,id=br0,addr=0x13 --device e1000,bus=br0,addr=0x1 \
-		--device e1000,bus=br0,addr=0x2 \
+		--device e1000,bus=br0,addr=0x2 --device edu \
 		"${shares[@]}" "${testbed_args[@]}" --log "$results/console-$1.log" -- "$2") &
 	pid=$!
 	since=$SECONDS

@@ -16,6 +16,14 @@ pci_find() {
 	return 1
 }
 
+# pci_find_all VENDOR DEVICE: prints every PCI function with these IDs, one a line.
+pci_find_all() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = "$1" ] && [ "$(cat "$d/device")" = "$2" ] && echo "${d##*/}"
+	done
+	return 0
+}
+
 # pci_driver BDF: prints the driver BDF is bound to (nothing when none).
 pci_driver() {
 	[ -e "/sys/bus/pci/devices/$1/driver" ] && basename "$(readlink "/sys/bus/pci/devices/$1/driver")"
