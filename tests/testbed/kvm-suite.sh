@@ -22,6 +22,14 @@ results="$builddir/tests/testbed/kvm-results"
 rm -rf "$results" && mkdir -p "$results" || exit 1
 per_test=${PASSTHRU_KVM_TEST_TIMEOUT:-240}
 
+# A test's time limit: per_test, or more where the test says so in a line of its own
+# "# kvm-suite-timeout: SECONDS" (a walk of failure points, say).
+test_timeout() {
+	local s
+	s=$(sed -n 's/^# kvm-suite-timeout: \([0-9][0-9]*\)$/\1/p' "$builddir/$1" 2>/dev/null | head -n 1)
+	[ -n "$s" ] && [ "$s" -gt "$per_test" ] && echo "$s" || echo "$per_test"
+}
+
 # The guest has its own /tmp and /run: the source tree (read-only) and the build
 # tree (read-write, for the results) are shared at their own paths, so that a
 # checkout anywhere, a CI clone under /tmp included, runs every test.
@@ -34,7 +42,7 @@ write_inner() {
 	echo "cd '$builddir' || exit 1"
 	for t in "${tests[@]}"; do
 		[ -f "$results/$i.rc" ] ||
-			echo "timeout -k 5 $per_test './$t' >'$results/$i.tap' 2>'$results/$i.err'; echo \$? >'$results/$i.rc'"
+			echo "timeout -k 5 $(test_timeout "$t") './$t' >'$results/$i.tap' 2>'$results/$i.err'; echo \$? >'$results/$i.rc'"
 		i=$((i + 1))
 	done
 }
@@ -81,7 +89,8 @@ run_boot() { # ATTEMPT INNER BUDGET; sets tb
 		if [ "$i" != "$cur" ]; then
 			cur=$i
 			since=$SECONDS
-		elif [ $((SECONDS - since)) -gt $((per_test + stall_margin)) ]; then
+		elif [ "$cur" -ge 0 ] &&
+			[ $((SECONDS - since)) -gt $(($(test_timeout "${tests[$cur]}") + stall_margin)) ]; then
 			echo "# attempt $1: no test ended for $((SECONDS - since)) s: stopping the testbed"
 			# For the measurements of stall-hunt.sh: a look at the stuck machine first.
 			[ -n "${PASSTHRU_KVM_STALL_HOOK:-}" ] &&
@@ -111,7 +120,9 @@ for attempt in $(seq 1 "$boots"); do
 	write_inner >"$inner" && chmod +x "$inner"
 	left=$(grep -c '^timeout' "$inner")
 	[ "$left" -eq 0 ] && break
-	run_boot "$attempt" "$inner" $(( left * 90 + 240 ))
+	# 90 s a test, and what the tests with a longer limit of their own may take more.
+	extra=$(awk '/^timeout/ { if ($3 > p) x += $3 - p } END { print x + 0 }' p="$per_test" "$inner")
+	run_boot "$attempt" "$inner" $(( left * 90 + 240 + extra ))
 	[ $tb -ne 124 ] && [ $tb -ne 125 ] && break
 	i=$(first_unfinished)
 	stuck=

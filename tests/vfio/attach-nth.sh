@@ -18,10 +18,12 @@
 # descriptors left. Leftovers accepted, as in tests/host/fail-nth-fixture.sh: the
 # empty lock file of a failed flock and a lock file whose unlink failed (warned;
 # recover removes them), and libpci's read-only descriptors when libpci itself ends
-# the process for want of memory. The points are walked every Sth, at most FAIL_NTH_KERNEL_RUNS
-# (24) file and kernel calls and FAIL_NTH_ALLOC_RUNS (8) allocations per command and
-# side, about 10 minutes (FAIL_NTH_ALL=1: each of some 3 700, hours). Elsewhere it
-# skips; tests/testbed/kvm-suite.sh runs a self-contained copy.
+# the process for want of memory. The points are walked every Sth, at most
+# FAIL_NTH_KERNEL_RUNS (12) file and kernel calls and FAIL_NTH_ALLOC_RUNS (4)
+# allocations per command and side, some 50 runs and 5 minutes (FAIL_NTH_ALL=1: each
+# of some 3 700, hours). Elsewhere it skips; tests/testbed/kvm-suite.sh runs a
+# self-contained copy, with the longer limit it asks for:
+# kvm-suite-timeout: 1200
 . "${top_srcdir:?}/tests/host/tap.sh" # @TAP_SH@
 . "${top_srcdir:?}/tests/vfio/testbed-lib.sh" # @INLINE@
 . "${top_srcdir:?}/tests/inject/fail-nth-lib.sh" # @INLINE@
@@ -36,8 +38,8 @@ command -v python3 >/dev/null 2>&1 || tap_skip_all "python3 reads the JSON back"
 grep -q __asan_init "$ctl" && tap_skip_all "built with ASan (--enable-sanitizers): no preloading"
 edu=$(pci_find 0x1234 0x11e8) || tap_skip_all "no edu device (1234:11e8) in this testbed"
 dev=/sys/bus/pci/devices/$edu
-max_alloc=${FAIL_NTH_ALLOC_RUNS:-8}
-max_kernel=${FAIL_NTH_KERNEL_RUNS:-24}
+max_alloc=${FAIL_NTH_ALLOC_RUNS:-4}
+max_kernel=${FAIL_NTH_KERNEL_RUNS:-12}
 
 top=$(cd "$tap_tmp" && pwd -P)
 PASSTHRU_CONFIG_DIR=$top/vms
