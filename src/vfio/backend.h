@@ -10,6 +10,7 @@ extern const struct pt_assign_backend pt_assign_vfio;
 struct pt_vfio_irq_stats {
 	uint64_t enables;       /* the index enabled with a vector count (from another mode) */
 	uint64_t vector_calls;  /* calls changing some vectors' triggers, the index staying on */
+	uint64_t grows;         /* of those, calls that added vectors to the enabled index */
 	uint64_t reenables;     /* disable-all and enable again in the same mode (lossy) */
 	unsigned vfio_vectors;  /* vectors the index is enabled with now */
 	unsigned triggers;      /* vectors with a trigger eventfd now (live ones) */

@@ -327,8 +327,10 @@ static int update_triggers(struct pt_vfio_assign *v, const struct pt_assign_irqs
 		s->stats.vector_calls++;
 		for (unsigned j = start; j < i; j++)
 			s->on[j] = fds[j - start] >= 0;
-		if (i > s->enabled)
+		if (i > s->enabled) {
 			s->enabled = i;
+			s->stats.grows++;
+		}
 	}
 	free(fds);
 	return r;

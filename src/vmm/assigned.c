@@ -10,6 +10,7 @@
 #include "assign/vconfig.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "vfio/backend.h"
 #include "vmm/assigned.h"
 #include "vmm/bar_layout.h"
 #include "vmm/e820.h"
@@ -517,21 +518,46 @@ static json_t *bars_json(const struct pt_vm_assigned *a)
 	return bars;
 }
 
+/*
+ * How the VFIO backend drives the device's MSI-X index: whether VFIO can add vectors
+ * to it while enabled (NORESIZE clear, Linux 6.5+), how many it is enabled with, and
+ * how it got there (enables, in-place vector calls, lossy disable-all/enable-all).
+ */
+static json_t *vfio_irq_json(struct pt_vm_assigned *a)
+{
+	struct pt_vfio_irq_stats st;
+
+	if (a->dev->backend != &pt_assign_vfio)
+		return NULL;
+	pthread_mutex_lock(&a->vc.lock); /* irq_set runs under it */
+	pt_vfio_irq_stats(a->dev, &st);
+	pthread_mutex_unlock(&a->vc.lock);
+	return json_pack("{s:b,s:i,s:i,s:I,s:I,s:I,s:I}", "can_grow", st.can_grow, "vectors",
+			 (int)st.vfio_vectors, "triggers", (int)st.triggers, "enables",
+			 (json_int_t)st.enables, "vector_calls", (json_int_t)st.vector_calls,
+			 "grows", (json_int_t)st.grows, "reenables", (json_int_t)st.reenables);
+}
+
 /* The guest's MSI-X, when it sees the capability. */
 static json_t *msix_json(struct pt_vm_assigned *a)
 {
 	struct pt_vconfig_msix_layout l;
 	struct pt_vconfig_msix_stats st;
+	json_t *m, *vfio;
 
 	if (!pt_vconfig_msix_layout(&a->vc, &l))
 		return NULL;
 	pt_vconfig_msix_stats(&a->vc, &st);
-	return json_pack("{s:i,s:i,s:I,s:i,s:I,s:b,s:b,s:i,s:i,s:I}", "entries", (int)l.entries,
-			 "table_bar", (int)l.table_bar, "table_offset", (json_int_t)l.table_offset,
-			 "pba_bar", (int)l.pba_bar, "pba_offset", (json_int_t)l.pba_offset,
-			 "enabled", st.enabled, "function_masked", st.function_masked, "live",
-			 (int)st.live, "masked", (int)st.masked, "irq_sets",
-			 (json_int_t)st.irq_sets);
+	m = json_pack("{s:i,s:i,s:I,s:i,s:I,s:b,s:b,s:i,s:i,s:I}", "entries", (int)l.entries,
+		      "table_bar", (int)l.table_bar, "table_offset", (json_int_t)l.table_offset,
+		      "pba_bar", (int)l.pba_bar, "pba_offset", (json_int_t)l.pba_offset,
+		      "enabled", st.enabled, "function_masked", st.function_masked, "live",
+		      (int)st.live, "masked", (int)st.masked, "irq_sets",
+		      (json_int_t)st.irq_sets);
+	vfio = m ? vfio_irq_json(a) : NULL;
+	if (vfio)
+		json_object_set_new(m, "vfio", vfio);
+	return m;
 }
 
 /*

@@ -22,17 +22,18 @@ enum key {
 	K_SCENARIO, K_SMP, K_TABLES, K_PRINT, K_IPI_VECTORS, K_VECTORS, K_IOAPIC_PIN, K_WAIT_MS,
 	K_EXPECT, K_EXPECT_TOTAL, K_SETTLE_MS, K_MAX, K_STOP_VECTOR, K_ACK_PORT, K_STRICT, K_PORT,
 	K_ADDR, K_ACCESS, K_SIZE, K_VALUE, K_CODE, K_POKE, K_IRQ_ACK, K_MSI, K_FIND,
-	K_BAR_READ, K_MSIX, K_MSIX_MASK, K_MSIX_BAR, K_ROM_READ, K_ROM_SIG, K_IRQ_READ, K_COUNT
+	K_BAR_READ, K_MSIX, K_MSIX_MASK, K_MSIX_BAR, K_ROM_READ, K_ROM_SIG, K_IRQ_READ, K_MSIX_ADD,
+	K_COUNT
 };
 
-/* cmdline_parse keeps the keys it has seen in a 32-bit mask. */
-_Static_assert(K_COUNT <= 32, "too many keys for the seen mask");
+/* cmdline_parse keeps the keys it has seen in a 64-bit mask. */
+_Static_assert(K_COUNT <= 64, "too many keys for the seen mask");
 
 static const char *const key_names[K_COUNT] = {
 	"scenario", "smp", "tables", "print", "ipi_vectors", "vectors", "ioapic_pin", "wait_ms",
 	"expect", "expect_total", "settle_ms", "max", "stop_vector", "ack_port", "strict", "port",
 	"addr", "access", "size", "value", "code", "poke", "irq_ack", "msi", "find", "bar_read",
-	"msix", "msix_mask", "msix_bar", "rom_read", "rom_sig", "irq_read",
+	"msix", "msix_mask", "msix_bar", "rom_read", "rom_sig", "irq_read", "msix_add",
 };
 
 struct span {
@@ -243,6 +244,27 @@ static bool parse_msix_mask(struct span v, struct tg_opts *o)
 	return true;
 }
 
+/* ENTRY:VEC:ADDR:VALUE */
+static bool parse_msix_add(struct span v, struct tg_opts *o)
+{
+	struct span f[4];
+	unsigned nf = 0;
+	bool sep = true;
+	uint64_t e, addr, value;
+
+	while (sep && nf < 4)
+		f[nf++] = split(&v, ':', &sep);
+	if (sep || nf != 4 || !num_in(f[0], 0, 2047, &e) || !vector_of(f[1], &o->msix_add_vector) ||
+	    !num_in(f[2], 0, 0xfffffffcu, &addr) || (addr & 3) ||
+	    !num_in(f[3], 0, 0xffffffffu, &value))
+		return false;
+	o->msix_add_entry = (uint16_t)e;
+	o->msix_add_write = (struct tg_mmio_write){ .addr = (uint32_t)addr,
+						    .value = (uint32_t)value };
+	o->msix_add_set = true;
+	return true;
+}
+
 static bool parse_scenarios(struct span v, struct tg_opts *o)
 {
 	bool more = true;
@@ -423,6 +445,8 @@ static bool set_key(struct tg_opts *o, enum key k, struct span v)
 		return parse_msix(v, o);
 	case K_MSIX_MASK:
 		return parse_msix_mask(v, o);
+	case K_MSIX_ADD:
+		return parse_msix_add(v, o);
 	case K_MSIX_BAR: /* 16-byte aligned, in 32-bit memory space */
 		if (!num_in(v, 0x1000, 0xfffffff0u, &x) || (x & 0xf))
 			return false;
@@ -448,7 +472,7 @@ static bool set_key(struct tg_opts *o, enum key k, struct span v)
 int cmdline_parse(const char *cmdline, struct tg_opts *o, char *err, size_t errsize)
 {
 	struct span rest = { cmdline, strlen(cmdline) };
-	uint32_t seen = 0;
+	uint64_t seen = 0;
 	bool first = true;
 
 	*o = (struct tg_opts){
@@ -483,11 +507,11 @@ int cmdline_parse(const char *cmdline, struct tg_opts *o, char *err, size_t errs
 			tg_snprintf(err, errsize, "unknown key '%.*s'", (int)key.len, key.s);
 			return -1;
 		}
-		if ((seen & (1u << k)) && k != K_IOAPIC_PIN) {
+		if ((seen & (1ull << k)) && k != K_IOAPIC_PIN) {
 			tg_snprintf(err, errsize, "key '%s' given twice", key_names[k]);
 			return -1;
 		}
-		seen |= 1u << k;
+		seen |= 1ull << k;
 		if (!set_key(o, (enum key)k, value)) {
 			tg_snprintf(err, errsize, "bad value in '%.*s' (see PROTOCOL.md section 2)",
 				    (int)word.len, word.s);

@@ -289,6 +289,9 @@ int pci_msix_enable(unsigned dev, const struct tg_msix_vec *v, unsigned n, uint8
 void pci_msix_disable(unsigned dev);
 /* Sets or clears an entry's mask bit (Vector Control); -1 when MSI-X is not there. */
 int pci_msix_mask(unsigned dev, unsigned entry, bool masked);
+/* Programs entry ENTRY for vector to the APIC dest and unmasks it, MSI-X staying as it
+ * is; returns the MSI-X Enable bit read afterwards (0 or 1), or -1. */
+int pci_msix_set_entry(unsigned dev, unsigned entry, uint8_t vector, uint8_t dest);
 /* The entry's Pending Bit (0 or 1), or -1. */
 int pci_msix_pending(unsigned dev, unsigned entry);
 /* Walks bus 0 until 00:DEV.0 is vendor:device (a device added while the guest runs),
@@ -355,6 +358,10 @@ struct tg_opts {
 	bool msix_mask_set;	/* irq-wait msix_mask= */
 	uint16_t msix_mask_entry;
 	struct tg_mmio_write msix_mask_write;
+	bool msix_add_set;	/* irq-wait msix_add= */
+	uint16_t msix_add_entry;
+	uint8_t msix_add_vector;
+	struct tg_mmio_write msix_add_write;
 	bool find_set, bar_read_set;	/* rescan find=, bar_read= */
 	uint16_t find_vendor, find_device;
 	uint8_t bar_read_bar;

@@ -320,6 +320,22 @@ int pci_msix_mask(unsigned dev, unsigned entry, bool masked)
 	return 0;
 }
 
+int pci_msix_set_entry(unsigned dev, unsigned entry, uint8_t vector, uint8_t dest)
+{
+	struct msix_where w;
+	uintptr_t e;
+
+	if (msix_find(dev, &w) < 0 || entry >= w.entries)
+		return -1;
+	e = w.table + entry * MSIX_ENTRY_SIZE;
+	mmio_write32(e + MSIX_VECTOR_CTRL, 1); /* masked while the message changes */
+	mmio_write32(e, 0xfee00000u | (uint32_t)dest << 12);
+	mmio_write32(e + 4, 0);
+	mmio_write32(e + 8, vector);
+	mmio_write32(e + MSIX_VECTOR_CTRL, 0);
+	return (int)(cfg_read16(&w.d, w.cap + 2u) >> 15 & 1);
+}
+
 int pci_msix_pending(unsigned dev, unsigned entry)
 {
 	struct msix_where w;

@@ -398,6 +398,13 @@ if [ -n "$nic" ] && [ -n "$nic_bar" ]; then
 		-device e1000e -nic none
 	boot msixbar 1 "scenario=irq-wait msix=$nic_dev:0:0x61,$nic_dev:1:0x62 msix_bar=0xfe000000 $nic_writes expect=1 settle_ms=200 max=3" \
 		-device e1000e -nic none
+	# msix_add=: entry 1 programmed and unmasked after the enable (RXQ0 only raised
+	# first); with a write that raises nothing (ICS 0) it must FAIL.
+	nic_one="poke=$(r 0xe4):0x908,$(r 0xd0):0x500000,$(r 0xc8):0x100000 irq_ack=0x61:$(r 0xc0):0x100000,0x62:$(r 0xc0):0x400000"
+	boot msixadd 1 "scenario=irq-wait msix=$nic_dev:0:0x61 msix_add=1:0x62:$(r 0xc8):0x400000 $nic_one expect=1 settle_ms=200 max=3" \
+		-device e1000e -nic none
+	boot msixaddfail 1 "scenario=irq-wait msix=$nic_dev:0:0x61 msix_add=1:0x62:$(r 0xc8):0 $nic_one expect=1 settle_ms=200 max=3" \
+		-device e1000e -nic none
 fi
 has msix "^TG msix dev=${nic_dev:-x} offset=0x[0-9a-f]+ entries=5 table_bar=3 table_offset=0x0 pba_bar=3 pba_offset=0x2000 enabled=1 masked=0 table_addr=${nic_bar3:-x}\$" &&
 	has msix "^TG msix-entry dev=${nic_dev:-x} entry=0 vector=0x61 dest=0 masked=0\$" &&
@@ -412,6 +419,14 @@ ok $? "irq-wait msix=: PASS"
 has msixbar "^TG msix dev=${nic_dev:-x} offset=0x[0-9a-f]+ entries=5 .* table_addr=0xfe000000\$" &&
 	has msixbar '^TG result scenario=irq-wait status=PASS detail="received=2 unexpected=0 '
 ok $? "irq-wait msix_bar=: the table's BAR moved to 0xfe000000 first, both vectors arrive"
+has msixadd "^TG msix-entry dev=${nic_dev:-x} entry=0 vector=0x61 dest=0 masked=0\$" &&
+	! has msixadd "^TG msix-entry dev=${nic_dev:-x} entry=1 " &&
+	has msixadd "^TG msix-add dev=${nic_dev:-x} entry=1 vector=0x62 enabled=1 received=1\$" &&
+	has msixadd '^TG result scenario=irq-wait status=PASS detail="received=2 unexpected=0 '
+ok $? "irq-wait msix_add=: entry 1 added with MSI-X enabled, TXQ0 arrives on it (0x62)"
+has msixaddfail "^TG msix-add dev=${nic_dev:-x} entry=1 vector=0x62 enabled=1 received=0\$" &&
+	has msixaddfail '^TG result scenario=irq-wait status=FAIL detail="received=1 unexpected=0 '
+ok $? "irq-wait msix_add=: nothing raised on the added entry is a FAIL"
 
 # -- stop_vector ends the wait; print=summary prints counts only
 boot stop 1 "scenario=irq-wait ioapic_pin=2:0x50:edge stop_vector=0x50 print=summary wait_ms=5000"
