@@ -43,3 +43,18 @@ kernel_points() {
 		END { s = (all == 1 || max == 0 || c <= max) ? 1 : int((c + max - 1) / max)
 		      for (i = 1; i <= c; i += s) print n[i] }' "$1"
 }
+
+# ended_badly RC FDS SECONDS: why a walked run that ended with status RC (under
+# timeout(1) of SECONDS) and wrote FDS (PT_FAIL_FDS) at exit did not end well;
+# nothing when it ended by exit() with none of its descriptors left open.
+ended_badly() {
+	if [ "$1" = 124 ]; then
+		echo "still running after $3 s"
+	elif [ "$1" -ge 128 ]; then
+		echo "killed by signal $(($1 - 128))"
+	elif [ ! -e "$2" ]; then
+		echo "did not end through exit()"
+	elif [ -s "$2" ]; then
+		echo "descriptors left open: $(tr '\n' ' ' <"$2")"
+	fi
+}

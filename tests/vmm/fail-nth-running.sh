@@ -129,15 +129,9 @@ for n in $points; do
 	what=$(failed_point "$top/failed")
 	err=$(failed_errno "$top/failed")
 	client=$(tr '\n' ' ' <"$top/client")
-	bad=
-	if [ "$rc" = 124 ]; then
-		bad="still running after 120 s"
-	elif [ "$rc" -ge 128 ]; then
-		bad="killed by signal $((rc - 128))"
-	elif [ ! -e "$top/fds" ]; then
-		bad="did not end through exit()"
-	elif [ -s "$top/fds" ]; then
-		bad="descriptors left open: $(tr '\n' ' ' <"$top/fds")"
+	bad=$(ended_badly "$rc" "$top/fds" 120)
+	if [ -n "$bad" ]; then
+		:
 	elif [ -e "$PASSTHRU_RUN_DIR/fr.sock" ] || [ -e "$PASSTHRU_RUN_DIR/fr.pid" ]; then
 		bad="exit $rc, its pidfile or socket left: $(ls "$PASSTHRU_RUN_DIR")"
 	elif [ -z "$what" ]; then

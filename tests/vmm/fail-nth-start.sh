@@ -60,17 +60,11 @@ n=1
 while [ "$n" -le "$first_run" ]; do
 	run "$n"
 	rc=$?
-	what=$(sed "s/ errno=.*//; s/^[0-9]* //; s|$top/||" "$top/failed" 2>/dev/null)
-	err=$(sed -n 's/.* errno=//p' "$top/failed" 2>/dev/null)
-	bad=
-	if [ "$rc" = 124 ]; then
-		bad="still running after 60 s"
-	elif [ "$rc" -ge 128 ]; then
-		bad="killed by signal $((rc - 128))"
-	elif [ ! -e "$top/fds" ]; then
-		bad="did not end through exit()"
-	elif [ -s "$top/fds" ]; then
-		bad="descriptors left open: $(tr '\n' ' ' <"$top/fds")"
+	what=$(failed_point "$top/failed" | sed "s|$top/||")
+	err=$(failed_errno "$top/failed")
+	bad=$(ended_badly "$rc" "$top/fds" 60)
+	if [ -n "$bad" ]; then
+		:
 	elif [ -e "$PASSTHRU_RUN_DIR/fn.sock" ] || { [ -e "$PASSTHRU_RUN_DIR/fn.pid" ] &&
 		! { [ "${what%% *}" = lock ] && grep -q "pidfile $PASSTHRU_RUN_DIR/fn.pid" "$top/err"; }; }; then
 		# A failed flock leaves the empty pidfile: nobody holds it, so removing it
