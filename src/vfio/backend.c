@@ -171,7 +171,8 @@ static int vfio_open_fd(const struct pt_assign_env *env, const struct pt_bdf *bd
 	*ret = &v->base;
 	return 0;
 fail:
-	v->group_fd = -1; /* still the caller's */
+	/* Undone with the fd (out of KVM and the container), which stays the caller's. */
+	v->group_fd_borrowed = true;
 	pt_assign_vfio.release(&v->base);
 	return r;
 }
@@ -371,7 +372,7 @@ static void vfio_release(struct pt_assign_dev *d)
 		pt_vfio_container_remove_group(v->share->container, v->group_fd, v->group_id);
 	if (v->share)
 		pt_vfio_share_put(v->share_slot);
-	if (v->group_fd >= 0)
+	if (v->group_fd >= 0 && !v->group_fd_borrowed)
 		close(v->group_fd);
 	free(v);
 }

@@ -29,6 +29,7 @@ struct pt_vfio_assign {
 	struct pt_assign_dev base;       /* first: backend.h's handle */
 	struct pt_assign_env env;        /* lent by the VMM */
 	int group_fd, group_id;          /* the handed-over group: ours after open */
+	bool group_fd_borrowed;          /* a failed open: the fd stays the caller's */
 	bool in_container, in_kvm;       /* this function put its group there */
 	bool group_shared;               /* another function of the VM had put it there */
 	bool member;                     /* in the share's list of the VM's devices */

@@ -11,8 +11,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <linux/pci_regs.h>
+#include <linux/vfio.h>
 
 #include "route/irqfd.h"
 #include "route/kvm_ops.h"
@@ -167,6 +169,26 @@ static void test_edu_irqs(struct tap *t, struct kvm_vm *vm, struct pt_route_tabl
 	       st.msi_routes, st.irqfds);
 }
 
+/*
+ * An open that fails after the group joined the container and the KVM-VFIO device
+ * (the function is not in that group) takes the group out of both again and leaves
+ * the fd the caller's: a later open through it works.
+ */
+static void test_failed_open_undone(struct tap *t, const struct pt_assign_env *env, int group)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+	struct pt_assign_dev *d = NULL;
+	struct pt_bdf stranger;
+
+	pt_bdf_parse("0000:00:00.0", &stranger, NULL);
+	tap_ok(t, pt_assign_vfio.open(env, &stranger, group, &d) < 0 && !d,
+	       "open of a function that is not in the group fails");
+	tap_ok(t, fcntl(group, F_GETFD) >= 0, "and the group fd is still the caller's");
+	tap_ok(t, ioctl(group, VFIO_GROUP_GET_STATUS, &st) == 0 &&
+		  !(st.flags & VFIO_GROUP_FLAGS_CONTAINER_SET),
+	       "and the group left the container again (flags 0x%x)", st.flags);
+}
+
 static void test_edu(struct tap *t, const struct bound *b)
 {
 	struct kvm_vm vm;
@@ -188,6 +210,7 @@ static void test_edu(struct tap *t, const struct bound *b)
 	close(nul);
 
 	group = open_group(b->group);
+	test_failed_open_undone(t, &env, group);
 	tap_is_int(t, pt_assign_vfio.open(&env, &bdf, group, &d), 0, "open edu %s (group %d)",
 		   b->bdf, b->group);
 	if (!d)
