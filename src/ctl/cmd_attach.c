@@ -358,7 +358,7 @@ int pt_cmd_attach(struct pt_ctl *ctl, int argc, char **argv)
  * passthru-ctl recover. 0, or 1 when one could not be given back.
  */
 static int give_back_group_mates(struct pt_ctl *ctl, const struct attach_args *a,
-				 const struct pt_inventory *inv)
+				 const struct pt_inventory *inv, json_t *given)
 {
 	const struct pt_pci_dev *p = pt_prep_find(inv, a->name);
 	const char *vm = a->rt.def->name;
@@ -389,6 +389,9 @@ static int give_back_group_mates(struct pt_ctl *ctl, const struct attach_args *a
 			printf("%s: given back to %s (the last of IOMMU group %d's functions left "
 			       "%s)\n", mate, rec->original_driver ? rec->original_driver :
 			       "no driver", p->iommu_group, vm);
+		if (r == 1 && rec && given)
+			json_array_append_new(given, json_pack("{s:s, s:o}", "bdf", mate, "driver",
+						   pt_json_string_or_null(rec->original_driver)));
 		failed |= r < 0;
 		pt_state_record_free(rec);
 		pt_state_unlock(&lock);
@@ -425,7 +428,7 @@ static int detach_running(struct pt_ctl *ctl, const struct attach_args *a)
 	struct pt_state_record *rec = NULL;
 	struct pt_inventory *inv = NULL;
 	char other[PT_BDF_STRLEN] = "";
-	json_t *args, *ret = NULL, *driver;
+	json_t *args, *ret = NULL, *driver, *mates = NULL;
 	int status, r;
 
 	r = lock_and_ask(a, "detach", &lock);
@@ -464,7 +467,9 @@ static int detach_running(struct pt_ctl *ctl, const struct attach_args *a)
 	}
 	r = pt_ctl_give_back_locked(ctl, a->name, vm, "detach", &rec);
 	status = r < 0 ? PT_EXIT_FAILURE : PT_EXIT_OK;
-	if (r >= 0 && inv && give_back_group_mates(ctl, a, inv))
+	if (ctl->json)
+		mates = json_array();
+	if (r >= 0 && inv && give_back_group_mates(ctl, a, inv, mates))
 		status = PT_EXIT_FAILURE;
 	driver = r == 1 ? pt_json_string_or_null(rec->original_driver) : json_null();
 	if (r == 1 && !ctl->json)
@@ -472,8 +477,9 @@ static int detach_running(struct pt_ctl *ctl, const struct attach_args *a)
 		       rec->original_driver ? rec->original_driver : "no driver, as before");
 	pt_state_record_free(rec);
 	if (ctl->json)
-		pt_json_print(json_pack("{s:b, s:s, s:s, s:b, s:o}", "ok", status == PT_EXIT_OK,
-					"bdf", a->name, "vm", vm, "running", true, "driver", driver));
+		pt_json_print(json_pack("{s:b, s:s, s:s, s:b, s:o, s:o*}", "ok",
+					status == PT_EXIT_OK, "bdf", a->name, "vm", vm, "running",
+					true, "driver", driver, "group_mates_given_back", mates));
 	else
 		json_decref(driver);
 out:

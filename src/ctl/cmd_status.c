@@ -13,15 +13,45 @@
 #include "common/log.h"
 #include "common/parse.h"
 #include "config/vm_def.h"
+#include "host/state.h"
 #include "ctl/control_client.h"
 #include "ctl/ctl.h"
 #include "ctl/json_out.h"
 #include "ctl/table.h"
+#include "ctl/vm_devices.h"
 #include "ctl/vm_runtime.h"
 
 /*
+ * The functions recorded as vm's (state records) that its VMM does not list in devs:
+ * one detached while another function kept its IOMMU group in the VM (it stays on
+ * vfio-pci until that one leaves), or one an interrupted attach left. A JSON array of
+ * their names; empty when the records cannot be listed.
+ */
+static json_t *held_not_assigned(const char *vm, const json_t *devs)
+{
+	char (*names)[PT_BDF_STRLEN] = NULL;
+	json_t *held = json_array();
+	size_t n = 0;
+
+	if (!held || pt_state_list(&names, &n) < 0)
+		return held;
+	for (size_t i = 0; i < n; i++) {
+		struct pt_state_record *rec = NULL;
+		const char *why;
+
+		if (pt_state_read(names[i], &rec, &why) == 0 && rec->vm && !strcmp(rec->vm, vm) &&
+		    !pt_ctl_devices_has(devs, names[i]))
+			json_array_append_new(held, json_string(names[i]));
+		pt_state_record_free(rec);
+	}
+	free(names);
+	return held;
+}
+
+/*
  * One VM as JSON: name, state (running, unresponsive, stopped), pid, config,
- * socket, stale (a dead VMM's leftovers), and "vmm": the status verb's answer.
+ * socket, stale (a dead VMM's leftovers), and "vmm": the status verb's answer;
+ * for a VMM that answers, its "devices" and the functions "held" for it on the host.
  * *ret_exit is the single-VM exit status: 0 running, 5 stopped, 1 unresponsive.
  */
 static json_t *vm_status(const struct pt_vm_runtime *rt, char *why, size_t why_size,
@@ -60,6 +90,11 @@ static json_t *vm_status(const struct pt_vm_runtime *rt, char *why, size_t why_s
 		if (pt_vm_runtime_request(rt, "devices", NULL, &devs, ignored, sizeof(ignored)) == 0)
 			json_object_set_new(o, "devices", devs);
 	}
+	/* Without its device list (a failed request) nothing can be told. */
+	if (o && vmm && (json_object_get(o, "devices") ||
+			 json_integer_value(json_object_get(vmm, "devices")) == 0))
+		json_object_set_new(o, "held", held_not_assigned(rt->def->name,
+								 json_object_get(o, "devices")));
 	json_decref(vmm);
 	return o;
 }
@@ -163,6 +198,10 @@ static void print_one(const json_t *o, const char *why)
 			       json_string_value(json_object_get(ex, "detail")));
 		json_array_foreach(json_object_get(o, "devices"), i, d)
 			print_device(d);
+		json_array_foreach(json_object_get(o, "held"), i, d)
+			printf("  held:     %s on vfio-pci, recorded as %s's but not in it (passthru-ctl "
+			       "detach %s %s gives it back)\n", json_string_value(d), name,
+			       json_string_value(d), name);
 	}
 	printf("  socket:   %s\n", json_string_value(json_object_get(o, "socket")));
 	printf("  config:   %s\n", json_string_value(json_object_get(o, "config")));

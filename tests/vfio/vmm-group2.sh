@@ -76,6 +76,11 @@ def walk(o):
 walk(json.load(sys.stdin))
 print(" ".join(sorted(out)))'
 }
+# status g3 --json: the functions held for g3 on the host but not in it.
+held() {
+	"$ctl" status g3 --json 2>/dev/null |
+		python3 -c 'import json, sys; print(" ".join(json.load(sys.stdin).get("held", ["?"])))'
+}
 vmm_fds() { ls "/proc/$(cat "$PASSTHRU_RUN_DIR/g3.pid" 2>/dev/null || echo 0)/fd" 2>/dev/null | wc -l; }
 PASSTHRU_LOG=info "$ctl" start g3 >"$tap_tmp/out" 2>"$tap_tmp/err"
 tap_is "$?" 0 "g3 starts with $a"
@@ -105,6 +110,9 @@ tap_like "$(cat "$tap_tmp/out")" "$b: stays on vfio-pci, recorded as g3's, while
 tap_is "$(listed)" "$one" "g3 lists $a alone again, its BARs as before ($one)"
 tap_is "$(vmm_fds)" "$fds1" "the VMM's fds are back to $fds1 (the group stays open through $a)"
 tap_is "$(driver "$b")" vfio-pci "$b stays on vfio-pci"
+tap_is "$(held)" "$b" "status g3 --json lists $b as held (on the host for g3, not in it)"
+tap_like "$("$ctl" status g3 2>&1)" "held:     $b on vfio-pci, recorded as g3's but not in it" \
+	"status g3 says $b is held"
 "$ctl" recover >"$tap_tmp/out" 2>"$tap_tmp/err"
 tap_like "$(cat "$tap_tmp/out")" "$b: kept on vfio-pci: VM g3 holds its IOMMU group through $a" \
 	"recover keeps $b (g3 holds its group) instead of giving it back under the VM"
@@ -112,17 +120,21 @@ tap_is "$(driver "$b")" vfio-pci "$b is still on vfio-pci after recover"
 "$ctl" attach "$b" g3 >"$tap_tmp/out" 2>"$tap_tmp/err"
 tap_is "$?" 0 "attach $b g3 again (it was kept for g3): exit 0"
 tap_is "$(listed)" "$two" "both listed again, as before"
+tap_is "$(held)" "" "and none is held"
 
 "$ctl" detach "$a" g3 >"$tap_tmp/out" 2>"$tap_tmp/err"
 tap_is "$?" 0 "detach $a g3 (the first) while $b stays: exit 0"
 tap_is "$(listed | sed 's/:[a-z,-]*$//')" "$b" "g3 lists $b alone; the group stayed in the VM with it"
-"$ctl" detach "$b" g3 >"$tap_tmp/out" 2>"$tap_tmp/err"
+tap_is "$(held)" "$a" "status g3 --json lists $a as held"
+"$ctl" detach "$b" g3 --json >"$tap_tmp/out" 2>"$tap_tmp/err"
 rc=$?
-tap_is "$rc" 0 "detach $b g3, the group's last function in the VM: exit 0"
+tap_is "$rc" 0 "detach $b g3 --json, the group's last function in the VM: exit 0"
 [ "$rc" = 0 ] || sed 's/^/# /' "$tap_tmp/err" | tail -20
-drv_a=$(echo "$before" | cut -d' ' -f1 | sed 's/^none$/no driver/')
-tap_like "$(cat "$tap_tmp/out")" "$a: given back to $drv_a (the last of IOMMU group $g's functions left g3)" \
-	"it gives back $a too, kept until now"
+drv_a=$(echo "$before" | cut -d' ' -f1 | sed 's/^none$/null/')
+tap_is "$(python3 -c 'import json, sys
+for m in json.load(open(sys.argv[1]))["group_mates_given_back"]:
+    print(m["bdf"], m["driver"] or "null")' "$tap_tmp/out")" "$a $drv_a" \
+	"it gives back $a too, kept until now, and --json says so (group_mates_given_back)"
 tap_is "$(listed)" "" "g3 lists no device"
 tap_is "$(driver "$a") $(driver "$b")" "$before" "both are back as they were ($before)"
 tap_ok "$("$ctl" status g3 >/dev/null 2>&1; echo $?)" "g3 still runs"
