@@ -16,7 +16,10 @@ kernel=$mods/../vmlinuz
 [ -n "$mods" ] && [ -r "$kernel" ] || tap_skip_all "no testbed kernel (PASSTHRU_TESTBED_MODULES)"
 kver=$(ls "$mods/lib/modules" | head -1)
 ko=$mods/lib/modules/$kver/kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko
-[ -r "$ko" ] || tap_skip_all "no e1000e.ko for $kver"
+# Debian compresses modules from 6.x on (e1000e.ko.xz); busybox insmod wants them plain.
+[ -r "$ko" ] || [ ! -r "$ko.xz" ] || ! command -v xz >/dev/null 2>&1 ||
+	{ xz -dc "$ko.xz" >"$tap_tmp/e1000e.ko" && ko=$tap_tmp/e1000e.ko; }
+[ -r "$ko" ] || tap_skip_all "no e1000e.ko (nor e1000e.ko.xz and xz) for $kver"
 command -v cpio >/dev/null 2>&1 && [ -x /bin/busybox ] || tap_skip_all "cpio and a static /bin/busybox build the initramfs"
 nic=
 for d in /sys/bus/pci/devices/*; do
