@@ -1,7 +1,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -72,4 +74,18 @@ int pt_dir_check_private(const char *path, char *why, size_t why_size)
 		return -EACCES;
 	}
 	return 0;
+}
+
+int pt_link_number(const char *path)
+{
+	char target[PATH_MAX];
+	const char *slash;
+	ssize_t n;
+
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = 0;
+	slash = strrchr(target, '/');
+	return atoi(slash ? slash + 1 : target);
 }

@@ -16,4 +16,10 @@ int pt_mkdir_parents(const char *path);
  */
 int pt_dir_check_private(const char *path, char *why, size_t why_size);
 
+/*
+ * The number at the end of the symbolic link at path (a PCI function's iommu_group
+ * link: "../../../kernel/iommu_groups/12" gives 12). The number, or -errno.
+ */
+int pt_link_number(const char *path);
+
 #endif

@@ -101,51 +101,24 @@ static int vmm_has_device(const struct pt_vm_runtime *rt, const char *bdf)
 }
 
 /*
- * A function of the running VMM in IOMMU group `group` (its name in ret, which has
- * PT_BDF_STRLEN bytes): true when there is one. Quiet; false when it cannot be told.
+ * Whether the running VMM holds the IOMMU group of the function to attach (or detach)
+ * through another of its functions (its name in other), by the VMM's device list devs:
+ * then the group is open there and in its container (VFIO opens a group once, so an
+ * open here would get EBUSY).
  */
-static bool vmm_has_group(const struct pt_vm_runtime *rt, const struct pt_inventory *inv,
-			  int group, char *ret)
+static bool group_held(const struct pt_ctl *ctl, const struct attach_args *a,
+		       const json_t *devs, char other[PT_BDF_STRLEN])
 {
-	json_t *list = NULL, *d;
-	bool found = false;
-	size_t i;
-
-	if (group < 0 || pt_vm_runtime_call(rt, "devices", NULL, &list))
-		return false;
-	json_array_foreach(list, i, d) {
-		const char *host = json_string_value(json_object_get(d, "host"));
-		const struct pt_pci_dev *p = host ? pt_prep_find(inv, host) : NULL;
-
-		if (p && p->iommu_group == group) {
-			snprintf(ret, PT_BDF_STRLEN, "%s", host);
-			found = true;
-			break;
-		}
-	}
-	json_decref(list);
-	return found;
+	return pt_ctl_devices_group_holder(ctl, devs, a->name, other) == 1;
 }
 
 /*
- * Whether the running VMM holds the IOMMU group of the function to attach through
- * another of its functions (its name in other): then the group is open there and
- * in its container (VFIO opens a group once, so an open here would get EBUSY).
- */
-static bool group_held(const struct attach_args *a, const struct pt_inventory *inv,
-		       char other[PT_BDF_STRLEN])
-{
-	const struct pt_pci_dev *p = pt_prep_find(inv, a->name);
-
-	return p && vmm_has_group(&a->rt, inv, p->iommu_group, other);
-}
-
-/*
- * Takes the function's lock for command and asks the VMM whether it has it already:
- * 0 or 1 with the lock held, or a negative exit status (said; no lock held).
+ * Takes the function's lock for command and asks the VMM for its devices (*devs):
+ * whether it has the function, 0 or 1 with the lock held, or a negative exit status
+ * (said; no lock held).
  */
 static int lock_and_ask(const struct attach_args *a, const char *command,
-			struct pt_state_lock *lock)
+			struct pt_state_lock *lock, json_t **devs)
 {
 	struct pt_state_holder h;
 	char who[256];
@@ -157,10 +130,12 @@ static int lock_and_ask(const struct attach_args *a, const char *command,
 		       pt_state_holder_describe(&h, who, sizeof(who)) : strerror(-r));
 		return r == -EBUSY || r == -EACCES ? -PT_EXIT_REFUSED : -PT_EXIT_FAILURE;
 	}
-	r = vmm_has_device(&a->rt, a->name);
-	if (r < 0)
+	r = pt_vm_runtime_call(&a->rt, "devices", NULL, devs);
+	if (r) {
 		pt_state_unlock(lock);
-	return r;
+		return -r;
+	}
+	return pt_ctl_devices_has(*devs, a->name);
 }
 
 static void say_attached(const struct pt_ctl *ctl, const struct attach_args *a, json_t *dev,
@@ -213,9 +188,8 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 	const struct pt_dev_def *dd = defined_device(a->rt.def, &a->bdf);
 	const char *vm = a->rt.def->name;
 	struct pt_state_lock lock = { .fd = -1 };
-	struct pt_inventory *inv = NULL;
 	struct pt_vm_taken tk = { .group = -1 };
-	json_t *args = NULL, *dev = NULL;
+	json_t *args = NULL, *dev = NULL, *devs = NULL;
 	_cleanup_free_ char *log = NULL;
 	char other[PT_BDF_STRLEN] = "";
 	int fd = -1, rom_fd = -1, fds[2], status, timeout_s, r;
@@ -223,7 +197,7 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 	bool held;
 	off_t log_start;
 
-	r = lock_and_ask(a, "attach", &lock);
+	r = lock_and_ask(a, "attach", &lock, &devs);
 	if (r < 0)
 		return -r;
 	if (r == 1) {
@@ -247,11 +221,9 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 			goto out;
 		}
 	}
-	status = pt_ctl_inventory(ctl, 0, &inv);
-	if (status)
-		goto out;
-	held = group_held(a, inv, other);
-	status = pt_ctl_take_for_vm(ctl, inv, a->name, vm, "attach", &tk);
+	held = group_held(ctl, a, devs, other);
+	/* The inventory is loaded only to prepare a function no prepare took yet. */
+	status = pt_ctl_take_for_vm(ctl, NULL, a->name, vm, "attach", &tk);
 	if (status) {
 		pt_err("%s: not attached to %s; nothing was changed", a->name, vm);
 		goto out;
@@ -305,7 +277,7 @@ out:
 		close(rom_fd);
 	json_decref(args);
 	json_decref(dev);
-	pt_inventory_free(inv);
+	json_decref(devs);
 	pt_state_unlock(&lock);
 	return status;
 }
@@ -428,10 +400,10 @@ static int detach_running(struct pt_ctl *ctl, const struct attach_args *a)
 	struct pt_state_record *rec = NULL;
 	struct pt_inventory *inv = NULL;
 	char other[PT_BDF_STRLEN] = "";
-	json_t *args, *ret = NULL, *driver, *mates = NULL;
+	json_t *args, *ret = NULL, *driver, *mates = NULL, *devs = NULL;
 	int status, r;
 
-	r = lock_and_ask(a, "detach", &lock);
+	r = lock_and_ask(a, "detach", &lock, &devs);
 	if (r < 0)
 		return -r;
 	if (r == 1) {
@@ -460,7 +432,8 @@ static int detach_running(struct pt_ctl *ctl, const struct attach_args *a)
 		/* An attach that died between prepare and device-add, or a kept one. */
 		pt_warn("%s: recorded as %s's but not in its VMM: giving it back", a->name, vm);
 	}
-	if (pt_ctl_inventory(ctl, 0, &inv) == PT_EXIT_OK && group_held(a, inv, other)) {
+	/* devs as before the device-del: group_held looks past the function itself. */
+	if (pt_ctl_inventory(ctl, 0, &inv) == PT_EXIT_OK && group_held(ctl, a, devs, other)) {
 		say_kept(ctl, a, pt_prep_find(inv, a->name)->iommu_group, other);
 		status = PT_EXIT_OK;
 		goto out;
@@ -483,6 +456,7 @@ static int detach_running(struct pt_ctl *ctl, const struct attach_args *a)
 	else
 		json_decref(driver);
 out:
+	json_decref(devs);
 	pt_inventory_free(inv);
 	pt_state_unlock(&lock);
 	return status;

@@ -13,12 +13,39 @@
 
 #include "common/cleanup.h"
 #include "common/exit_status.h"
+#include "common/files.h"
 #include "common/log.h"
 #include "common/run_dir.h"
 #include "host/sysroot.h"
 #include "ctl/host_prep.h"
 #include "ctl/vm_devices.h"
 #include "ctl/vm_runtime.h"
+
+/* bdf's IOMMU group number (the last part of its iommu_group link), or -errno. */
+static int group_of(const char *sysroot, const char *bdf)
+{
+	_cleanup_free_ char *link = NULL;
+	int r = pt_host_path(sysroot, &link, "/sys/bus/pci/devices/%s/iommu_group", bdf);
+
+	return r < 0 ? r : pt_link_number(link);
+}
+
+/*
+ * bdf's IOMMU group number, -ENOENT when the host has no such function, or another
+ * -errno when it has no group (no iommu_group link).
+ */
+static int function_group(const char *sysroot, const char *bdf)
+{
+	_cleanup_free_ char *dev = NULL;
+	int r = pt_host_path(sysroot, &dev, "/sys/bus/pci/devices/%s", bdf);
+
+	if (r < 0)
+		return r;
+	if (!pt_path_exists(dev))
+		return -ENOENT;
+	r = group_of(sysroot, bdf);
+	return r == -ENOENT ? -ENODATA : r;
+}
 
 /* A function passthru prepared with no VM (prepare), or left this VM's: adopted. */
 static int adopt(struct pt_vm_taken *tk, struct pt_state_record *rec, const char *vm)
@@ -44,6 +71,7 @@ int pt_ctl_take_for_vm(const struct pt_ctl *ctl, const struct pt_inventory *inv,
 	struct pt_prep_verdict v = { .status = PT_EXIT_OK, .vm = vm };
 	struct pt_targets t = { 0 };
 	struct pt_state_record *rec = NULL;
+	struct pt_inventory *own_inv = NULL;
 	const struct pt_pci_dev *d;
 	struct pt_bind_opts o;
 	const char *why = NULL;
@@ -52,15 +80,35 @@ int pt_ctl_take_for_vm(const struct pt_ctl *ctl, const struct pt_inventory *inv,
 	memset(tk, 0, sizeof(*tk));
 	tk->group = -1;
 	tk->group_fd = -1;
+	r = pt_state_read(bdf, &rec, &why);
+	if (r == 0 && rec->phase == PT_PHASE_PREPARED && (!rec->vm || !strcmp(rec->vm, vm))) {
+		/* Judged when it was prepared: its group from sysfs, no inventory needed. */
+		r = function_group(ctl->sysroot, bdf);
+		if (r == -ENOENT) {
+			pt_err("no PCI function %s on this host (passthru-ctl devices lists them)",
+			       bdf);
+			pt_state_record_free(rec);
+			return PT_EXIT_NOT_FOUND;
+		}
+		tk->group = r < 0 ? -1 : r;
+		return adopt(tk, rec, vm);
+	}
+	if (!inv) {
+		status = pt_ctl_inventory(ctl, 0, &own_inv);
+		if (status) {
+			pt_state_record_free(rec);
+			return status;
+		}
+		inv = own_inv;
+	}
 	d = pt_prep_find(inv, bdf);
 	if (!d) {
 		pt_err("no PCI function %s on this host (passthru-ctl devices lists them)", bdf);
-		return PT_EXIT_NOT_FOUND;
+		pt_state_record_free(rec);
+		status = PT_EXIT_NOT_FOUND;
+		goto out;
 	}
 	tk->group = d->iommu_group;
-	r = pt_state_read(bdf, &rec, &why);
-	if (r == 0 && rec->phase == PT_PHASE_PREPARED && (!rec->vm || !strcmp(rec->vm, vm)))
-		return adopt(tk, rec, vm);
 	if (r == 0 && rec->vm) {
 		if (pt_ctl_vm_running(rec->vm))
 			pt_err("%s: refused: assigned to VM %s, which runs (passthru-ctl detach %s "
@@ -69,7 +117,8 @@ int pt_ctl_take_for_vm(const struct pt_ctl *ctl, const struct pt_inventory *inv,
 			pt_err("%s: refused: still recorded as VM %s's, which no longer runs "
 			       "(passthru-ctl recover gives it back)", bdf, rec->vm);
 		pt_state_record_free(rec);
-		return PT_EXIT_REFUSED;
+		status = PT_EXIT_REFUSED;
+		goto out;
 	}
 	pt_state_record_free(rec);
 	/* No record (or an interrupted one, which the verdict refuses): prepare it. */
@@ -101,6 +150,7 @@ out:
 	json_decref(v.forced);
 	json_decref(v.refusals);
 	pt_targets_free(&t);
+	pt_inventory_free(own_inv);
 	return status;
 }
 
@@ -301,48 +351,38 @@ int pt_ctl_vmm_has_device(const struct pt_ctl *ctl, const char *vm, const char *
 	return found;
 }
 
-/* bdf's IOMMU group number (the last part of its iommu_group link), or -errno. */
-static int group_of(const char *sysroot, const char *bdf)
+int pt_ctl_devices_group_holder(const struct pt_ctl *ctl, const json_t *devs, const char *bdf,
+				char holder[PT_BDF_STRLEN])
 {
-	_cleanup_free_ char *link = NULL;
-	char target[256];
-	const char *slash;
-	ssize_t n;
-	int r;
+	int group = group_of(ctl->sysroot, bdf);
+	const json_t *d;
+	size_t i;
 
-	r = pt_host_path(sysroot, &link, "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	if (r < 0)
-		return r;
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = 0;
-	slash = strrchr(target, '/');
-	return atoi(slash ? slash + 1 : target);
+	if (group < 0)
+		return -1;
+	json_array_foreach(devs, i, d) {
+		const char *host = json_string_value(json_object_get(d, "host"));
+
+		if (host && strcmp(host, bdf) && group_of(ctl->sysroot, host) == group) {
+			snprintf(holder, PT_BDF_STRLEN, "%s", host);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 int pt_ctl_vmm_group_holder(const struct pt_ctl *ctl, const char *vm, const char *bdf,
 			    char holder[PT_BDF_STRLEN])
 {
-	int group = group_of(ctl->sysroot, bdf), found = -1;
 	struct pt_vm_runtime rt;
-	json_t *list = NULL, *d;
+	json_t *list = NULL;
 	char why[256];
-	size_t i;
+	int found = -1;
 
-	if (group < 0 || pt_vm_runtime_open_quiet(ctl, vm, &rt) != PT_EXIT_OK)
+	if (pt_vm_runtime_open_quiet(ctl, vm, &rt) != PT_EXIT_OK)
 		return -1;
 	if (rt.running && pt_vm_runtime_request(&rt, "devices", NULL, &list, why, sizeof(why)) == 0) {
-		found = 0;
-		json_array_foreach(list, i, d) {
-			const char *host = json_string_value(json_object_get(d, "host"));
-
-			if (host && strcmp(host, bdf) && group_of(ctl->sysroot, host) == group) {
-				snprintf(holder, PT_BDF_STRLEN, "%s", host);
-				found = 1;
-				break;
-			}
-		}
+		found = pt_ctl_devices_group_holder(ctl, list, bdf, holder);
 		json_decref(list);
 	}
 	pt_vm_runtime_close(&rt);

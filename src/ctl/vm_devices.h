@@ -32,7 +32,9 @@ struct pt_vm_taken {
 
 /*
  * Takes bdf for vm; the caller holds its lock. PT_EXIT_OK with *tk filled, or the
- * exit status after saying why not (nothing changed then).
+ * exit status after saying why not (nothing changed then). A function prepared with
+ * no VM (or for vm) is adopted as it is; another is judged and prepared, with inv
+ * (loaded here when NULL).
  */
 int pt_ctl_take_for_vm(const struct pt_ctl *ctl, const struct pt_inventory *inv,
 		       const char *bdf, const char *vm, const char *command,
@@ -88,6 +90,14 @@ bool pt_ctl_devices_has(const json_t *list, const char *bdf);
  * cannot be told (no definition, not running, no answer). Quiet.
  */
 int pt_ctl_vmm_has_device(const struct pt_ctl *ctl, const char *vm, const char *bdf);
+
+/*
+ * Whether devs (a devices verb's answer) lists another function of bdf's IOMMU group
+ * (matched by their sysfs iommu_group links): 1 with its name in holder, 0, or -1
+ * when bdf has no group.
+ */
+int pt_ctl_devices_group_holder(const struct pt_ctl *ctl, const json_t *devs, const char *bdf,
+				char holder[PT_BDF_STRLEN]);
 
 /*
  * Whether the running VMM of vm has another function of bdf's IOMMU group (matched by

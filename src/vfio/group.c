@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/files.h"
 #include "common/log.h"
 #include "vfio/group.h"
 
@@ -55,16 +56,9 @@ int pt_vfio_group_open(const struct pt_bdf *bdf)
 
 int pt_vfio_group_number(const struct pt_bdf *bdf)
 {
-	char name[PT_BDF_STRLEN], link[96], target[PATH_MAX];
-	const char *slash;
-	ssize_t n;
+	char name[PT_BDF_STRLEN], link[96];
 
 	pt_bdf_format(bdf, name);
 	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/iommu_group", name);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = 0;
-	slash = strrchr(target, '/');
-	return atoi(slash ? slash + 1 : target);
+	return pt_link_number(link);
 }
