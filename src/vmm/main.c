@@ -194,6 +194,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			}
 			dev->backend = PT_BACKEND_VFIO;
 			dev->guest_slot = -1;
+			dev->guest_function = -1;
 			a->n_devices++;
 			direct_opt = true;
 			break;
