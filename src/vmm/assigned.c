@@ -371,19 +371,39 @@ static int choose_place(struct pt_vm *vm, const struct pt_bdf *bdf, int *slot, i
 	return 0;
 }
 
-/* The bus's refusal of slot.function, said in words. */
-static void say_no_place(const struct pt_vm_assigned *a, int slot, int function, int r)
+/* The bus's refusal of slot.function for name, said in words. */
+static void say_no_place(const char *name, int slot, int function, int r)
 {
 	if (r == -ENXIO)
 		pt_err("%s: not put at guest 00:%02x.%x: that slot has no function 0, and a guest "
-		       "looks for functions 1-7 of a slot only through its function 0", a->dev->name,
-		       slot, function);
+		       "looks for functions 1-7 of a slot only through its function 0", name, slot,
+		       function);
 	else if (r == -EBUSY)
-		pt_err("%s: not put at guest 00:%02x.%x: another device is there", a->dev->name,
-		       slot, function);
+		pt_err("%s: not put at guest 00:%02x.%x: another device is there", name, slot,
+		       function);
 	else
-		pt_err("%s: no place on the guest's PCI bus%s: %s", a->dev->name,
+		pt_err("%s: no place on the guest's PCI bus%s: %s", name,
 		       slot > 0 ? " at the slot asked for" : "", strerror(-r));
+}
+
+/*
+ * Whether the bus will take a function at slot.function, asked before the device is
+ * opened and reset for nothing: 0, -EBUSY or -ENXIO (said). The caller holds
+ * assign_lock, so nothing else is placed meanwhile.
+ */
+static int place_free(struct pt_vm *vm, const struct pt_bdf *bdf, int slot, int function)
+{
+	unsigned there = pt_pci_slot_functions(&vm->pci, (unsigned)slot);
+	char name[PT_BDF_STRLEN];
+	int r = 0;
+
+	if (there & (1u << function))
+		r = -EBUSY;
+	else if (function > 0 && !(there & 1))
+		r = -ENXIO;
+	if (r < 0)
+		say_no_place(pt_bdf_format(bdf, name), slot, function, r);
+	return r;
 }
 
 int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backend,
@@ -417,6 +437,12 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 	}
 	desc.slot = slot;
 	desc.function = (unsigned)function;
+	r = place_free(vm, bdf, slot, function);
+	if (r < 0) {
+		pthread_mutex_unlock(&vm->assign_lock);
+		free(a);
+		return r;
+	}
 	r = backend->open(&env, bdf, handed_fd, &a->dev);
 	if (r < 0) {
 		pthread_mutex_unlock(&vm->assign_lock);
@@ -439,7 +465,7 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 	if (!r) {
 		r = pt_pci_register_function(&vm->pci, &desc, &a->fn);
 		if (r < 0)
-			say_no_place(a, slot, function, r);
+			say_no_place(a->dev->name, slot, function, r);
 	}
 	if (!r && a->fn->gsi >= 0)
 		pt_vconfig_set_intx(&a->vc, a->fn->gsi);
