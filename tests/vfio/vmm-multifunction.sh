@@ -117,7 +117,7 @@ tap_is "$(listed)" "$two" "both still listed"
 rc=$?
 tap_is "$rc" 0 "detach $f1 mf2: exit 0"
 [ "$rc" = 0 ] || sed 's/^/# /' "$tap_tmp/err" | tail -20
-tap_is "$(listed)" "$f0@00:01.0/1.0/True" "only $f1 left: $f0 stays at 00:01.0"
+tap_is "$(listed)" "$f0@00:01.0/1.0/True" "$f1 is out: $f0 stays at 00:01.0"
 "$ctl" attach "$f1" mf2 >"$tap_tmp/out" 2>"$tap_tmp/err"
 tap_like "$(cat "$tap_tmp/out")" "$f1: attached to mf2 as guest 00:01.1 " "attached again: 00:01.1 again"
 "$ctl" detach "$f1" mf2 >"$tap_tmp/out" 2>"$tap_tmp/err"
