@@ -723,8 +723,7 @@ json_t *pt_vm_assigned_json(struct pt_vm *vm)
 		snprintf(guest, sizeof(guest), "00:%02x.%x", a->fn->dev, a->fn->fn);
 		d = json_pack("{s:s,s:i,s:i,s:b,s:s,s:s,s:i,s:i,s:i,s:s,s:o}",
 			"guest", guest, "guest_slot", a->fn->dev, "guest_function", a->fn->fn,
-			"multifunction", (pt_pci_cfg_read(&vm->pci, a->fn->dev, a->fn->fn,
-							  PCI_HEADER_TYPE, 1) & HEADER_MULTIFUNCTION) != 0,
+			"multifunction", pt_pci_multifunction(&vm->pci, a->fn),
 			"host", a->dev->name, "backend", a->dev->backend->name,
 			"vendor", a->fn->cfg[0] | a->fn->cfg[1] << 8,
 			"device", a->fn->cfg[2] | a->fn->cfg[3] << 8, "gsi", a->fn->gsi,

@@ -435,6 +435,16 @@ static uint8_t header_type(const struct pt_pci_bus *bus, const struct pt_pci_fun
 			 ((mask & (mask - 1)) || (f0 && f0->multifunction) ? HEADER_MULTI : 0));
 }
 
+bool pt_pci_multifunction(struct pt_pci_bus *bus, const struct pt_pci_function *f)
+{
+	bool multi;
+
+	pthread_mutex_lock(&bus->lock);
+	multi = header_type(bus, f) & HEADER_MULTI;
+	pthread_mutex_unlock(&bus->lock);
+	return multi;
+}
+
 static uint32_t cfg_read_locked(struct pt_pci_bus *bus, unsigned dev, unsigned fn, unsigned off,
 				unsigned size)
 {

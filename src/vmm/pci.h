@@ -153,6 +153,9 @@ int pt_pci_unregister_function(struct pt_pci_bus *bus, struct pt_pci_function *f
 /* Which functions of slot are registered: bit N for function N (0 for a bad slot). */
 unsigned pt_pci_slot_functions(struct pt_pci_bus *bus, unsigned slot);
 
+/* Whether a guest reads the multi-function bit (header type bit 7) in fn's header. */
+bool pt_pci_multifunction(struct pt_pci_bus *bus, const struct pt_pci_function *fn);
+
 /* Configuration access to bus 0 (out-of-range functions read all ones). */
 uint32_t pt_pci_cfg_read(struct pt_pci_bus *bus, unsigned dev, unsigned fn, unsigned off,
 			 unsigned size);

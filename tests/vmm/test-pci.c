@@ -282,6 +282,7 @@ static void test_multifunction(struct tap *t, const struct pt_pci_windows *win)
 	tap_is_int(t, pt_pci_register_function(&bus, &a, &f0), 0, "05.0 registered as multifunction");
 	tap_is_int(t, port_cfg(&bus, 5, 0x0e, 1), 0x80, "its header type has bit 7 while alone");
 	tap_is_int(t, guest_scan(&bus, 5), 0x1, "a guest's scan of functions 1-7 finds none yet");
+	tap_ok(t, pt_pci_multifunction(&bus, f0), "pt_pci_multifunction says so too");
 	b.function = 1;
 	pt_pci_register_function(&bus, &b, &f1);
 	tap_is_int(t, guest_scan(&bus, 5), 0x3, "a function joining later is found by a rescan");
