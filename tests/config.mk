@@ -16,5 +16,12 @@ tests_config_test_vm_edit_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_config_test_vm_edit_LDADD = $(PT_CONFIG_LIBS)
 TESTS += tests/config/test-vm-edit
 
+# Guest slots and functions for a VM's devices (config/guest_layout.h), pure logic.
+check_PROGRAMS += tests/config/test-guest-layout
+tests_config_test_guest_layout_SOURCES = tests/config/test-guest-layout.c tests/tap.h
+tests_config_test_guest_layout_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_config_test_guest_layout_LDADD = $(PT_CONFIG_LIBS)
+TESTS += tests/config/test-guest-layout
+
 # The data directories as a whole (automake copies directories recursively).
 EXTRA_DIST += tests/config/good tests/config/bad tests/config/.gitattributes

@@ -99,6 +99,11 @@ EXTRA_DIST += tests/vmm/valgrind.sh
 TESTS += tests/vmm/memlock.sh
 EXTRA_DIST += tests/vmm/memlock.sh
 
+# device-add's slot and function arguments, and a function > 0 of an empty slot refused
+# before any device is touched (needs /dev/kvm, no VFIO).
+TESTS += tests/vmm/device-add-place.sh
+EXTRA_DIST += tests/vmm/device-add-place.sh
+
 # --group-fd (the VFIO groups passthru-ctl hands to passthru-vmm): usage errors.
 TESTS += tests/vmm/group-fd.sh
 EXTRA_DIST += tests/vmm/group-fd.sh

@@ -7,12 +7,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
 
 #include "common/cleanup.h"
 #include "common/parse.h"
+#include "config/guest_layout.h"
 #include "config/parser.h"
 
 #define SOCKET_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
@@ -270,30 +272,59 @@ static void set_hotplug(struct pt_config_parser *p, const struct key *k, const c
 		cur_dev(p)->hotplug = (enum pt_hotplug)i;
 }
 
+/* "slot 3" or "slot 3 function 1", as the value was written. */
+static const char *place_text(char *buf, size_t size, unsigned slot, unsigned fn, bool with_fn)
+{
+	if (with_fn)
+		snprintf(buf, size, "slot %u function %u", slot, fn);
+	else
+		snprintf(buf, size, "slot %u", slot);
+	return buf;
+}
+
+/* SLOT or SLOT.FUNCTION: a slot 1-31, its function 0-7 (0 when not written). */
 static void set_guest_slot(struct pt_config_parser *p, const struct key *k, const char *value)
 {
 	struct pt_vm_def *def = p->def;
-	uint64_t slot;
-	int r = pt_parse_u64(value, PT_GUEST_SLOT_MIN, PT_GUEST_SLOT_MAX, &slot);
+	struct pt_dev_def *dev = cur_dev(p);
+	const char *dot = strchr(value, '.');
+	char slot_text[32], place[40];
+	size_t len = dot ? (size_t)(dot - value) : strlen(value);
+	uint64_t slot, fn = 0;
+	int r = -EINVAL;
 
+	if (len < sizeof(slot_text)) {
+		memcpy(slot_text, value, len);
+		slot_text[len] = '\0';
+		r = pt_parse_u64(slot_text, PT_GUEST_SLOT_MIN, PT_GUEST_SLOT_MAX, &slot);
+	}
+	if (r == 0 && dot)
+		r = pt_parse_u64(dot + 1, 0, PT_GUEST_FUNCTIONS - 1, &fn);
 	if (r < 0) {
-		bad_value(p, k, value, r == -ERANGE ? "is out of range" : "is not a number");
+		bad_value(p, k, value, r == -ERANGE ? "is out of range" :
+			  dot ? "is not SLOT.FUNCTION" : "is not a number");
 		return;
 	}
+	place_text(place, sizeof(place), (unsigned)slot, (unsigned)fn, dot != NULL);
 	for (size_t i = 0; i + 1 < def->n_devices; i++) {
-		char bdf[PT_BDF_STRLEN];
+		const struct pt_dev_def *other = &def->devices[i];
+		char bdf[PT_BDF_STRLEN], hint[80] = "";
 
-		if (def->devices[i].guest_slot != (int)slot)
+		if (other->guest_slot != (int)slot || other->guest_function != (int)fn)
 			continue;
+		if (pt_guest_slot_mates(&other->bdf, &dev->bdf) && other->bdf.func != dev->bdf.func)
+			snprintf(hint, sizeof(hint), " (to share slot %u with it, as on the host: "
+				 "%s = %u.%u)", (unsigned)slot, k->name, (unsigned)slot,
+				 (unsigned)dev->bdf.func);
 		pt_parser_error(p, p->lineno,
-				"%s: slot %llu is already used by [device %s] at line %u: "
-				"use another slot, or leave %s out to take the next free one",
-				k->name, (unsigned long long)slot,
-				pt_bdf_format(&def->devices[i].bdf, bdf),
-				p->dev_lines[i].key[PT_DEV_KEY_GUEST_SLOT], k->name);
+				"%s: %s is already used by [device %s] at line %u: "
+				"use another slot, or leave %s out to take the next free one%s",
+				k->name, place, pt_bdf_format(&other->bdf, bdf),
+				p->dev_lines[i].key[PT_DEV_KEY_GUEST_SLOT], k->name, hint);
 		return;
 	}
-	cur_dev(p)->guest_slot = (int)slot;
+	dev->guest_slot = (int)slot;
+	dev->guest_function = (int)fn;
 }
 
 static const struct key vm_keys[PT_VM_KEY_COUNT] = {
@@ -323,7 +354,9 @@ static const struct key dev_keys[PT_DEV_KEY_COUNT] = {
 	[PT_DEV_KEY_INTERRUPTS] = { "interrupts", "auto, msix, msi or intx", set_interrupts },
 	[PT_DEV_KEY_ROM] = { "rom", "auto, off or the absolute path of a ROM image", set_rom },
 	[PT_DEV_KEY_HOTPLUG] = { "hotplug", "manual or attach", set_hotplug },
-	[PT_DEV_KEY_GUEST_SLOT] = { "guest-slot", "a number from 1 to 31", set_guest_slot },
+	[PT_DEV_KEY_GUEST_SLOT] = { "guest-slot",
+		"a slot from 1 to 31, or SLOT.FUNCTION with a function from 0 to 7 (e.g. 5 or 5.1)",
+		set_guest_slot },
 };
 
 static const struct key *table(enum pt_section_kind section, size_t *ret_n)

@@ -4,6 +4,7 @@ src_config_libconfig_a_SOURCES = \
 	src/config/vm_def.h \
 	src/config/parser.h \
 	src/config/errors.c \
+	src/config/guest_layout.c src/config/guest_layout.h \
 	src/config/keys.c \
 	src/config/names.c \
 	src/config/reader.c \

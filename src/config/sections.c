@@ -34,6 +34,7 @@ static int add_device(struct pt_config_parser *p, const struct pt_bdf *bdf)
 		.rom = PT_ROM_AUTO,
 		.hotplug = PT_HOTPLUG_MANUAL,
 		.guest_slot = -1,
+		.guest_function = -1,
 		.line = p->lineno,
 	};
 	memset(&p->dev_lines[n], 0, sizeof(p->dev_lines[n]));

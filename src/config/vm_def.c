@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "config/guest_layout.h"
 #include "config/parser.h"
 #include "config/vm_paths.h"
 
@@ -68,6 +69,53 @@ static void default_socket(struct pt_config_parser *p)
 				"set socket to a shorter path", def->socket, SOCKET_PATH_MAX);
 }
 
+/*
+ * Each device's place on the guest's bus, as the VMM will choose it: a function > 0
+ * asked for in a slot where no device is function 0 is one no guest would find.
+ * Each such device is reported, then left out of the next try.
+ */
+static void check_layout(struct pt_config_parser *p)
+{
+	const struct pt_vm_def *def = p->def;
+	size_t n = def->n_devices, bad = 0, *index = calloc(n ? n : 1, sizeof(*index));
+	struct pt_guest_fn *want = calloc(n ? n : 1, sizeof(*want));
+	int r;
+
+	if (!want || !index) {
+		p->err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		index[i] = i;
+	do {
+		const struct pt_dev_def *d;
+
+		for (size_t i = 0; i < n; i++) {
+			d = &def->devices[index[i]];
+			want[i] = (struct pt_guest_fn){ d->bdf, d->guest_slot, d->guest_function };
+		}
+		r = pt_guest_layout(NULL, 0, want, n, &bad);
+		if (r == -ENOMEM) {
+			p->err = r;
+		} else if (r == -ENXIO) {
+			pt_parser_error(p, p->dev_lines[index[bad]].key[PT_DEV_KEY_GUEST_SLOT],
+					"guest-slot: function %d of slot %d, but no device of this "
+					"VM is function 0 there: a guest looks for functions 1-7 of "
+					"a slot only through its function 0 (give one device "
+					"guest-slot = %d)", want[bad].function, want[bad].slot,
+					want[bad].slot);
+			memmove(&index[bad], &index[bad + 1], (n - bad - 1) * sizeof(*index));
+			n--;
+		} else if (r < 0) {
+			pt_parser_error(p, def->devices[index[bad]].line, "the devices do not fit "
+					"on the guest's PCI bus: %s", strerror(-r));
+		}
+	} while (r == -ENXIO);
+out:
+	free(want);
+	free(index);
+}
+
 /* Checks that need the whole file. */
 static void finish(struct pt_config_parser *p, const char *path)
 {
@@ -91,6 +139,8 @@ static void finish(struct pt_config_parser *p, const char *path)
 					"add kernel = /ABSOLUTE/PATH or remove cmdline");
 	}
 	default_socket(p);
+	if (!p->err)
+		check_layout(p);
 }
 
 static struct pt_vm_def *def_new(const char *path)

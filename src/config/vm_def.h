@@ -70,7 +70,8 @@ struct pt_dev_def {
 	char *rom_file;       /* PT_ROM_FILE only */
 	unsigned rom_line;    /* the rom key's line (0: not set), for messages */
 	enum pt_hotplug hotplug;
-	int guest_slot;       /* guest PCI device number 1-31, or -1 for the next free */
+	int guest_slot;       /* guest PCI device number 1-31, or -1: chosen (guest_layout.h) */
+	int guest_function;   /* its function 0-7 with guest_slot (0 unless written), else -1 */
 	unsigned line;        /* the [device ...] header's line, for messages */
 };
 

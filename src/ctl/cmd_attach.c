@@ -244,8 +244,10 @@ static int attach_running(struct pt_ctl *ctl, const struct attach_args *a)
 	args = json_pack("{s:s}", "bdf", a->name);
 	if (args && held)
 		json_object_set_new(args, "group", json_string("held"));
-	if (args && dd && dd->guest_slot >= 0)
+	if (args && dd && dd->guest_slot >= 0) {
 		json_object_set_new(args, "slot", json_integer(dd->guest_slot));
+		json_object_set_new(args, "function", json_integer(dd->guest_function));
+	}
 	if (args && dd && dd->rom != PT_ROM_AUTO)
 		json_object_set_new(args, "rom", json_string(dd->rom == PT_ROM_OFF ? "off" : "file"));
 	timeout_s = ctl->timeout_s > 0 ? ctl->timeout_s : DEVICE_ADD_TIMEOUT_S;

@@ -34,7 +34,10 @@ static json_t *vm_json(const struct pt_vm_def *d)
 		      json_object_set_new(j, "hotplug", json_string(pt_hotplug_name(dev->hotplug))) ||
 		      json_object_set_new(j, "guest_slot", dev->guest_slot >= 0
 								   ? json_integer(dev->guest_slot)
-								   : json_null());
+								   : json_null()) ||
+		      json_object_set_new(j, "guest_function", dev->guest_slot >= 0
+								       ? json_integer(dev->guest_function)
+								       : json_null());
 	}
 	bad = bad || json_object_set_new(o, "name", json_string(d->name)) ||
 	      json_object_set_new(o, "file", json_string(d->path)) ||

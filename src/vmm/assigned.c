@@ -10,6 +10,7 @@
 #include "assign/vconfig.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "config/guest_layout.h"
 #include "vfio/backend.h"
 #include "vmm/assigned.h"
 #include "vmm/bar_layout.h"
@@ -18,6 +19,9 @@
 #include "vmm/requests.h"
 #include "vmm/rom.h"
 #include "vmm/vm_internal.h"
+
+/* Header type bit 7: the device has more functions (not in older kernel headers). */
+#define HEADER_MULTIFUNCTION 0x80
 
 struct pt_vm_assigned;
 
@@ -248,11 +252,15 @@ static int lay_out(struct pt_vm_assigned *a, struct bar_window *w, const struct 
 	return 0;
 }
 
-/* The function the guest sees: the device's identity and BARs as the backend reports. */
+/*
+ * The function the guest sees: the device's identity and BARs as the backend reports.
+ * A host function 0 that says it has more functions (header type bit 7) says so at
+ * guest function 0 too, so that a guest's rescan looks for the ones that join later.
+ */
 static int describe(struct pt_vm_assigned *a, struct pt_pci_function_desc *desc)
 {
 	struct pt_assign_dev *d = a->dev;
-	uint32_t ids = 0, class_rev = 0, subsys = 0, pin = 0;
+	uint32_t ids = 0, class_rev = 0, subsys = 0, pin = 0, header = 0;
 	int r;
 
 	r = d->backend->config_read(d, PCI_VENDOR_ID, 4, &ids);
@@ -262,6 +270,8 @@ static int describe(struct pt_vm_assigned *a, struct pt_pci_function_desc *desc)
 		r = d->backend->config_read(d, PCI_SUBSYSTEM_VENDOR_ID, 4, &subsys);
 	if (!r)
 		r = d->backend->config_read(d, PCI_INTERRUPT_PIN, 1, &pin);
+	if (!r)
+		r = d->backend->config_read(d, PCI_HEADER_TYPE, 1, &header);
 	if (r < 0) {
 		pt_err("%s: cannot read its config space: %s", d->name, strerror(-r));
 		return r;
@@ -273,6 +283,8 @@ static int describe(struct pt_vm_assigned *a, struct pt_pci_function_desc *desc)
 	desc->subsystem_vendor = (uint16_t)subsys;
 	desc->subsystem = (uint16_t)(subsys >> 16);
 	desc->int_pin = pin <= 4 ? (uint8_t)pin : 0;
+	desc->multifunction = d->bdf.func == 0 && desc->function == 0 &&
+			      (header & HEADER_MULTIFUNCTION);
 	for (unsigned i = 0; i < PT_PCI_NUM_BARS; i++) {
 		struct pt_assign_region info;
 		struct bar_window *w = &a->bars[i];
@@ -336,8 +348,66 @@ static void **backend_slot(struct pt_vm *vm, const struct pt_assign_backend *bac
 	return NULL;
 }
 
+/*
+ * Where bdf goes when no place was asked for (guest_layout.h): beside a host
+ * slot-mate the VM has, else the lowest empty slot. The caller holds assign_lock,
+ * so the list does not change meanwhile.
+ */
+static int choose_place(struct pt_vm *vm, const struct pt_bdf *bdf, int *slot, int *function)
+{
+	struct pt_guest_fn taken[PT_PCI_SLOTS * PT_PCI_FUNCTIONS], want = { *bdf, -1, -1 };
+	size_t n = 0;
+	int r;
+
+	pthread_mutex_lock(&vm->lock);
+	for (struct pt_vm_assigned *a = vm->assigned; a && n < ARRAY_SIZE(taken); a = a->next)
+		taken[n++] = (struct pt_guest_fn){ a->dev->bdf, a->fn->dev, a->fn->fn };
+	pthread_mutex_unlock(&vm->lock);
+	r = pt_guest_layout(taken, n, &want, 1, NULL);
+	if (r < 0)
+		return r;
+	*slot = want.slot;
+	*function = want.function;
+	return 0;
+}
+
+/* The bus's refusal of slot.function for name, said in words. */
+static void say_no_place(const char *name, int slot, int function, int r)
+{
+	if (r == -ENXIO)
+		pt_err("%s: not put at guest 00:%02x.%x: that slot has no function 0, and a guest "
+		       "looks for functions 1-7 of a slot only through its function 0", name, slot,
+		       function);
+	else if (r == -EBUSY)
+		pt_err("%s: not put at guest 00:%02x.%x: another device is there", name, slot,
+		       function);
+	else
+		pt_err("%s: no place on the guest's PCI bus%s: %s", name,
+		       slot > 0 ? " at the slot asked for" : "", strerror(-r));
+}
+
+/*
+ * Whether the bus will take a function at slot.function, asked before the device is
+ * opened and reset for nothing: 0, -EBUSY or -ENXIO (said). The caller holds
+ * assign_lock, so nothing else is placed meanwhile.
+ */
+static int place_free(struct pt_vm *vm, const struct pt_bdf *bdf, int slot, int function)
+{
+	unsigned there = pt_pci_slot_functions(&vm->pci, (unsigned)slot);
+	char name[PT_BDF_STRLEN];
+	int r = 0;
+
+	if (there & (1u << function))
+		r = -EBUSY;
+	else if (function > 0 && !(there & 1))
+		r = -ENXIO;
+	if (r < 0)
+		say_no_place(pt_bdf_format(bdf, name), slot, function, r);
+	return r;
+}
+
 int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backend,
-			const struct pt_bdf *bdf, int handed_fd, int slot,
+			const struct pt_bdf *bdf, int handed_fd, int slot, int function,
 			const struct pt_vm_rom_choice *rom)
 {
 	struct pt_assign_env env = { .kvm_fd = vm->kvm_fd, .vm_fd = vm->vm_fd, .routes = vm->routes,
@@ -346,11 +416,33 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 	struct pt_vm_assigned *a;
 	int r;
 
+	if (slot > 0 && (function < 0 || function >= PT_PCI_FUNCTIONS))
+		return -EINVAL;
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
 	a->vm = vm;
 	pthread_mutex_lock(&vm->assign_lock);
+	if (slot < 0) {
+		r = choose_place(vm, bdf, &slot, &function);
+		if (r < 0) {
+			char name[PT_BDF_STRLEN];
+
+			pthread_mutex_unlock(&vm->assign_lock);
+			free(a);
+			pt_err("%s: no place on the guest's PCI bus: %s", pt_bdf_format(bdf, name),
+			       r == -ENOSPC ? "every slot is taken" : strerror(-r));
+			return r;
+		}
+	}
+	desc.slot = slot;
+	desc.function = (unsigned)function;
+	r = place_free(vm, bdf, slot, function);
+	if (r < 0) {
+		pthread_mutex_unlock(&vm->assign_lock);
+		free(a);
+		return r;
+	}
 	r = backend->open(&env, bdf, handed_fd, &a->dev);
 	if (r < 0) {
 		pthread_mutex_unlock(&vm->assign_lock);
@@ -373,8 +465,7 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 	if (!r) {
 		r = pt_pci_register_function(&vm->pci, &desc, &a->fn);
 		if (r < 0)
-			pt_err("%s: no place on the guest's PCI bus%s: %s", a->dev->name,
-			       slot > 0 ? " at the slot asked for" : "", strerror(-r));
+			say_no_place(a->dev->name, slot, function, r);
 	}
 	if (!r && a->fn->gsi >= 0)
 		pt_vconfig_set_intx(&a->vc, a->fn->gsi);
@@ -393,8 +484,10 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 	pthread_mutex_unlock(&vm->lock);
 	pt_vm_requests_watch(vm, a->dev);
 	pthread_mutex_unlock(&vm->assign_lock);
-	pt_info("%s: assigned (%s) at guest 00:%02x.0, %s, reset: %s%s", a->dev->name,
-		backend->name, a->fn->dev, a->fn->gsi >= 0 ? "INTx on its IOAPIC pin" : "no INTx",
+	pt_info("%s: assigned (%s) at guest 00:%02x.%x%s, %s, reset: %s%s", a->dev->name,
+		backend->name, a->fn->dev, a->fn->fn,
+		a->fn->multifunction ? " (multifunction, as on the host)" : "",
+		a->fn->gsi >= 0 ? "INTx on its IOAPIC pin" : "no INTx",
 		a->reset.method, a->reset_err < 0 ? " (failed)" : "");
 	return 0;
 }
@@ -426,26 +519,68 @@ void pt_vm_release_devices(struct pt_vm *vm)
 	pthread_mutex_unlock(&vm->assign_lock);
 }
 
+/* Whether a is function 0 of a guest slot that holds other functions too. */
+static bool leads_others(struct pt_vm *vm, const struct pt_vm_assigned *a)
+{
+	return a->fn->fn == 0 && (pt_pci_slot_functions(&vm->pci, a->fn->dev) & ~1u);
+}
+
 int pt_vm_remove_device(struct pt_vm *vm, const struct pt_bdf *bdf, bool host_asks)
 {
 	struct pt_vm_assigned **p, *a = NULL;
+	bool busy = false, leads = false;
 
 	pthread_mutex_lock(&vm->assign_lock);
 	pthread_mutex_lock(&vm->lock);
 	for (p = &vm->assigned; *p; p = &(*p)->next) {
-		if (pt_bdf_equal(&(*p)->dev->bdf, bdf)) {
+		if (!pt_bdf_equal(&(*p)->dev->bdf, bdf))
+			continue;
+		leads = leads_others(vm, *p);
+		busy = leads && !host_asks;
+		if (!busy) {
 			a = *p;
 			*p = a->next;
-			break;
 		}
+		break;
 	}
 	pthread_mutex_unlock(&vm->lock);
 	if (a) {
-		pt_info("%s: removed from guest 00:%02x.0", a->dev->name, a->fn->dev);
+		pt_info("%s: removed from guest 00:%02x.%x", a->dev->name, a->fn->dev, a->fn->fn);
+		if (leads)
+			pt_warn("%s: the host took back function 0 of guest slot %u: a guest that "
+				"scans that slot again no longer finds its other functions, which "
+				"stay assigned", a->dev->name, a->fn->dev);
 		release_one(vm, a, !host_asks);
 	}
 	pthread_mutex_unlock(&vm->assign_lock);
-	return a ? 0 : -ENOENT;
+	return busy ? -EBUSY : a ? 0 : -ENOENT;
+}
+
+size_t pt_vm_slot_mates(struct pt_vm *vm, const struct pt_bdf *bdf, char *buf, size_t size)
+{
+	const struct pt_vm_assigned *me = NULL;
+	size_t n = 0, len = 0;
+
+	if (size)
+		buf[0] = '\0';
+	pthread_mutex_lock(&vm->lock);
+	for (const struct pt_vm_assigned *a = vm->assigned; a && !me; a = a->next)
+		if (pt_bdf_equal(&a->dev->bdf, bdf))
+			me = a;
+	for (const struct pt_vm_assigned *a = vm->assigned; me && a; a = a->next) {
+		int w;
+
+		if (a == me || a->fn->dev != me->fn->dev)
+			continue;
+		w = snprintf(buf + len, size - len, "%s%s (guest 00:%02x.%x)", n ? ", " : "",
+			     a->dev->name, a->fn->dev, a->fn->fn);
+		n++;
+		if (w < 0 || (size_t)w >= size - len)
+			break;
+		len += (size_t)w;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return n;
 }
 
 static const char *placed_name(enum placed p)
@@ -586,8 +721,10 @@ json_t *pt_vm_assigned_json(struct pt_vm *vm)
 		json_t *d, *msix;
 
 		snprintf(guest, sizeof(guest), "00:%02x.%x", a->fn->dev, a->fn->fn);
-		d = json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:s,s:o}",
-			"guest", guest, "host", a->dev->name, "backend", a->dev->backend->name,
+		d = json_pack("{s:s,s:i,s:i,s:b,s:s,s:s,s:i,s:i,s:i,s:s,s:o}",
+			"guest", guest, "guest_slot", a->fn->dev, "guest_function", a->fn->fn,
+			"multifunction", pt_pci_multifunction(&vm->pci, a->fn),
+			"host", a->dev->name, "backend", a->dev->backend->name,
 			"vendor", a->fn->cfg[0] | a->fn->cfg[1] << 8,
 			"device", a->fn->cfg[2] | a->fn->cfg[3] << 8, "gsi", a->fn->gsi,
 			"irq", pt_vconfig_irq_mode(&a->vc), "bars", bars_json(a));

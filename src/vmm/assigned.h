@@ -24,26 +24,40 @@
  * Opens bdf with backend (handed_fd: what passthru-ctl opened for it, the VFIO group;
  * owned by the VM on success, still the caller's on failure), resets it (a reset
  * that fails or does not exist is logged, not fatal) and puts it on the guest's bus
- * at slot (1-31, or -1 for the next free), with its expansion ROM as rom says
- * (rom.h: the device's own, a file's, or none; NULL: the device's). Errors are
- * logged and name the device; -EEXIST for a slot in use, -ENOSPC for no room for
- * its BARs, the ROM file's read error.
+ * at slot.function (slot 1-31 and function 0-7; slot -1: chosen as
+ * config/guest_layout.h says, beside a host slot-mate the VM has, else at function
+ * 0 of the lowest empty slot), with its expansion ROM as rom says (rom.h: the
+ * device's own, a file's, or none; NULL: the device's). A host function 0 whose
+ * header says it has more functions is multifunction at guest function 0 too.
+ * Errors are logged and name the device; -EBUSY for a place in use, -ENXIO for a
+ * function > 0 in a slot with no function 0, -ENOSPC for no room, the ROM file's
+ * read error.
  */
 int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backend,
-			const struct pt_bdf *bdf, int handed_fd, int slot,
+			const struct pt_bdf *bdf, int handed_fd, int slot, int function,
 			const struct pt_vm_rom_choice *rom);
 
 /*
  * Takes bdf out of the running or stopped VM: its function leaves the guest's bus
  * (BARs unmapped, no handler of it running any more), its interrupts go off, it is
  * reset (not when host_asks: the host is taking it back, a VFIO request), then the
- * backend releases it. -ENOENT if it is not assigned.
+ * backend releases it. -ENOENT if it is not assigned; -EBUSY (nothing done) if it
+ * is function 0 of a guest slot with other functions, through which a guest finds
+ * them, unless host_asks (then it goes, with a warning).
  */
 int pt_vm_remove_device(struct pt_vm *vm, const struct pt_bdf *bdf, bool host_asks);
 
 /*
- * The assigned devices for the control socket: [{guest, host, backend, vendor,
- * device, gsi, irq, bars, rom, reset, [reset_detail], [reset_error], [msix]}, ...];
+ * The other devices in bdf's guest slot, "HOST (guest 00:SS.F), ..." into buf (size
+ * bytes, cut short if need be): how many there are.
+ */
+size_t pt_vm_slot_mates(struct pt_vm *vm, const struct pt_bdf *bdf, char *buf, size_t size);
+
+/*
+ * The assigned devices for the control socket: [{guest, guest_slot, guest_function,
+ * multifunction, host, backend, vendor, device, gsi, irq, bars, rom, reset,
+ * [reset_detail], [reset_error], [msix]}, ...] (multifunction: the header type's bit
+ * 7 as the guest reads it);
  * each BAR "mapped", "trapped", "partly-trapped" (with its pieces) or "off"; rom
  * {source, size, [address]} (rom.h); reset the method the device was reset with at
  * assignment (backend.h's names, or "none"). NULL only when out of memory.

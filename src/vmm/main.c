@@ -20,12 +20,14 @@
 
 #include "assign/backend.h"
 #include "assign/select.h"
+#include "common/cleanup.h"
 #include "common/exit_status.h"
 #include "common/files.h"
 #include "common/log.h"
 #include "common/parse.h"
 #include "common/pidfile.h"
 #include "common/signals.h"
+#include "config/guest_layout.h"
 #include "config/rom_file.h"
 #include "config/vm_def.h"
 #include "config/vm_paths.h"
@@ -194,6 +196,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			}
 			dev->backend = PT_BACKEND_VFIO;
 			dev->guest_slot = -1;
+			dev->guest_function = -1;
 			a->n_devices++;
 			direct_opt = true;
 			break;
@@ -339,51 +342,89 @@ static int open_group_once(struct opened_groups *o, const struct pt_bdf *bdf)
 	return fd;
 }
 
+/* One device of the definition at slot.function of the guest's bus: an exit status. */
+static int assign_one(struct pt_vm *vm, const struct pt_dev_def *dev, const struct pt_guest_fn *at,
+		      const struct pt_assign_facts *f, struct pt_group_fds *g,
+		      struct opened_groups *opened)
+{
+	const struct pt_assign_backend *b;
+	struct pt_vm_rom_choice rom;
+	char path[64], name[PT_BDF_STRLEN];
+	int fd = -1, r;
+
+	/* A function the host lacks is the first thing to say, whatever the backend. */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", pt_bdf_format(&dev->bdf, name));
+	if (access("/sys/bus/pci/devices", F_OK) == 0 && access(path, F_OK) < 0) {
+		pt_err("%s: no such PCI function on this host (passthru-ctl devices lists "
+		       "them)", name);
+		return PT_EXIT_NOT_FOUND;
+	}
+	b = backend_for(dev, f);
+	if (!b)
+		return dev->backend == PT_BACKEND_LEGACY ? PT_EXIT_BACKEND_GONE
+							 : PT_EXIT_UNSUPPORTED;
+	if (b == &pt_assign_vfio) {
+		fd = pt_group_fds_take(g, &dev->bdf);
+		if (fd >= 0)
+			pt_info("%s: its VFIO group came from passthru-ctl (fd %d)", name, fd);
+		else if (fd == -ENOENT)
+			fd = open_group_once(opened, &dev->bdf);
+		if (fd < 0)
+			return fd == -ENODEV ? PT_EXIT_NOT_FOUND :
+			       fd == -ENOENT || fd == -EBUSY ? PT_EXIT_REFUSED
+							     : PT_EXIT_FAILURE;
+	}
+	rom = (struct pt_vm_rom_choice){ dev->rom, dev->rom_file, -1 };
+	r = pt_vm_assign_device(vm, b, &dev->bdf, fd, at->slot, at->function, &rom);
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
+		return r == -EBUSY ? PT_EXIT_REFUSED : PT_EXIT_FAILURE;
+	}
+	return PT_EXIT_OK;
+}
+
+/*
+ * Every device's place is decided first (config/guest_layout.h: the places asked for
+ * kept, host slot-mates together), then each slot's function 0 is assigned before
+ * the slot's other functions: the bus takes those only beside a function 0.
+ */
 static int assign_devices_with(struct pt_vm *vm, const struct pt_vm_def *d,
 			       struct pt_group_fds *g, struct opened_groups *opened)
 {
+	struct pt_guest_fn at[PT_PCI_SLOTS * PT_PCI_FUNCTIONS];
 	struct pt_assign_facts f;
+	size_t bad = 0;
+	int r;
 
 	if (!d->n_devices)
 		return PT_EXIT_OK;
+	if (d->n_devices > ARRAY_SIZE(at))
+		return PT_EXIT_USAGE;
+	for (size_t i = 0; i < d->n_devices; i++)
+		at[i] = (struct pt_guest_fn){ d->devices[i].bdf, d->devices[i].guest_slot,
+					      d->devices[i].guest_function };
+	r = pt_guest_layout(NULL, 0, at, d->n_devices, &bad);
+	if (r < 0) {
+		char name[PT_BDF_STRLEN];
+
+		pt_err("%s: no place on the guest's PCI bus: %s", pt_bdf_format(&d->devices[bad].bdf,
+		       name), r == -ENXIO ? "a function > 0 in a slot with no function 0" :
+		       r == -EEXIST ? "its slot and function are another device's" : strerror(-r));
+		return r == -ENOSPC || r == -ENOMEM ? PT_EXIT_FAILURE : PT_EXIT_USAGE;
+	}
 	pt_assign_facts_legacy(NULL, &f);
 	f.vfio = access("/dev/vfio/vfio", R_OK | W_OK) == 0;
 	f.vfio_why = f.vfio ? "/dev/vfio/vfio is usable" : "/dev/vfio/vfio is not usable here";
-	for (size_t i = 0; i < d->n_devices; i++) {
-		const struct pt_dev_def *dev = &d->devices[i];
-		const struct pt_assign_backend *b;
-		struct pt_vm_rom_choice rom;
-		char path[64], name[PT_BDF_STRLEN];
-		int fd = -1, r;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < d->n_devices; i++) {
+			int status;
 
-		/* A function the host lacks is the first thing to say, whatever the backend. */
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", pt_bdf_format(&dev->bdf, name));
-		if (access("/sys/bus/pci/devices", F_OK) == 0 && access(path, F_OK) < 0) {
-			pt_err("%s: no such PCI function on this host (passthru-ctl devices lists "
-			       "them)", name);
-			return PT_EXIT_NOT_FOUND;
-		}
-		b = backend_for(dev, &f);
-		if (!b)
-			return dev->backend == PT_BACKEND_LEGACY ? PT_EXIT_BACKEND_GONE
-								 : PT_EXIT_UNSUPPORTED;
-		if (b == &pt_assign_vfio) {
-			fd = pt_group_fds_take(g, &dev->bdf);
-			if (fd >= 0)
-				pt_info("%s: its VFIO group came from passthru-ctl (fd %d)", name, fd);
-			else if (fd == -ENOENT)
-				fd = open_group_once(opened, &dev->bdf);
-			if (fd < 0)
-				return fd == -ENODEV ? PT_EXIT_NOT_FOUND :
-				       fd == -ENOENT || fd == -EBUSY ? PT_EXIT_REFUSED
-								     : PT_EXIT_FAILURE;
-		}
-		rom = (struct pt_vm_rom_choice){ dev->rom, dev->rom_file, -1 };
-		r = pt_vm_assign_device(vm, b, &dev->bdf, fd, dev->guest_slot, &rom);
-		if (r < 0) {
-			if (fd >= 0)
-				close(fd);
-			return r == -EBUSY ? PT_EXIT_REFUSED : PT_EXIT_FAILURE;
+			if ((at[i].function == 0) != (pass == 0))
+				continue;
+			status = assign_one(vm, &d->devices[i], &at[i], &f, g, opened);
+			if (status)
+				return status;
 		}
 	}
 	return PT_EXIT_OK;

@@ -23,6 +23,8 @@
 #define CFG_INT_LINE 0x3c
 #define CFG_INT_PIN 0x3d
 
+#define HEADER_MULTI 0x80 /* header type bit 7: the slot has more functions */
+
 #define CMD_IO 0x0001
 #define CMD_MEM 0x0002
 #define CMD_WMASK 0x0547 /* I/O, memory, master, parity, SERR, INTx disable */
@@ -205,8 +207,9 @@ static int find_space(const struct pt_pci_bus *bus, const struct pt_pci_function
 		uint64_t busy = function_overlap(adding, io, a, size);
 
 		for (unsigned s = 0; s < PT_PCI_SLOTS && !busy; s++)
-			if (bus->slots[s])
-				busy = function_overlap(bus->slots[s], io, a, size);
+			for (unsigned fn = 0; fn < PT_PCI_FUNCTIONS && !busy; fn++)
+				if (bus->fns[s][fn])
+					busy = function_overlap(bus->fns[s][fn], io, a, size);
 		if (!busy) {
 			*ret = a;
 			return 0;
@@ -231,8 +234,8 @@ static int alloc_bar(const struct pt_pci_bus *bus, const struct pt_pci_function 
 	return find_space(bus, f, false, w->mmio32_start, w->mmio32_end, b->size, align, ret);
 }
 
-static int add_function(struct pt_pci_bus *bus, unsigned slot, const struct pt_pci_function_desc *d,
-			struct pt_pci_function **ret)
+static int add_function(struct pt_pci_bus *bus, unsigned slot, unsigned fn,
+			const struct pt_pci_function_desc *d, struct pt_pci_function **ret)
 {
 	struct pt_pci_function *f;
 	bool any_io = false, any_mem = false;
@@ -241,6 +244,8 @@ static int add_function(struct pt_pci_bus *bus, unsigned slot, const struct pt_p
 	if (!f)
 		return -ENOMEM;
 	f->dev = (uint8_t)slot;
+	f->fn = (uint8_t)fn;
+	f->multifunction = fn == 0 && d->multifunction;
 	f->ops = d->ops;
 	f->ctx = d->ctx;
 	f->gsi = d->int_pin ? bus->intx_gsi(bus->intx_ctx, slot, d->int_pin) : -1;
@@ -291,7 +296,7 @@ static int add_function(struct pt_pci_bus *bus, unsigned slot, const struct pt_p
 		any_mem = true;
 	}
 	put16(&f->cfg[CFG_COMMAND], (any_io ? CMD_IO : 0) | (any_mem ? CMD_MEM : 0));
-	bus->slots[slot] = f;
+	bus->fns[slot][fn] = f;
 	update_bars(f);
 	if (ret)
 		*ret = f;
@@ -312,24 +317,39 @@ int pt_pci_bus_init(struct pt_pci_bus *bus, const struct pt_pci_windows *win,
 	bus->win = *win;
 	bus->intx_gsi = intx_gsi ? intx_gsi : pt_pci_swizzle_gsi;
 	bus->intx_ctx = ctx;
-	return add_function(bus, 0, &host, NULL);
+	return add_function(bus, 0, 0, &host, NULL);
 }
 
 void pt_pci_bus_destroy(struct pt_pci_bus *bus)
 {
 	for (unsigned i = 0; i < PT_PCI_SLOTS; i++) {
-		free(bus->slots[i]);
-		bus->slots[i] = NULL;
+		for (unsigned fn = 0; fn < PT_PCI_FUNCTIONS; fn++) {
+			free(bus->fns[i][fn]);
+			bus->fns[i][fn] = NULL;
+		}
 	}
 	pthread_mutex_destroy(&bus->lock);
+}
+
+/* Bit N set: function N of slot is registered. */
+static unsigned slot_mask(const struct pt_pci_bus *bus, unsigned slot)
+{
+	unsigned mask = 0;
+
+	for (unsigned fn = 0; fn < PT_PCI_FUNCTIONS; fn++)
+		if (bus->fns[slot][fn])
+			mask |= 1u << fn;
+	return mask;
 }
 
 int pt_pci_register_function(struct pt_pci_bus *bus, const struct pt_pci_function_desc *d,
 			     struct pt_pci_function **ret)
 {
 	int r, slot = d->slot;
+	unsigned fn = d->function;
 
-	if (d->int_pin > 4 || slot == 0 || slot >= PT_PCI_SLOTS || slot < -1)
+	if (d->int_pin > 4 || slot == 0 || slot >= PT_PCI_SLOTS || slot < -1 ||
+	    fn >= PT_PCI_FUNCTIONS || (slot < 0 && fn))
 		return -EINVAL;
 	if (d->rom_size && (d->rom_size < PT_PCI_ROM_MIN || d->rom_size > PT_PCI_ROM_MAX ||
 			    (d->rom_size & (d->rom_size - 1))))
@@ -342,17 +362,20 @@ int pt_pci_register_function(struct pt_pci_bus *bus, const struct pt_pci_functio
 	}
 	pthread_mutex_lock(&bus->lock);
 	if (slot < 0) {
-		for (slot = 1; slot < PT_PCI_SLOTS && bus->slots[slot]; slot++)
+		for (slot = 1; slot < PT_PCI_SLOTS && slot_mask(bus, (unsigned)slot); slot++)
 			;
 		if (slot == PT_PCI_SLOTS) {
 			r = -ENOSPC;
 			goto out;
 		}
-	} else if (bus->slots[slot]) {
+	} else if (bus->fns[slot][fn]) {
 		r = -EBUSY;
 		goto out;
+	} else if (fn && !bus->fns[slot][0]) {
+		r = -ENXIO;
+		goto out;
 	}
-	r = add_function(bus, (unsigned)slot, d, ret);
+	r = add_function(bus, (unsigned)slot, fn, d, ret);
 out:
 	pthread_mutex_unlock(&bus->lock);
 	return r;
@@ -360,20 +383,32 @@ out:
 
 int pt_pci_unregister_function(struct pt_pci_bus *bus, struct pt_pci_function *f)
 {
-	if (!f || f->dev == 0 || f->dev >= PT_PCI_SLOTS)
+	if (!f || f->dev == 0 || f->dev >= PT_PCI_SLOTS || f->fn >= PT_PCI_FUNCTIONS)
 		return -EINVAL;
 	pthread_mutex_lock(&bus->lock);
-	if (bus->slots[f->dev] != f) {
+	if (bus->fns[f->dev][f->fn] != f) {
 		pthread_mutex_unlock(&bus->lock);
 		return -ENOENT;
 	}
 	/* Turn decoding off so the device unmaps its BARs. */
 	f->cfg[CFG_COMMAND] &= (uint8_t)~(CMD_IO | CMD_MEM);
 	update_bars(f);
-	bus->slots[f->dev] = NULL;
+	bus->fns[f->dev][f->fn] = NULL;
 	pthread_mutex_unlock(&bus->lock);
 	free(f);
 	return 0;
+}
+
+unsigned pt_pci_slot_functions(struct pt_pci_bus *bus, unsigned slot)
+{
+	unsigned mask;
+
+	if (slot >= PT_PCI_SLOTS)
+		return 0;
+	pthread_mutex_lock(&bus->lock);
+	mask = slot_mask(bus, slot);
+	pthread_mutex_unlock(&bus->lock);
+	return mask;
 }
 
 static bool access_ok(unsigned off, unsigned size)
@@ -382,18 +417,49 @@ static bool access_ok(unsigned off, unsigned size)
 	       (off & (size - 1)) == 0;
 }
 
+static struct pt_pci_function *function_at(struct pt_pci_bus *bus, unsigned dev, unsigned fn)
+{
+	return dev < PT_PCI_SLOTS && fn < PT_PCI_FUNCTIONS ? bus->fns[dev][fn] : NULL;
+}
+
+/*
+ * The header type byte: type 0, with bit 7 when the slot holds more than one
+ * function or its function 0 was registered as multifunction.
+ */
+static uint8_t header_type(const struct pt_pci_bus *bus, const struct pt_pci_function *f)
+{
+	const struct pt_pci_function *f0 = bus->fns[f->dev][0];
+	unsigned mask = slot_mask(bus, f->dev);
+
+	return (uint8_t)(f->cfg[CFG_HEADER_TYPE] |
+			 ((mask & (mask - 1)) || (f0 && f0->multifunction) ? HEADER_MULTI : 0));
+}
+
+bool pt_pci_multifunction(struct pt_pci_bus *bus, const struct pt_pci_function *f)
+{
+	bool multi;
+
+	pthread_mutex_lock(&bus->lock);
+	multi = header_type(bus, f) & HEADER_MULTI;
+	pthread_mutex_unlock(&bus->lock);
+	return multi;
+}
+
 static uint32_t cfg_read_locked(struct pt_pci_bus *bus, unsigned dev, unsigned fn, unsigned off,
 				unsigned size)
 {
-	struct pt_pci_function *f = dev < PT_PCI_SLOTS && fn == 0 ? bus->slots[dev] : NULL;
+	struct pt_pci_function *f = function_at(bus, dev, fn);
 	uint32_t v = 0;
 
 	if (!access_ok(off, size))
 		return 0xffffffff;
 	if (!f)
 		return size == 4 ? 0xffffffff : (1u << (size * 8)) - 1;
-	for (unsigned i = 0; i < size; i++)
-		v |= (uint32_t)f->cfg[off + i] << (8 * i);
+	for (unsigned i = 0; i < size; i++) {
+		unsigned o = off + i;
+
+		v |= (uint32_t)(o == CFG_HEADER_TYPE ? header_type(bus, f) : f->cfg[o]) << (8 * i);
+	}
 	if (f->ops && f->ops->cfg_read)
 		f->ops->cfg_read(f->ctx, f, off, size, &v);
 	return v;
@@ -402,7 +468,7 @@ static uint32_t cfg_read_locked(struct pt_pci_bus *bus, unsigned dev, unsigned f
 static void cfg_write_locked(struct pt_pci_bus *bus, unsigned dev, unsigned fn, unsigned off,
 			     unsigned size, uint32_t v)
 {
-	struct pt_pci_function *f = dev < PT_PCI_SLOTS && fn == 0 ? bus->slots[dev] : NULL;
+	struct pt_pci_function *f = function_at(bus, dev, fn);
 
 	if (!f || !access_ok(off, size))
 		return;

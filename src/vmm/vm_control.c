@@ -140,30 +140,70 @@ static int group_arg(json_t *args, struct pt_control_error *err)
 }
 
 /*
- * device-add {"bdf", "slot"?, "rom"?, "group"?} with the device's VFIO group fd
- * (SCM_RIGHTS; none with "group": "held"), and with "rom": "file" the ROM image's:
- * the VMM wires it into the running VM; the guest finds it when it rescans its bus.
+ * "slot" (1-31) and "function" (0-7, only with "slot"; default 0): *slot -1 when
+ * there is no "slot" (the VMM chooses). 0 or -EINVAL.
+ */
+static int place_args(json_t *args, int *slot, int *function, struct pt_control_error *err)
+{
+	json_t *s = json_object_get(args, "slot"), *f = json_object_get(args, "function");
+
+	*slot = -1;
+	*function = 0;
+	if (s && (!json_is_integer(s) || json_integer_value(s) < 1 ||
+		  json_integer_value(s) > 31)) {
+		err->cls = PT_CTL_ERR_ARGUMENT;
+		snprintf(err->desc, sizeof(err->desc), "\"slot\": a guest PCI device number 1-31");
+		return -EINVAL;
+	}
+	if (f && (!s || !json_is_integer(f) || json_integer_value(f) < 0 ||
+		  json_integer_value(f) > 7)) {
+		err->cls = PT_CTL_ERR_ARGUMENT;
+		snprintf(err->desc, sizeof(err->desc), "\"function\": a function 0-7 of the "
+			 "guest slot given as \"slot\"");
+		return -EINVAL;
+	}
+	if (s)
+		*slot = (int)json_integer_value(s);
+	if (f)
+		*function = (int)json_integer_value(f);
+	return 0;
+}
+
+/* Why device-add could not put the device at slot.function (the VMM's log says more). */
+static void say_place_refused(int r, int slot, int function, struct pt_control_error *err)
+{
+	err->cls = PT_CTL_ERR_ARGUMENT;
+	if (r == -ENXIO)
+		snprintf(err->desc, sizeof(err->desc), "guest slot %d has no function 0, so no "
+			 "guest would find function %d there: attach the slot's function 0 first",
+			 slot, function);
+	else
+		snprintf(err->desc, sizeof(err->desc), "guest 00:%02x.%x is taken by another "
+			 "device", slot, function);
+}
+
+/*
+ * device-add {"bdf", "slot"?, "function"?, "rom"?, "group"?} with the device's VFIO
+ * group fd (SCM_RIGHTS; none with "group": "held"), and with "rom": "file" the ROM
+ * image's: the VMM wires it into the running VM; the guest finds it when it rescans
+ * its bus. Without "slot" it joins a host slot-mate's guest slot (at its host
+ * function number) or takes the lowest empty slot.
  */
 static int verb_device_add(void *ctx, json_t *args, struct pt_control_fds *fds, json_t **ret,
 			   struct pt_control_error *err)
 {
 	struct pt_vm *vm = ctx;
-	json_t *slot_arg = json_object_get(args, "slot"), *list;
+	json_t *list;
 	struct pt_vm_rom_choice rom;
 	struct pt_bdf bdf;
-	int slot = -1, held, fd, r;
+	int slot, function, held, fd, r;
 
 	r = bdf_arg(args, &bdf, err);
 	if (r < 0)
 		return r;
-	if (slot_arg && (!json_is_integer(slot_arg) || json_integer_value(slot_arg) < 1 ||
-			 json_integer_value(slot_arg) > 31)) {
-		err->cls = PT_CTL_ERR_ARGUMENT;
-		snprintf(err->desc, sizeof(err->desc), "\"slot\": a guest PCI device number 1-31");
-		return -EINVAL;
-	}
-	if (slot_arg)
-		slot = (int)json_integer_value(slot_arg);
+	r = place_args(args, &slot, &function, err);
+	if (r < 0)
+		return r;
 	held = group_arg(args, err);
 	if (held < 0)
 		return held;
@@ -175,12 +215,16 @@ static int verb_device_add(void *ctx, json_t *args, struct pt_control_fds *fds, 
 				 err->desc, sizeof(err->desc));
 	if (r < 0)
 		return r;
-	r = pt_vm_assign_device(vm, &pt_assign_vfio, &bdf, fd, slot, &rom);
+	r = pt_vm_assign_device(vm, &pt_assign_vfio, &bdf, fd, slot, function, &rom);
 	if (r == -ESRCH && held) {
 		err->cls = PT_CTL_ERR_ARGUMENT;
 		snprintf(err->desc, sizeof(err->desc), "\"group\": \"held\", but this VM holds "
 			 "no function of %s's IOMMU group: hand its group fd over instead",
 			 json_string_value(json_object_get(args, "bdf")));
+		return r;
+	}
+	if ((r == -ENXIO || r == -EBUSY) && slot > 0) {
+		say_place_refused(r, slot, function, err);
 		return r;
 	}
 	if (r < 0) {
@@ -203,6 +247,16 @@ static int verb_device_del(void *ctx, json_t *args, json_t **ret, struct pt_cont
 	if (r < 0)
 		return r;
 	r = pt_vm_remove_device(ctx, &bdf, false);
+	if (r == -EBUSY) {
+		char mates[128], name[PT_BDF_STRLEN];
+
+		pt_vm_slot_mates(ctx, &bdf, mates, sizeof(mates));
+		err->cls = PT_CTL_ERR_ARGUMENT;
+		snprintf(err->desc, sizeof(err->desc), "%s is function 0 of its guest slot, "
+			 "through which a guest finds the others: detach %s first",
+			 pt_bdf_format(&bdf, name), mates);
+		return r;
+	}
 	if (r == -ENOENT) {
 		err->cls = PT_CTL_ERR_ARGUMENT;
 		snprintf(err->desc, sizeof(err->desc), "%s is not assigned to this VM",

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "config/guest_layout.h"
 #include "config/parser.h"
 #include "config/vm_def.h"
 #include "config/vm_paths.h"
@@ -73,7 +74,8 @@ static char *errors_text(struct pt_config_errors *errs)
 /* One per error class of man/passthru.ini.5; each has bad/NAME.conf and bad/NAME.expected. */
 static const char *const bad_files[] = {
 	"bad-bdf", "bad-enum", "bad-name", "bad-unit", "control-bytes", "control-group",
-	"duplicate-device", "duplicate-key", "duplicate-vm", "empty", "empty-value", "long-lines",
+	"duplicate-device", "duplicate-key", "duplicate-vm", "empty", "empty-value",
+	"function-alone", "guest-function", "long-lines",
 	"many-errors", "memory-align", "memory-overflow", "memory-small", "missing-keys",
 	"missing-vm", "name-mismatch",
 	"needs-kernel", "no-unit", "non-canonical-bdf", "not-a-number", "out-of-range",
@@ -285,6 +287,45 @@ static void test_max_devices(struct tap *t)
 	pt_vm_def_free(def);
 }
 
+/*
+ * guest-slot = SLOT.FUNCTION as read, and the places the VMM will give each device
+ * (guest_layout.h): a GPU and its audio function share a slot whatever their order.
+ */
+static void test_multifunction(struct tap *t)
+{
+	static const struct { int slot, function, placed_slot, placed_function; } want[] = {
+		{ -1, -1, 1, 1 }, /* 0000:03:00.1 joins its function 0 */
+		{ -1, -1, 1, 0 }, /* 0000:03:00.0 takes the lowest slot first */
+		{ 7, 0, 7, 0 }, { 7, 1, 7, 1 }, { 9, 3, 9, 3 }, { 9, 0, 9, 0 },
+	};
+	struct pt_config_errors errs = { 0 };
+	struct pt_guest_fn fns[ARRAY_SIZE(want)];
+	struct pt_vm_def *def = NULL;
+	bool as_read = true, placed = true;
+
+	if (!tap_ok(t, pt_vm_def_load("good/multifunction.conf", &def, &errs) == 0 &&
+		    def->n_devices == ARRAY_SIZE(want), "multifunction.conf loads")) {
+		pt_config_errors_clear(&errs);
+		pt_vm_def_free(def);
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		const struct pt_dev_def *d = &def->devices[i];
+
+		as_read &= d->guest_slot == want[i].slot && d->guest_function == want[i].function;
+		fns[i] = (struct pt_guest_fn){ d->bdf, d->guest_slot, d->guest_function };
+	}
+	tap_ok(t, as_read, "multifunction.conf: guest-slot N is N.0, N.F is N.F, none is -1");
+	tap_is_int(t, pt_guest_layout(NULL, 0, fns, ARRAY_SIZE(fns), NULL), 0,
+		   "multifunction.conf: every device has a place");
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		placed &= fns[i].slot == want[i].placed_slot &&
+			  fns[i].function == want[i].placed_function;
+	tap_ok(t, placed, "multifunction.conf: 03:00.0 and 03:00.1 at 01.0 and 01.1, the others "
+	       "where asked");
+	pt_vm_def_free(def);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -319,7 +360,8 @@ static char *bad_dir_messages(void)
 
 static void test_load_dir(struct tap *t)
 {
-	static const char *const good_names[] = { "full", "max-devices", "minimal", "syntax" };
+	static const char *const good_names[] = { "full", "max-devices", "minimal", "multifunction",
+						  "syntax" };
 	struct pt_config_errors errs = { 0 };
 	struct pt_vm_def **defs = NULL;
 	_cleanup_free_ char *want = NULL, *got = NULL;
@@ -836,6 +878,7 @@ int main(void)
 	test_bad_files(&t);
 	test_good_files(&t);
 	test_max_devices(&t);
+	test_multifunction(&t);
 	test_load_dir(&t);
 	test_scratch_dir(&t, tmp);
 	test_find_refuses_names(&t);

@@ -979,7 +979,7 @@ static void op_register(const uint8_t *p, uint32_t a, uint64_t v)
 	check(r == want, "registration succeeds or fails as pci.h says", (unsigned long long)-r);
 	if (r)
 		return;
-	check(fn && fn->dev == slot && pci.slots[slot] == fn, "the function is at its slot", slot);
+	check(fn && fn->dev == slot && pci.fns[slot][0] == fn, "the function is at its slot", slot);
 	for (unsigned i = 0; i < NBAR; i++) {
 		uint64_t at = i == ROM ? fn->rom_alloc : fn->bar_alloc[i], addr, size;
 
@@ -999,7 +999,7 @@ static void op_unregister(const uint8_t *p)
 {
 	unsigned s = p[3] & 31;
 	struct pt_pci_function stand_in = { .dev = (uint8_t)s };
-	struct pt_pci_function *fn = s == 0 ? pci.slots[0] : fns[s].present ? fns[s].fn : &stand_in;
+	struct pt_pci_function *fn = s == 0 ? pci.fns[0][0] : fns[s].present ? fns[s].fn : &stand_in;
 	int r = pt_pci_unregister_function(&pci, fn);
 
 	check(r == (s == 0 ? -EINVAL : fns[s].present ? 0 : -ENOENT),
@@ -1129,7 +1129,7 @@ static void setup(uint8_t w)
 	pt_iobus_init(&buses[PIO]);
 	pt_iobus_init(&buses[MMIO]);
 	check(pt_pci_bus_init(&pci, &win, NULL, NULL) == 0, "the bus comes up", 0);
-	fns[0] = (struct mfn){ .present = true, .fn = pci.slots[0], .vendor = PT_PCI_HOST_VENDOR,
+	fns[0] = (struct mfn){ .present = true, .fn = pci.fns[0][0], .vendor = PT_PCI_HOST_VENDOR,
 			       .device = PT_PCI_HOST_DEVICE };
 	check(bus_add(&cfgport, PIO, CFG_PORT, 8) == 0, "the config ports are added", CFG_PORT);
 }

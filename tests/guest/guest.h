@@ -294,13 +294,14 @@ int pci_msix_mask(unsigned dev, unsigned entry, bool masked);
 int pci_msix_set_entry(unsigned dev, unsigned entry, uint8_t vector, uint8_t dest);
 /* The entry's Pending Bit (0 or 1), or -1. */
 int pci_msix_pending(unsigned dev, unsigned entry);
-/* Walks bus 0 until 00:DEV.0 is vendor:device (a device added while the guest runs),
+/* Walks bus 0 until 00:DEV.FN is vendor:device (a device added while the guest runs;
+ * FN > 0 only where function 0 is there with the multi-function bit, as Linux scans),
  * reports it as info does, returns DEV; -1 once the deadline passed. */
-int pci_wait_for(uint16_t vendor, uint16_t device, uint64_t deadline);
+int pci_wait_for(uint16_t vendor, uint16_t device, unsigned fn, uint64_t deadline);
 /* BAR's memory address as programmed (64-bit BARs whole), 0 for an I/O BAR. */
-uint64_t pci_bar_base(unsigned dev, unsigned bar);
+uint64_t pci_bar_base(unsigned dev, unsigned fn, unsigned bar);
 /* Command register: I/O, memory and bus master on, as a driver's probe does. */
-void pci_enable(unsigned dev);
+void pci_enable(unsigned dev, unsigned fn);
 
 /* The expansion ROM as a driver reads it: sized, enabled at its address, then off again. */
 struct pci_rom {
@@ -310,7 +311,7 @@ struct pci_rom {
 	bool pcir_ok;		/* "PCIR" there */
 	uint32_t value;		/* the dword at the offset asked for */
 };
-void pci_rom_read(unsigned dev, uint32_t off, struct pci_rom *ret);
+void pci_rom_read(unsigned dev, unsigned fn, uint32_t off, struct pci_rom *ret);
 
 /* ---- cmdline.c ---- */
 enum tg_scenario {
@@ -364,6 +365,7 @@ struct tg_opts {
 	struct tg_mmio_write msix_add_write;
 	bool find_set, bar_read_set;	/* rescan find=, bar_read= */
 	uint16_t find_vendor, find_device;
+	uint8_t find_fn;		/* rescan find_fn=: the function looked for */
 	uint8_t bar_read_bar;
 	uint32_t bar_read_off;
 	bool rom_read_set, rom_sig;	/* rescan rom_read=, rom_sig= */

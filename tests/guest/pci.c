@@ -228,8 +228,8 @@ static int msix_find(unsigned dev, struct msix_where *w)
 	w->table_offset = table & ~7u;
 	w->pba_bar = pba & 7;
 	w->pba_offset = pba & ~7u;
-	table_base = w->table_bar < 6 ? pci_bar_base(dev, w->table_bar) : 0;
-	pba_base = w->pba_bar < 6 ? pci_bar_base(dev, w->pba_bar) : 0;
+	table_base = w->table_bar < 6 ? pci_bar_base(dev, 0, w->table_bar) : 0;
+	pba_base = w->pba_bar < 6 ? pci_bar_base(dev, 0, w->pba_bar) : 0;
 	/* The guest maps 0-16 GiB only; 0 is an I/O or unprogrammed BAR. */
 	if (!table_base || !pba_base || table_base + w->table_offset >= TG_MAP_END ||
 	    pba_base + w->pba_offset >= TG_MAP_END)
@@ -395,26 +395,32 @@ unsigned pci_print_bus0(void)
 	return found;
 }
 
-/* 00:DEV.0 with vendor:device, or -1. */
-static int find_dev(uint16_t vendor, uint16_t device)
+/*
+ * 00:DEV.FN with vendor:device, or -1. A function > 0 counts only where function 0
+ * is there and has the multi-function bit: a guest's scan finds no other.
+ */
+static int find_dev(uint16_t vendor, uint16_t device, unsigned fn)
 {
 	for (unsigned dev = 0; dev < 32; dev++) {
-		struct bdf d = { 0, dev, 0, "" };
+		struct bdf d0 = { 0, dev, 0, "" }, d = { 0, dev, fn, "" };
 
+		if (fn && ((uint16_t)cfg_read32(&d0, 0x00) == 0xffff ||
+			   !(cfg_read8(&d0, 0x0e) & 0x80)))
+			continue;
 		if (cfg_read32(&d, 0x00) == ((uint32_t)device << 16 | vendor))
 			return (int)dev;
 	}
 	return -1;
 }
 
-int pci_wait_for(uint16_t vendor, uint16_t device, uint64_t deadline)
+int pci_wait_for(uint16_t vendor, uint16_t device, unsigned fn, uint64_t deadline)
 {
 	for (;;) {
-		int dev = find_dev(vendor, device);
+		int dev = find_dev(vendor, device, fn);
 		uint64_t pause;
 
 		if (dev >= 0) {
-			struct bdf d = { 0, (unsigned)dev, 0, "" };
+			struct bdf d = { 0, (unsigned)dev, fn, "" };
 
 			tg_snprintf(d.name, sizeof(d.name), "%02x:%02x.%x", d.bus, d.dev, d.fn);
 			report_function(&d);
@@ -430,9 +436,9 @@ int pci_wait_for(uint16_t vendor, uint16_t device, uint64_t deadline)
 	}
 }
 
-uint64_t pci_bar_base(unsigned dev, unsigned bar)
+uint64_t pci_bar_base(unsigned dev, unsigned fn, unsigned bar)
 {
-	struct bdf d = { 0, dev, 0, "" };
+	struct bdf d = { 0, dev, fn, "" };
 	uint32_t lo = cfg_read32(&d, 0x10 + 4 * bar);
 
 	if (lo & 1)
@@ -442,9 +448,9 @@ uint64_t pci_bar_base(unsigned dev, unsigned bar)
 	return lo & 0xfffffff0u;
 }
 
-void pci_enable(unsigned dev)
+void pci_enable(unsigned dev, unsigned fn)
 {
-	struct bdf d = { 0, dev, 0, "" };
+	struct bdf d = { 0, dev, fn, "" };
 
 	cfg_write16(&d, PCI_COMMAND, (uint16_t)(cfg_read16(&d, PCI_COMMAND) | PCI_CMD_DECODE | 4));
 }
@@ -454,9 +460,9 @@ static uint8_t rom_byte(uint32_t addr)
 	return *(volatile uint8_t *)(uintptr_t)addr;
 }
 
-void pci_rom_read(unsigned dev, uint32_t off, struct pci_rom *r)
+void pci_rom_read(unsigned dev, unsigned fn, uint32_t off, struct pci_rom *r)
 {
-	struct bdf d = { 0, dev, 0, "" };
+	struct bdf d = { 0, dev, fn, "" };
 	uint32_t orig = cfg_read32(&d, PCI_ROM_ADDRESS), mask;
 
 	*r = (struct pci_rom){ 0 };

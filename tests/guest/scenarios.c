@@ -465,19 +465,20 @@ static bool sc_bad_mmio(const struct tg_opts *o, char *detail)
  */
 static bool rescan_rom(unsigned dev, const struct tg_opts *o, char *detail)
 {
+	unsigned fn = o->find_fn;
 	struct pci_rom r;
 
-	pci_rom_read(dev, o->rom_read_off, &r);
-	tg_line("pci-rom bdf=00:%02x.0 addr=0x%x size=0x%x signature=0x%04x pcir=0x%x pcir_ok=%d "
-		"offset=0x%x value=0x%08x", dev, r.addr, r.size, r.signature, r.pcir, r.pcir_ok,
+	pci_rom_read(dev, fn, o->rom_read_off, &r);
+	tg_line("pci-rom bdf=00:%02x.%x addr=0x%x size=0x%x signature=0x%04x pcir=0x%x pcir_ok=%d "
+		"offset=0x%x value=0x%08x", dev, fn, r.addr, r.size, r.signature, r.pcir, r.pcir_ok,
 		o->rom_read_off, r.value);
 	if (r.size && (!r.addr || o->rom_read_off + 4 > r.size)) {
-		tg_snprintf(detail, DETAIL_MAX, "found 00:%02x.0, but its ROM (0x%x bytes at 0x%x) "
-			    "cannot be read at 0x%x", dev, r.size, r.addr, o->rom_read_off);
+		tg_snprintf(detail, DETAIL_MAX, "found 00:%02x.%x, but its ROM (0x%x bytes at 0x%x) "
+			    "cannot be read at 0x%x", dev, fn, r.size, r.addr, o->rom_read_off);
 		return false;
 	}
 	if (o->rom_sig && (r.signature != 0xaa55 || !r.pcir_ok)) {
-		tg_snprintf(detail, DETAIL_MAX, "found 00:%02x.0, but its ROM %s", dev,
+		tg_snprintf(detail, DETAIL_MAX, "found 00:%02x.%x, but its ROM %s", dev, fn,
 			    !r.size ? "BAR is absent" : r.signature != 0xaa55 ?
 			    "has no 0x55AA signature" : "has no PCIR structure");
 		return false;
@@ -493,6 +494,7 @@ static bool rescan_rom(unsigned dev, const struct tg_opts *o, char *detail)
 static bool sc_rescan(const struct tg_opts *o, char *detail)
 {
 	uint32_t wait = o->wait_ms_set ? o->wait_ms : 30000;
+	unsigned fn = o->find_fn;
 	uint64_t base, addr;
 	uint32_t value;
 	int dev;
@@ -502,28 +504,28 @@ static bool sc_rescan(const struct tg_opts *o, char *detail)
 		return false;
 	}
 	tg_line("ready scenario=rescan");
-	dev = pci_wait_for(o->find_vendor, o->find_device, tg_deadline_ms(wait));
+	dev = pci_wait_for(o->find_vendor, o->find_device, fn, tg_deadline_ms(wait));
 	if (dev < 0) {
-		tg_snprintf(detail, DETAIL_MAX, "no %04x:%04x on bus 0 within %u ms", o->find_vendor,
-			    o->find_device, wait);
+		tg_snprintf(detail, DETAIL_MAX, "no %04x:%04x%s on bus 0 within %u ms",
+			    o->find_vendor, o->find_device, fn ? " at that function" : "", wait);
 		return false;
 	}
-	pci_enable((unsigned)dev);
+	pci_enable((unsigned)dev, fn);
 	if (o->rom_read_set && !rescan_rom((unsigned)dev, o, detail))
 		return false;
 	if (!o->bar_read_set) {
-		tg_snprintf(detail, DETAIL_MAX, "found 00:%02x.0", dev);
+		tg_snprintf(detail, DETAIL_MAX, "found 00:%02x.%x", dev, fn);
 		return true;
 	}
-	base = pci_bar_base((unsigned)dev, o->bar_read_bar);
+	base = pci_bar_base((unsigned)dev, fn, o->bar_read_bar);
 	addr = base + o->bar_read_off;
 	if (!base || addr + 4 > TG_MAP_END || addr < 0xc0000000ull) {
-		tg_snprintf(detail, DETAIL_MAX, "found 00:%02x.0, but BAR%u (0x%lx) is no memory "
-			    "BAR in 3-16 GiB", dev, o->bar_read_bar, (unsigned long)base);
+		tg_snprintf(detail, DETAIL_MAX, "found 00:%02x.%x, but BAR%u (0x%lx) is no memory "
+			    "BAR in 3-16 GiB", dev, fn, o->bar_read_bar, (unsigned long)base);
 		return false;
 	}
 	value = *(volatile uint32_t *)(uintptr_t)addr;
-	tg_snprintf(detail, DETAIL_MAX, "found 00:%02x.0 bar%u=0x%lx read 0x%x", dev,
+	tg_snprintf(detail, DETAIL_MAX, "found 00:%02x.%x bar%u=0x%lx read 0x%x", dev, fn,
 		    o->bar_read_bar, (unsigned long)base, value);
 	return true;
 }

@@ -467,6 +467,13 @@ ok $? "rescan: edu found, its ID register read through BAR0"
 boot norescan 1 "scenario=rescan find=0x1234:0x11e8 wait_ms=200"
 has norescan '^TG result scenario=rescan status=FAIL detail="no 1234:11e8 on bus 0 within 200 ms"$'
 ok $? "rescan: a device that never comes is a FAIL after wait_ms"
+# -- rescan find_fn=: function 1 of a multifunction slot, found through function 0's bit 7
+boot rescanfn 1 "scenario=info,rescan find=0x1234:0x11e8 find_fn=1 bar_read=0:0 wait_ms=2000" \
+	-device edu,addr=0x5.0,multifunction=on -device edu,addr=0x5.1
+has rescanfn '^TG pci bdf=00:05\.0 vendor=0x1234 device=0x11e8 .* header=0x80 ' &&
+	has rescanfn '^TG pci bdf=00:05\.1 vendor=0x1234 device=0x11e8 ' &&
+	has rescanfn '^TG result scenario=rescan status=PASS detail="found 00:05\.1 bar0=0x[0-9a-f]+ read 0x10000ed"$'
+ok $? "rescan find_fn=1: 00:05.1 found behind 00:05.0's multi-function bit, read through its BAR0"
 
 # -- rescan rom_read=: e1000e's option ROM sized, enabled and read as a driver does
 rom=/usr/share/qemu/efi-e1000e.rom

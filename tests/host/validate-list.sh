@@ -123,13 +123,15 @@ print(doc["config_dir"])
 for v in doc["vms"]:
     assert list(v) == ["name", "file", "memory", "vcpus", "irqchip", "devices"], list(v)
     for d in v["devices"]:
-        assert list(d) == ["bdf", "backend", "interrupts", "hotplug", "guest_slot"], list(d)
+        assert list(d) == ["bdf", "backend", "interrupts", "hotplug", "guest_slot",
+                           "guest_function"], list(d)
     print(v["name"], v["memory"], v["vcpus"], v["irqchip"],
-          " ".join("%s/%s/%s/%s" % (d["bdf"], d["backend"], d["interrupts"], d["guest_slot"])
+          " ".join("%s/%s/%s/%s.%s" % (d["bdf"], d["backend"], d["interrupts"], d["guest_slot"],
+                                       d["guest_function"])
                    for d in v["devices"]))
 ' "$tap_tmp/l.json")" "$vms
 db 2147483648 1 kernel 
-web 1610612736 4 kernel 0000:03:00.0/vfio/auto/3 0000:04:00.1/auto/msi/None" \
+web 1610612736 4 kernel 0000:03:00.0/vfio/auto/3.0 0000:04:00.1/auto/msi/None.None" \
 	"the JSON parses back: bytes, vcpus, devices with their settings"
 
 cp "$tap_tmp/broken.conf" "$vms/broken.conf"

@@ -95,7 +95,7 @@ print("empty", json.dumps(call("devices")["return"]))
 PY
 sed 's/^/# /' "$tap_tmp/py"
 get() { sed -n "s/^$1 //p" "$tap_tmp/py"; }
-tap_like "$(get added)" "\"guest\": \"00:01.0\", \"host\": \"$edu\", \"irq\": \"intx\"" \
+tap_like "$(get added)" "\"guest\": \"00:01.0\", \"guest_function\": 0, \"guest_slot\": 1, \"host\": \"$edu\", \"irq\": \"intx\"" \
 	"device-add: edu goes into the running VM at guest 00:01.0, INTx wired"
 tap_like "$(get listed)" "\"host\": \"$edu\"" "devices lists it"
 tap_like "$(get routes1)" "0 1 " "its INTx pin has an irqfd while it is in"

@@ -1,4 +1,7 @@
-/* The PCI bus: mechanism #1 ports, the host bridge, header emulation, BARs, INTx wiring. */
+/*
+ * The PCI bus: mechanism #1 ports, the host bridge, header emulation, BARs, INTx wiring,
+ * and functions 1-7 of a slot beside its function 0.
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -43,13 +46,19 @@ static void cfg_write(void *ctx, struct pt_pci_function *fn, unsigned off, unsig
 
 static const struct pt_pci_ops ops = { cfg_read, cfg_write, bar_update };
 
-static uint32_t port_cfg(struct pt_pci_bus *bus, unsigned dev, unsigned off, unsigned size)
+static uint32_t port_cfg_fn(struct pt_pci_bus *bus, unsigned dev, unsigned fn, unsigned off,
+			    unsigned size)
 {
-	uint64_t v = 0x80000000u | dev << 11 | (off & 0xfc);
+	uint64_t v = 0x80000000u | dev << 11 | fn << 8 | (off & 0xfc);
 
 	pt_pci_config_port(bus, 0xcf8, 4, true, &v);
 	pt_pci_config_port(bus, 0xcfc + (off & 3), size, false, &v);
 	return (uint32_t)v;
+}
+
+static uint32_t port_cfg(struct pt_pci_bus *bus, unsigned dev, unsigned off, unsigned size)
+{
+	return port_cfg_fn(bus, dev, 0, off, size);
 }
 
 static void port_cfg_write(struct pt_pci_bus *bus, unsigned dev, unsigned off, unsigned size,
@@ -179,6 +188,119 @@ static void test_rom(struct tap *t)
 	pt_pci_bus_destroy(&bus);
 }
 
+/*
+ * What a guest's scan finds in slot dev, as Linux walks it: function 0, and
+ * functions 1-7 only when function 0's header type has bit 7. Bit N: function N.
+ */
+static unsigned guest_scan(struct pt_pci_bus *bus, unsigned dev)
+{
+	unsigned found = 0;
+
+	if (port_cfg_fn(bus, dev, 0, 0, 2) == 0xffff)
+		return 0;
+	found = 1;
+	if (!(port_cfg_fn(bus, dev, 0, 0x0e, 1) & 0x80))
+		return found;
+	for (unsigned fn = 1; fn < PT_PCI_FUNCTIONS; fn++)
+		if (port_cfg_fn(bus, dev, fn, 0, 2) != 0xffff)
+			found |= 1u << fn;
+	return found;
+}
+
+/* Functions of one slot: the header type's bit 7, function 0 first, each its own BARs. */
+static void test_multifunction(struct tap *t, const struct pt_pci_windows *win)
+{
+	struct pt_pci_bus bus;
+	struct pt_pci_function *f0 = NULL, *f1 = NULL, *f3 = NULL, *g = NULL;
+	struct dev d0 = { 0 }, d1 = { 0 };
+	struct pt_pci_function_desc a = {
+		.vendor = 0x10de, .device = 0x1eb8, .class_code = 0x030000, .int_pin = 1,
+		.slot = 5, .function = 0, .ops = &ops, .ctx = &d0,
+		.bars = { [0] = { PT_PCI_BAR_MEM32, 1 << 20, false } },
+	};
+	struct pt_pci_function_desc b = a;
+
+	b.device = 0x10f8;
+	b.class_code = 0x040300;
+	b.ctx = &d1;
+	b.bars[0].size = 16384;
+	pt_pci_bus_init(&bus, win, NULL, NULL);
+	b.function = 1;
+	tap_is_int(t, pt_pci_register_function(&bus, &b, &f1), -ENXIO,
+		   "function 1 of a slot with no function 0 is refused (no guest would find it)");
+	tap_is_int(t, pt_pci_register_function(&bus, &a, &f0), 0, "05.0 registered");
+	tap_is_int(t, port_cfg(&bus, 5, 0x0e, 1), 0, "05.0 alone: header type 0, bit 7 clear");
+	tap_is_int(t, guest_scan(&bus, 5), 0x1, "a guest's scan finds 05.0 alone");
+	tap_is_int(t, pt_pci_register_function(&bus, &b, &f1), 0, "05.1 registered beside it");
+	tap_ok(t, f1 && f1->dev == 5 && f1->fn == 1, "it is at 05.1");
+	tap_is_int(t, port_cfg_fn(&bus, 5, 1, 0, 4), 0x10f810de, "05.1's IDs through the ports");
+	tap_is_int(t, port_cfg_fn(&bus, 5, 1, 0x08, 4) >> 8, 0x040300, "05.1's own class");
+	tap_is_int(t, port_cfg(&bus, 5, 0x0e, 1), 0x80, "05.0's header type now has bit 7");
+	tap_is_int(t, port_cfg_fn(&bus, 5, 1, 0x0c, 4) >> 16 & 0xff, 0x80,
+		   "so does 05.1's (dword read at 0x0c)");
+	tap_is_int(t, guest_scan(&bus, 5), 0x3, "a guest's scan finds 05.0 and 05.1");
+	tap_is_int(t, port_cfg_fn(&bus, 5, 2, 0, 4), 0xffffffff, "05.2 is empty: all ones");
+	tap_is_int(t, f1->gsi, f0->gsi, "INTA of both functions is the slot's one pin (GSI %d)",
+		   f0->gsi);
+	tap_ok(t, f1->bar_alloc[0] != f0->bar_alloc[0] &&
+	       (f1->bar_alloc[0] >= f0->bar_alloc[0] + (1 << 20) ||
+		f1->bar_alloc[0] + 16384 <= f0->bar_alloc[0]),
+	       "each function has its own BAR space (0x%llx, 0x%llx)",
+	       (unsigned long long)f0->bar_alloc[0], (unsigned long long)f1->bar_alloc[0]);
+	d1.updates = 0;
+	pt_pci_cfg_write(&bus, 5, 1, 0x04, 2, 0);
+	tap_ok(t, d1.updates == 1 && !d1.last_enabled && d0.updates == 1,
+	       "a config write to 05.1 reaches 05.1's device, not 05.0's");
+	pt_pci_cfg_write(&bus, 5, 1, 0x0e, 1, 0);
+	tap_is_int(t, port_cfg_fn(&bus, 5, 1, 0x0e, 1), 0x80, "header type is read-only");
+	tap_is_int(t, pt_pci_register_function(&bus, &b, NULL), -EBUSY, "05.1 is taken");
+	b.function = 8;
+	tap_is_int(t, pt_pci_register_function(&bus, &b, NULL), -EINVAL, "function 8 does not exist");
+	b.function = 1;
+	b.slot = -1;
+	tap_is_int(t, pt_pci_register_function(&bus, &b, NULL), -EINVAL,
+		   "\"the next free slot\" is for function 0 only");
+	b.function = 0;
+	tap_is_int(t, pt_pci_register_function(&bus, &b, &g), 0, "a function for the next free slot");
+	tap_is_int(t, g ? g->dev : 0, 1, "it takes slot 1: slot 5 is not free");
+	pt_pci_unregister_function(&bus, g);
+	b.slot = 5;
+	b.function = 3;
+	tap_is_int(t, pt_pci_register_function(&bus, &b, &f3), 0, "05.3 registered (05.2 left empty)");
+	tap_is_int(t, pt_pci_slot_functions(&bus, 5), 0xb, "slot 5 holds functions 0, 1 and 3");
+	tap_is_int(t, guest_scan(&bus, 5), 0xb, "a guest's scan finds all three");
+	tap_is_int(t, pt_pci_unregister_function(&bus, f1), 0, "05.1 unregistered");
+	tap_is_int(t, port_cfg_fn(&bus, 5, 1, 0, 4), 0xffffffff, "05.1 reads all ones again");
+	tap_is_int(t, port_cfg(&bus, 5, 0x0e, 1), 0x80, "05.0 still has bit 7 (05.3 is there)");
+	tap_is_int(t, pt_pci_unregister_function(&bus, f3), 0, "05.3 unregistered");
+	tap_is_int(t, port_cfg(&bus, 5, 0x0e, 1), 0, "05.0 alone again: bit 7 clear");
+	tap_is_int(t, pt_pci_unregister_function(&bus, f0), 0, "05.0 unregistered");
+	tap_is_int(t, pt_pci_slot_functions(&bus, 5), 0, "slot 5 is empty");
+
+	/* A function 0 that says more are coming (the host's fn 0 has bit 7). */
+	a.multifunction = true;
+	tap_is_int(t, pt_pci_register_function(&bus, &a, &f0), 0, "05.0 registered as multifunction");
+	tap_is_int(t, port_cfg(&bus, 5, 0x0e, 1), 0x80, "its header type has bit 7 while alone");
+	tap_is_int(t, guest_scan(&bus, 5), 0x1, "a guest's scan of functions 1-7 finds none yet");
+	tap_ok(t, pt_pci_multifunction(&bus, f0), "pt_pci_multifunction says so too");
+	b.function = 1;
+	pt_pci_register_function(&bus, &b, &f1);
+	tap_is_int(t, guest_scan(&bus, 5), 0x3, "a function joining later is found by a rescan");
+
+	/* Function 0 taken back first (the host asked): the others stay where they are. */
+	tap_is_int(t, pt_pci_unregister_function(&bus, f0), 0, "05.0 unregistered before 05.1");
+	tap_is_int(t, port_cfg_fn(&bus, 5, 1, 0, 4), 0x10f810de, "05.1 still answers at its address");
+	tap_is_int(t, guest_scan(&bus, 5), 0, "but a guest's scan no longer finds slot 5");
+	tap_is_int(t, pt_pci_register_function(&bus, &b, NULL), -EBUSY, "05.1 is still taken");
+	b.function = 2;
+	tap_is_int(t, pt_pci_register_function(&bus, &b, NULL), -ENXIO,
+		   "05.2 refused while slot 5 has no function 0");
+	a.multifunction = false;
+	tap_is_int(t, pt_pci_register_function(&bus, &a, &f0), 0, "05.0 back");
+	tap_is_int(t, guest_scan(&bus, 5), 0x3, "the slot is whole again");
+	pt_pci_bus_destroy(&bus);
+}
+
 int main(void)
 {
 	struct tap t = { 0 };
@@ -203,6 +325,7 @@ int main(void)
 
 	test_iobus(&t);
 	test_rom(&t);
+	test_multifunction(&t, &win);
 	tap_is_int(&t, pt_pci_bus_init(&bus, &win, NULL, NULL), 0, "bus init");
 	tap_is_int(&t, port_cfg(&bus, 0, 0, 4), PT_PCI_HOST_DEVICE << 16 | PT_PCI_HOST_VENDOR,
 		   "00:00.0 is the host bridge");
