@@ -55,6 +55,14 @@ tests_vmm_test_vm_kvm_LDADD = $(VMM_TEST_LIBS)
 TESTS += tests/vmm/test-vm-kvm
 KVM_TESTS += tests/vmm/test-vm-kvm
 
+check_PROGRAMS += tests/vmm/test-dma-map
+tests_vmm_test_dma_map_SOURCES = tests/vmm/test-dma-map.c
+tests_vmm_test_dma_map_CPPFLAGS = $(VMM_TEST_CPPFLAGS) \
+	-DTEST_GUEST='"$(abs_top_builddir)/tests/guest/guest.elf"'
+tests_vmm_test_dma_map_LDADD = $(VMM_TEST_LIBS)
+TESTS += tests/vmm/test-dma-map
+KVM_TESTS += tests/vmm/test-dma-map
+
 check_PROGRAMS += tests/vmm/test-vm-memslots
 tests_vmm_test_vm_memslots_SOURCES = tests/vmm/test-vm-memslots.c tests/vmm/kvm-common.h
 tests_vmm_test_vm_memslots_CPPFLAGS = $(VMM_TEST_CPPFLAGS) \

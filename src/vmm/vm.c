@@ -15,6 +15,7 @@
 #include "common/exit_status.h"
 #include "common/log.h"
 #include "vmm/cond.h"
+#include "vmm/dma_map.h"
 #include "vmm/e820.h"
 #include "vmm/layout.h"
 #include "vmm/ram.h"
@@ -330,6 +331,7 @@ int pt_vm_create(const struct pt_vm_opts *opts, struct pt_vm **ret)
 	pt_cond_init_monotonic(&vm->cond);
 	pthread_mutex_init(&vm->serial_lock, NULL);
 	pthread_mutex_init(&vm->slots_lock, NULL);
+	pt_vm_dma_init(vm);
 	pt_iobus_init(&vm->pio);
 	pt_iobus_init(&vm->mmio);
 	vm->name = strdup(opts->name ? opts->name : "vm");
@@ -413,6 +415,7 @@ void pt_vm_destroy(struct pt_vm *vm)
 		pt_vm_stop(vm);
 		pt_vm_wait(vm, -1, NULL);
 	}
+	pt_vm_dma_join(vm);        /* the background map done, before the devices go */
 	pt_vm_release_devices(vm); /* before the routes and the VM fd they use */
 	pt_vm_routes_free(vm);
 	for (unsigned i = 0; vm->vcpus && i < vm->n_vcpus; i++) {
@@ -441,6 +444,7 @@ void pt_vm_destroy(struct pt_vm *vm)
 	free(vm->slot_gpa);
 	free(vm->slot_size);
 	pthread_mutex_destroy(&vm->slots_lock);
+	pt_vm_dma_free(vm);
 	pthread_mutex_destroy(&vm->serial_lock);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->lock);
@@ -489,6 +493,7 @@ void pt_vm_finish(struct pt_vm *vm, enum pt_vm_exit_kind kind, uint32_t code, co
 		else
 			pt_info("%s: %s", vm->name, vm->exit.detail);
 		kick_all(vm);
+		pt_vm_dma_wake(vm);
 	}
 	pthread_mutex_unlock(&vm->lock);
 }
@@ -520,6 +525,8 @@ int pt_vm_start(struct pt_vm *vm)
 		return -EINVAL;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &vm->start_time);
+	/* The devices' DMA map, if one waits, runs beside the guest (dma_map.h). */
+	pt_vm_dma_start(vm);
 	/* Threads start with every signal blocked; each unblocks its kick signal itself. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
