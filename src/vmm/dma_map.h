@@ -23,7 +23,7 @@
  *
  * Locking: a leaf mutex of its own (dma_lock) guards the state; a waiting vCPU holds
  * the PCI bus lock, which the map thread never takes. Waiters also wake when the VM
- * stops (pt_vm_finish broadcasts), and look once a second in any case.
+ * stops (pt_vm_finish calls pt_vm_dma_wake, which sets a flag under dma_lock).
  */
 #ifndef PT_VMM_DMA_MAP_H
 #define PT_VMM_DMA_MAP_H
