@@ -18,18 +18,20 @@ KVM_TESTS += tests/vfio/test-vfio-backend
 # passthru-vmm with edu assigned, with pci-testdev, with e1000e and its MSI-X (and a
 # vector added while it is enabled), with
 # ivshmem-plain's 64-bit BAR above guest RAM, passthru-ctl attach/detach, and the
-# reset at assignment and release, two edu sharing one INTx pin, in the testbed's
+# reset at assignment and release, two edu sharing one INTx pin, guest RAM mapped for
+# DMA while the guest runs (and a map that fails), in the testbed's
 # nested KVM (each a self-contained copy).
 VFIO_SH_TESTS = tests/vfio/vmm-edu.sh tests/vfio/vmm-testdev.sh tests/vfio/device-add.sh tests/vfio/attach.sh \
 	tests/vfio/attach-faults.sh tests/vfio/vmm-e1000e.sh tests/vfio/linux-e1000e.sh \
 	tests/vfio/vmm-bar64.sh tests/vfio/vmm-aer.sh tests/vfio/vmm-rom.sh tests/vfio/vmm-group2.sh tests/vfio/reset.sh \
-	tests/vfio/attach-nth.sh tests/vfio/intx-shared.sh tests/vfio/msix-grow.sh
+	tests/vfio/attach-nth.sh tests/vfio/intx-shared.sh tests/vfio/msix-grow.sh \
+	tests/vfio/vmm-dma-start.sh
 TESTS += $(VFIO_SH_TESTS)
 EXTRA_DIST += $(VFIO_SH_TESTS)
 VFIO_SH_COPIES = tests/vfio/vmm-edu tests/vfio/vmm-testdev tests/vfio/device-add tests/vfio/attach \
 	tests/vfio/attach-faults tests/vfio/vmm-e1000e tests/vfio/linux-e1000e tests/vfio/vmm-bar64 \
 	tests/vfio/vmm-aer tests/vfio/vmm-rom tests/vfio/reset tests/vfio/vmm-group2 \
-	tests/vfio/attach-nth tests/vfio/intx-shared tests/vfio/msix-grow
+	tests/vfio/attach-nth tests/vfio/intx-shared tests/vfio/msix-grow tests/vfio/vmm-dma-start
 KVM_TESTS += $(VFIO_SH_COPIES)
 check_DATA += $(VFIO_SH_COPIES)
 CLEANFILES += $(VFIO_SH_COPIES)

@@ -4,7 +4,10 @@ VMM_TEST_CPPFLAGS = $(TEST_CPPFLAGS) $(JANSSON_CFLAGS)
 
 check_PROGRAMS += tests/vmm/test-uart tests/vmm/test-pci tests/vmm/test-tables \
 	tests/vmm/test-exit-names tests/vmm/test-control tests/vmm/test-iobus \
-	tests/vmm/test-bar-layout tests/vmm/test-rom
+	tests/vmm/test-bar-layout tests/vmm/test-rom tests/vmm/test-ram
+tests_vmm_test_ram_SOURCES = tests/vmm/test-ram.c
+tests_vmm_test_ram_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_ram_LDADD = $(VMM_TEST_LIBS)
 tests_vmm_test_rom_SOURCES = tests/vmm/test-rom.c
 tests_vmm_test_rom_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
 tests_vmm_test_rom_LDADD = $(VMM_TEST_LIBS)
@@ -31,7 +34,7 @@ tests_vmm_test_control_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
 tests_vmm_test_control_LDADD = $(VMM_TEST_LIBS)
 TESTS += tests/vmm/test-uart tests/vmm/test-pci tests/vmm/test-tables \
 	tests/vmm/test-exit-names tests/vmm/test-control tests/vmm/test-iobus \
-	tests/vmm/test-bar-layout tests/vmm/test-rom
+	tests/vmm/test-bar-layout tests/vmm/test-rom tests/vmm/test-ram
 
 # Needs /dev/kvm: skips here, runs in the testbed. The mini guest is 32-bit assembly.
 MINIGUEST = tests/vmm/miniguest.elf
@@ -51,6 +54,14 @@ tests_vmm_test_vm_kvm_CPPFLAGS = $(VMM_TEST_CPPFLAGS) \
 tests_vmm_test_vm_kvm_LDADD = $(VMM_TEST_LIBS)
 TESTS += tests/vmm/test-vm-kvm
 KVM_TESTS += tests/vmm/test-vm-kvm
+
+check_PROGRAMS += tests/vmm/test-dma-map
+tests_vmm_test_dma_map_SOURCES = tests/vmm/test-dma-map.c
+tests_vmm_test_dma_map_CPPFLAGS = $(VMM_TEST_CPPFLAGS) \
+	-DTEST_GUEST='"$(abs_top_builddir)/tests/guest/guest.elf"'
+tests_vmm_test_dma_map_LDADD = $(VMM_TEST_LIBS)
+TESTS += tests/vmm/test-dma-map
+KVM_TESTS += tests/vmm/test-dma-map
 
 check_PROGRAMS += tests/vmm/test-vm-memslots
 tests_vmm_test_vm_memslots_SOURCES = tests/vmm/test-vm-memslots.c tests/vmm/kvm-common.h

@@ -303,10 +303,17 @@ bool pt_vmm_answers(const struct pt_vm_def *def, pid_t pid, json_t **ret_status)
 {
 	char err[256];
 	json_t *st = NULL;
+	const char *dma;
 
 	if (pt_ctl_request(def->socket, "status", NULL, 1000, &st, err, sizeof(err)) < 0)
 		return false;
-	if (json_integer_value(json_object_get(st, "pid")) != pid) {
+	/*
+	 * Not up while guest RAM is still being mapped for its devices' DMA: a map that
+	 * fails ends the VMM, which start and run report as a VM that did not start.
+	 */
+	dma = json_string_value(json_object_get(st, "dma"));
+	if (json_integer_value(json_object_get(st, "pid")) != pid ||
+	    (dma && !strcmp(dma, "mapping"))) {
 		json_decref(st);
 		return false;
 	}

@@ -87,8 +87,9 @@ int pt_vm_runtime_call_fds(const struct pt_vm_runtime *rt, const char *verb, jso
 int pt_vm_runtime_clean_stale(struct pt_vm_runtime *rt);
 
 /*
- * Whether the VMM pid answers status on def's socket as itself (1 s): a VMM that
- * passthru-ctl started has come up. *ret_status (when not NULL): its answer.
+ * Whether the VMM pid answers status on def's socket as itself (1 s), with guest RAM
+ * not still being mapped for DMA ("dma": "mapping"): a VMM that passthru-ctl started
+ * has come up. *ret_status (when not NULL): its answer.
  */
 bool pt_vmm_answers(const struct pt_vm_def *def, pid_t pid, json_t **ret_status);
 

@@ -8,8 +8,9 @@
  * that the VMM keeps no VFIO object of its own. Without a slot (tests that open one
  * device on a bare VM fd) a device gets a share of its own.
  *
- * Threads: opens and releases of a VM's devices are serialized by the VMM (the
- * startup thread before the vCPUs run, then the control thread); nothing here locks.
+ * Threads: opens, maps and releases of a VM's devices are serialized by the VMM's
+ * assign_lock (startup, the control thread, host requests, and the thread that maps
+ * guest RAM at start while the guest runs: src/vmm/dma_map.h); nothing here locks.
  */
 #ifndef PT_VFIO_VM_SHARE_H
 #define PT_VFIO_VM_SHARE_H

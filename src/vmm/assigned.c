@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
 
@@ -14,6 +15,7 @@
 #include "vfio/backend.h"
 #include "vmm/assigned.h"
 #include "vmm/bar_layout.h"
+#include "vmm/dma_map.h"
 #include "vmm/e820.h"
 #include "vmm/layout.h"
 #include "vmm/requests.h"
@@ -168,14 +170,49 @@ static void cfg_read(void *ctx, struct pt_pci_function *fn, unsigned off, unsign
 		*val = pt_vconfig_read(&a->vc, off, size, *val);
 }
 
+/* Does a config write of size bytes at off set the command register's Bus Master Enable? */
+static bool sets_bus_master(unsigned off, unsigned size, uint32_t val)
+{
+	return off <= PCI_COMMAND && off + size > PCI_COMMAND &&
+	       ((val >> (8 * (PCI_COMMAND - off))) & PCI_COMMAND_MASTER);
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/*
+ * Under the PCI bus lock. A write that lets the device master the bus waits for the
+ * background DMA map (dma_map.h): until then no DMA of it could reach guest RAM.
+ */
 static void cfg_write(void *ctx, struct pt_pci_function *fn, unsigned off, unsigned size,
 		      uint32_t val)
 {
 	struct pt_vm_assigned *a = ctx;
 
 	(void)fn;
-	if (a->vc_ready)
-		pt_vconfig_write(&a->vc, off, size, val);
+	if (!a->vc_ready)
+		return;
+	if (sets_bus_master(off, size, val)) {
+		struct timespec t0;
+		int r;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		r = pt_vm_dma_wait(a->vm);
+		if (r < 0) {
+			pt_warn("%s: the guest's Bus Master Enable not passed on: %s", a->dev->name,
+				r == -EIO ? "guest RAM could not be mapped for DMA" : "the VM stops");
+			return;
+		}
+		if (r > 0)
+			pt_info("%s: the guest's Bus Master Enable held %.1f ms, until guest RAM "
+				"was mapped for DMA", a->dev->name, ms_since(&t0));
+	}
+	pt_vconfig_write(&a->vc, off, size, val);
 }
 
 static const struct pt_pci_ops assigned_ops = { cfg_read, cfg_write, bar_update };
@@ -193,6 +230,32 @@ static int map_ram(struct pt_vm_assigned *a)
 	if (!r && high)
 		r = d->backend->map_ram(d, PT_GPA_4G, high, a->vm->ram + low);
 	return r;
+}
+
+int pt_vm_assigned_map_ram(struct pt_vm *vm, char *who, size_t who_size)
+{
+	for (struct pt_vm_assigned *a = vm->assigned; a; a = a->next) {
+		int r = map_ram(a);
+
+		if (r < 0) {
+			snprintf(who, who_size, "%s", a->dev->name);
+			return r;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Bus Master Enable off, as the guest first sees it: a reset clears it, but not
+ * every device has one, and a device nobody reset may have it from its last user.
+ */
+static void clear_bus_master(struct pt_assign_dev *d)
+{
+	uint32_t cmd = 0;
+
+	if (d->backend->config_read(d, PCI_COMMAND, 2, &cmd) == 0 && (cmd & PCI_COMMAND_MASTER) &&
+	    d->backend->config_write(d, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_MASTER) == 0)
+		pt_info("%s: Bus Master Enable was set: cleared until the guest sets it", d->name);
 }
 
 /* The MSI-X table and PBA windows of BAR w (vconfig decided whether the guest sees them). */
@@ -452,7 +515,12 @@ int pt_vm_assign_device(struct pt_vm *vm, const struct pt_assign_backend *backen
 	desc.ctx = a;
 	/* Before anything reads its config space: a reset may change it. */
 	a->reset_err = pt_assign_reset(a->dev, "at assignment", &a->reset);
-	r = map_ram(a);
+	clear_bus_master(a->dev);
+	/* Before the VM starts, guest RAM is mapped beside the running guest (dma_map.h). */
+	if (a->dev->backend->map_ram && pt_vm_dma_defer(vm))
+		r = 0;
+	else
+		r = map_ram(a);
 	/* Config space first: it says where the MSI-X table is, which the BARs trap. */
 	if (!r) {
 		r = pt_vconfig_init(&a->vc, a->dev, -1);

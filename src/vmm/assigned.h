@@ -64,6 +64,13 @@ size_t pt_vm_slot_mates(struct pt_vm *vm, const struct pt_bdf *bdf, char *buf, s
  */
 json_t *pt_vm_assigned_json(struct pt_vm *vm);
 
+/*
+ * Guest RAM mapped for every assigned device's DMA (VFIO maps it once a VM; later
+ * calls find it mapped). The caller holds assign_lock. 0, or the first error with
+ * the device's name in who.
+ */
+int pt_vm_assigned_map_ram(struct pt_vm *vm, char *who, size_t who_size);
+
 /* Releases every assigned device (pt_vm_destroy calls it first). */
 void pt_vm_release_devices(struct pt_vm *vm);
 

@@ -13,6 +13,8 @@ src_vmm_libvmm_a_SOURCES = src/vmm/cond.h \
 	src/vmm/vm.c src/vmm/vm.h src/vmm/vm_internal.h \
 	src/vmm/vcpu.c src/vmm/vm_exit.c src/vmm/devices.c src/vmm/vm_load.c \
 	src/vmm/vm_devices.c \
+	src/vmm/ram.c src/vmm/ram.h \
+	src/vmm/dma_map.c src/vmm/dma_map.h \
 	src/vmm/dma_limit.c src/vmm/dma_limit.h \
 	src/vmm/group_fds.c src/vmm/group_fds.h \
 	src/vmm/assigned.c src/vmm/assigned.h \

@@ -9,15 +9,16 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <linux/mman.h> /* MAP_HUGE_2MB */
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "common/exit_status.h"
 #include "common/log.h"
 #include "vmm/cond.h"
+#include "vmm/dma_map.h"
 #include "vmm/e820.h"
 #include "vmm/layout.h"
+#include "vmm/ram.h"
 #include "vmm/assigned.h"
 #include "vmm/vm_internal.h"
 
@@ -159,41 +160,31 @@ static long free_hugepages(void)
 
 static int setup_memory(struct pt_vm *vm, bool hugepages)
 {
-	/*
-	 * Huge pages are reserved at mmap time (no MAP_NORESERVE): with MAP_NORESERVE the
-	 * mmap succeeded on an empty pool and the first write killed the VMM with SIGBUS.
-	 * Normal RAM stays MAP_NORESERVE: the host overcommits it as it likes.
-	 */
-	int flags = MAP_SHARED | MAP_ANONYMOUS;
 	uint64_t low = pt_mem_low_size(vm->memory), high = pt_mem_high_size(vm->memory);
 	struct kvm_userspace_memory_region region = { 0 };
+	void *ram = NULL;
+	int r = pt_ram_map(vm->memory, hugepages, &ram);
 
-	if (hugepages)
-		flags |= MAP_HUGETLB | MAP_HUGE_2MB;
-	else
-		flags |= MAP_NORESERVE;
-	vm->ram = mmap(NULL, vm->memory, PROT_READ | PROT_WRITE, flags, -1, 0);
-	if (vm->ram == MAP_FAILED) {
-		int e = errno;
+	if (r < 0) {
 		long avail = hugepages ? free_hugepages() : -1;
 
-		vm->ram = NULL;
 		if (hugepages && avail >= 0)
 			pt_err("%s: cannot map %llu MiB of 2 MiB hugepages: %s: %llu are needed and "
 			       "%ld are free (reserve them first, e.g. sysctl vm.nr_hugepages=%llu)",
-			       vm->name, (unsigned long long)(vm->memory >> 20), strerror(e),
+			       vm->name, (unsigned long long)(vm->memory >> 20), strerror(-r),
 			       (unsigned long long)(vm->memory >> 21), avail,
 			       (unsigned long long)(vm->memory >> 21));
 		else if (hugepages)
 			pt_err("%s: cannot map %llu MiB of 2 MiB hugepages: %s (reserve them first, "
 			       "e.g. sysctl vm.nr_hugepages=%llu)", vm->name,
-			       (unsigned long long)(vm->memory >> 20), strerror(e),
+			       (unsigned long long)(vm->memory >> 20), strerror(-r),
 			       (unsigned long long)(vm->memory >> 21));
 		else
 			pt_err("%s: cannot map %llu MiB of guest RAM: %s", vm->name,
-			       (unsigned long long)(vm->memory >> 20), strerror(e));
-		return -e;
+			       (unsigned long long)(vm->memory >> 20), strerror(-r));
+		return r;
 	}
+	vm->ram = ram;
 	region.slot = 0;
 	region.guest_phys_addr = 0;
 	region.memory_size = low;
@@ -340,6 +331,7 @@ int pt_vm_create(const struct pt_vm_opts *opts, struct pt_vm **ret)
 	pt_cond_init_monotonic(&vm->cond);
 	pthread_mutex_init(&vm->serial_lock, NULL);
 	pthread_mutex_init(&vm->slots_lock, NULL);
+	pt_vm_dma_init(vm);
 	pt_iobus_init(&vm->pio);
 	pt_iobus_init(&vm->mmio);
 	vm->name = strdup(opts->name ? opts->name : "vm");
@@ -423,6 +415,7 @@ void pt_vm_destroy(struct pt_vm *vm)
 		pt_vm_stop(vm);
 		pt_vm_wait(vm, -1, NULL);
 	}
+	pt_vm_dma_join(vm);        /* the background map done, before the devices go */
 	pt_vm_release_devices(vm); /* before the routes and the VM fd they use */
 	pt_vm_routes_free(vm);
 	for (unsigned i = 0; vm->vcpus && i < vm->n_vcpus; i++) {
@@ -439,8 +432,7 @@ void pt_vm_destroy(struct pt_vm *vm)
 	pt_iobus_destroy(&vm->mmio);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
-	if (vm->ram)
-		munmap(vm->ram, vm->memory);
+	pt_ram_unmap(vm->ram, vm->memory);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	if (vm->exit_efd >= 0)
@@ -452,6 +444,7 @@ void pt_vm_destroy(struct pt_vm *vm)
 	free(vm->slot_gpa);
 	free(vm->slot_size);
 	pthread_mutex_destroy(&vm->slots_lock);
+	pt_vm_dma_free(vm);
 	pthread_mutex_destroy(&vm->serial_lock);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->lock);
@@ -500,6 +493,7 @@ void pt_vm_finish(struct pt_vm *vm, enum pt_vm_exit_kind kind, uint32_t code, co
 		else
 			pt_info("%s: %s", vm->name, vm->exit.detail);
 		kick_all(vm);
+		pt_vm_dma_wake(vm);
 	}
 	pthread_mutex_unlock(&vm->lock);
 }
@@ -531,6 +525,8 @@ int pt_vm_start(struct pt_vm *vm)
 		return -EINVAL;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &vm->start_time);
+	/* The devices' DMA map, if one waits, runs beside the guest (dma_map.h). */
+	pt_vm_dma_start(vm);
 	/* Threads start with every signal blocked; each unblocks its kick signal itself. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);

@@ -8,6 +8,7 @@
 #include "vfio/backend.h"
 #include "vmm/assigned.h"
 #include "vmm/dma_limit.h"
+#include "vmm/dma_map.h"
 #include "vmm/pci.h"
 #include "vmm/routes.h"
 #include "vmm/vm_control.h"
@@ -36,6 +37,7 @@ static int verb_status(void *ctx, json_t *args, json_t **ret, struct pt_control_
 	json_object_set_new(st, "console", json_pack("{s:s,s:s?}", "kind", pt_vm_console_kind(vm),
 						     "path", pt_vm_console_path(vm)));
 	json_object_set_new(st, "memory_slots", json_integer(pt_vm_memory_slots_used(vm)));
+	json_object_set_new(st, "dma", json_string(pt_vm_dma_state_name(pt_vm_dma_state(vm))));
 	pthread_mutex_lock(&vm->lock);
 	json_object_set_new(st, "devices", json_integer(pt_vm_assigned_count(vm)));
 	if (vm->exit.kind != PT_VM_EXIT_NONE)

@@ -83,6 +83,15 @@ struct pt_vm {
 		void *state;
 	} backend_state[2];
 
+	/* dma_map.h: guest RAM mapped for DMA while the guest runs (dma_lock: a leaf). */
+	pthread_mutex_t dma_lock;
+	pthread_cond_t dma_cond;
+	int dma_state;            /* enum pt_vm_dma_state */
+	bool dma_launched;        /* pt_vm_dma_start ran: devices map themselves */
+	bool dma_stop;            /* the VM stops: waiters give up */
+	bool dma_thread_started;
+	pthread_t dma_thread;
+
 	pthread_mutex_t slots_lock;
 	unsigned max_slots;       /* KVM_CAP_NR_MEMSLOTS */
 	uint8_t *slot_used;       /* 0 and 1 are RAM */
