@@ -218,7 +218,7 @@ static int assign(struct pt_vm *vm)
 {
 	struct pt_bdf bdf = { .domain = 0xffff, .bus = 0xfe, .dev = 0x1f, .func = 0 };
 
-	return pt_vm_assign_device(vm, &fake_backend, &bdf, -1, -1, NULL);
+	return pt_vm_assign_device(vm, &fake_backend, &bdf, -1, -1, -1, NULL);
 }
 
 #define RESCAN "scenario=rescan find=0x1234:0x11e8 bar_read=0:0 wait_ms=20000"
