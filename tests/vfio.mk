@@ -38,10 +38,7 @@ CLEANFILES += $(VFIO_SH_COPIES)
 # Functions of one host slot in one guest slot: it needs an edu pair at functions 0
 # and 1 of one slot, which the kvm-suite's topology does not have (a third and fourth
 # edu there would change what its edu tests find), so it is built as a copy but not
-# in KVM_TESTS; run it in a testbed of its own, from the build tree:
-#   tests/testbed/testbed-run --device edu,addr=0x18.0,multifunction=on
-#     --device edu,addr=0x18.1 --ro SRCDIR --rw BUILDDIR --env PASSTHRU_TESTBED=1
-#     -- BUILDDIR/tests/vfio/vmm-multifunction
+# in KVM_TESTS: tests/testbed/multifunction.sh runs it in a testbed boot of its own.
 VFIO_SH_TESTS += tests/vfio/vmm-multifunction.sh
 VFIO_SH_OWN_TOPOLOGY = tests/vfio/vmm-multifunction
 check_DATA += $(VFIO_SH_OWN_TOPOLOGY)
