@@ -436,7 +436,10 @@ static int detach_running(struct pt_ctl *ctl, const struct attach_args *a)
 	}
 	/* devs as before the device-del: group_held looks past the function itself. */
 	if (pt_ctl_inventory(ctl, 0, &inv) == PT_EXIT_OK && group_held(ctl, a, devs, other)) {
-		say_kept(ctl, a, pt_prep_find(inv, a->name)->iommu_group, other);
+		const struct pt_pci_dev *p = pt_prep_find(inv, a->name);
+
+		/* The group comes from sysfs, the inventory from libpci: both should know it. */
+		say_kept(ctl, a, p ? p->iommu_group : -1, other);
 		status = PT_EXIT_OK;
 		goto out;
 	}
