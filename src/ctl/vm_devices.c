@@ -334,20 +334,27 @@ bool pt_ctl_devices_has(const json_t *list, const char *bdf)
 	return false;
 }
 
-int pt_ctl_vmm_has_device(const struct pt_ctl *ctl, const char *vm, const char *bdf)
+/* The devices verb's answer of vm's running VMM, or NULL when it cannot be had. Quiet. */
+static json_t *vmm_devices(const struct pt_ctl *ctl, const char *vm)
 {
 	struct pt_vm_runtime rt;
 	json_t *list = NULL;
 	char why[256];
-	int found = -1;
 
 	if (pt_vm_runtime_open_quiet(ctl, vm, &rt) != PT_EXIT_OK)
-		return -1;
-	if (rt.running && pt_vm_runtime_request(&rt, "devices", NULL, &list, why, sizeof(why)) == 0) {
-		found = pt_ctl_devices_has(list, bdf);
-		json_decref(list);
-	}
+		return NULL;
+	if (!rt.running || pt_vm_runtime_request(&rt, "devices", NULL, &list, why, sizeof(why)) < 0)
+		list = NULL;
 	pt_vm_runtime_close(&rt);
+	return list;
+}
+
+int pt_ctl_vmm_has_device(const struct pt_ctl *ctl, const char *vm, const char *bdf)
+{
+	json_t *list = vmm_devices(ctl, vm);
+	int found = list ? pt_ctl_devices_has(list, bdf) : -1;
+
+	json_decref(list);
 	return found;
 }
 
@@ -374,17 +381,9 @@ int pt_ctl_devices_group_holder(const struct pt_ctl *ctl, const json_t *devs, co
 int pt_ctl_vmm_group_holder(const struct pt_ctl *ctl, const char *vm, const char *bdf,
 			    char holder[PT_BDF_STRLEN])
 {
-	struct pt_vm_runtime rt;
-	json_t *list = NULL;
-	char why[256];
-	int found = -1;
+	json_t *list = vmm_devices(ctl, vm);
+	int found = list ? pt_ctl_devices_group_holder(ctl, list, bdf, holder) : -1;
 
-	if (pt_vm_runtime_open_quiet(ctl, vm, &rt) != PT_EXIT_OK)
-		return -1;
-	if (rt.running && pt_vm_runtime_request(&rt, "devices", NULL, &list, why, sizeof(why)) == 0) {
-		found = pt_ctl_devices_group_holder(ctl, list, bdf, holder);
-		json_decref(list);
-	}
-	pt_vm_runtime_close(&rt);
+	json_decref(list);
 	return found;
 }

@@ -4,12 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
 
 #include "assign/vconfig.h"
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "config/guest_layout.h"
 #include "vfio/backend.h"
@@ -177,14 +177,6 @@ static bool sets_bus_master(unsigned off, unsigned size, uint32_t val)
 	       ((val >> (8 * (PCI_COMMAND - off))) & PCI_COMMAND_MASTER);
 }
 
-static double ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 /*
  * Under the PCI bus lock. A write that lets the device master the bus waits for the
  * background DMA map (dma_map.h): until then no DMA of it could reach guest RAM.
@@ -198,11 +190,9 @@ static void cfg_write(void *ctx, struct pt_pci_function *fn, unsigned off, unsig
 	if (!a->vc_ready)
 		return;
 	if (sets_bus_master(off, size, val)) {
-		struct timespec t0;
-		int r;
+		long long t0 = pt_monotonic_us();
+		int r = pt_vm_dma_wait(a->vm);
 
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		r = pt_vm_dma_wait(a->vm);
 		if (r < 0) {
 			pt_warn("%s: the guest's Bus Master Enable not passed on: %s", a->dev->name,
 				r == -EIO ? "guest RAM could not be mapped for DMA" : "the VM stops");
@@ -210,7 +200,8 @@ static void cfg_write(void *ctx, struct pt_pci_function *fn, unsigned off, unsig
 		}
 		if (r > 0)
 			pt_info("%s: the guest's Bus Master Enable held %.1f ms, until guest RAM "
-				"was mapped for DMA", a->dev->name, ms_since(&t0));
+				"was mapped for DMA", a->dev->name,
+				(double)(pt_monotonic_us() - t0) / 1e3);
 	}
 	pt_vconfig_write(&a->vc, off, size, val);
 }

@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "vmm/assigned.h"
 #include "vmm/dma_map.h"
@@ -43,24 +43,16 @@ bool pt_vm_dma_defer(struct pt_vm *vm)
 	return defer;
 }
 
-static double ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 /* The background map: every assigned device's, under assign_lock (VFIO maps once a VM). */
 static void *map_thread(void *arg)
 {
 	struct pt_vm *vm = arg;
-	struct timespec t0;
+	long long t0;
 	char who[64] = "";
 	int r;
 
 	pthread_mutex_lock(&vm->assign_lock);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = pt_monotonic_us();
 	r = pt_vm_assigned_map_ram(vm, who, sizeof(who));
 	/* The VM's end first, so that a waiting BME write finds it stopping. */
 	if (r < 0)
@@ -73,7 +65,7 @@ static void *map_thread(void *arg)
 	pthread_mutex_unlock(&vm->assign_lock);
 	if (r == 0)
 		pt_info("%s: guest RAM mapped for DMA in %.1f ms while the guest ran", vm->name,
-			ms_since(&t0));
+			(double)(pt_monotonic_us() - t0) / 1e3);
 	return NULL;
 }
 

@@ -22,13 +22,7 @@ set -- $(pci_find_all 0x1234 0x11e8)
 a=$1 b=$2
 slot_a=3 slot_b=11 gsi=19 vec=0x51
 
-PASSTHRU_CONFIG_DIR="$tap_tmp/vms"
-PASSTHRU_RUN_DIR="$tap_tmp/run"
-PASSTHRU_LOG_DIR="$tap_tmp/log"
-PASSTHRU_VMM=$vmm
-export PASSTHRU_CONFIG_DIR PASSTHRU_RUN_DIR PASSTHRU_LOG_DIR PASSTHRU_VMM
-unset PASSTHRU_LOG
-mkdir -p "$PASSTHRU_CONFIG_DIR"
+ctl_env_tmp "$vmm"
 driver() { d=$(pci_driver "$1"); echo "${d:-none}"; }
 before="$(driver "$a") $(driver "$b")"
 trap '"$ctl" stop --force sh-wait >/dev/null 2>&1; "$ctl" recover >/dev/null 2>&1; rm -rf "$tap_tmp"' EXIT

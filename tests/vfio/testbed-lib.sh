@@ -7,6 +7,27 @@ testbed_require() {
 	[ -c /dev/kvm ] && [ -e /dev/vfio/vfio ] || tap_skip_all "no /dev/kvm or no VFIO here"
 }
 
+# ctl_env_tmp VMM: passthru-ctl keeps definitions, run state and logs under $tap_tmp
+# (vms, made here; run; log) and runs VMM as passthru-vmm; PASSTHRU_LOG unset.
+ctl_env_tmp() {
+	PASSTHRU_CONFIG_DIR="$tap_tmp/vms"
+	PASSTHRU_RUN_DIR="$tap_tmp/run"
+	PASSTHRU_LOG_DIR="$tap_tmp/log"
+	PASSTHRU_VMM=$1
+	export PASSTHRU_CONFIG_DIR PASSTHRU_RUN_DIR PASSTHRU_LOG_DIR PASSTHRU_VMM
+	unset PASSTHRU_LOG
+	mkdir -p "$PASSTHRU_CONFIG_DIR"
+}
+
+# status_devices VM EXPR: EXPR (Python, over d, one entry of "$ctl" status VM --json's
+# devices) for each device the VMM lists, sorted, on one line.
+status_devices() {
+	"$ctl" status "$1" --json 2>/dev/null | python3 -c '
+import json, sys
+devs = json.load(sys.stdin).get("devices", [])
+print(" ".join(sorted(str(eval(sys.argv[1])) for d in devs)))' "$2"
+}
+
 # pci_find VENDOR DEVICE: prints the first PCI function with these IDs (0x8086 0x10d3).
 pci_find() {
 	for d in /sys/bus/pci/devices/*; do

@@ -9,19 +9,15 @@
 # did not start.
 # Elsewhere it skips. tests/testbed/kvm-suite.sh runs a self-contained copy.
 . "${top_srcdir:?}/tests/host/tap.sh" # @TAP_SH@
+. "${top_srcdir:?}/tests/vfio/testbed-lib.sh" # @INLINE@
 
 ctl=${top_builddir:?}/src/ctl/passthru-ctl
 vmm=$top_builddir/src/vmm/passthru-vmm
 guest=$top_builddir/tests/guest/guest.elf
 limit=/sys/module/vfio_iommu_type1/parameters/dma_entry_limit
-[ "${PASSTHRU_TESTBED:-}" = 1 ] || tap_skip_all "not inside the testbed (make check-testbed runs this)"
-[ -c /dev/kvm ] && [ -e /dev/vfio/vfio ] || tap_skip_all "no /dev/kvm or no VFIO here"
+testbed_require
 [ -w "$limit" ] || tap_skip_all "$limit cannot be written here"
-edu=
-for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0x11e8 ] && edu=${d##*/} && break
-done
-[ -n "$edu" ] || tap_skip_all "no edu device (1234:11e8) in this testbed"
+edu=$(pci_find 0x1234 0x11e8) || tap_skip_all "no edu device (1234:11e8) in this testbed"
 tmp=$tap_tmp
 limit0=$(cat "$limit")
 PASSTHRU_CONFIG_DIR=$tmp/vms PASSTHRU_RUN_DIR=$tmp/run PASSTHRU_LOG_DIR=$tmp/log PASSTHRU_VMM=$vmm

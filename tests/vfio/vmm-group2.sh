@@ -25,13 +25,7 @@ group() { basename "$(readlink "/sys/bus/pci/devices/$1/iommu_group")"; }
 	tap_skip_all "no two e1000 (8086:100e) in one IOMMU group (a pcie-pci-bridge with two) here"
 g=$(group "$a")
 
-PASSTHRU_CONFIG_DIR="$tap_tmp/vms"
-PASSTHRU_RUN_DIR="$tap_tmp/run"
-PASSTHRU_LOG_DIR="$tap_tmp/log"
-PASSTHRU_VMM=$vmm
-export PASSTHRU_CONFIG_DIR PASSTHRU_RUN_DIR PASSTHRU_LOG_DIR PASSTHRU_VMM
-unset PASSTHRU_LOG
-mkdir -p "$PASSTHRU_CONFIG_DIR"
+ctl_env_tmp "$vmm"
 driver() { d=$(pci_driver "$1"); echo "${d:-none}"; }
 before="$(driver "$a") $(driver "$b")"
 trap '"$ctl" stop --force g3 >/dev/null 2>&1; "$ctl" recover >/dev/null 2>&1; rm -rf "$tap_tmp"' EXIT
@@ -62,19 +56,7 @@ tap_is "$(driver "$a") $(driver "$b")" "$before" "after run both are back as the
 } >"$PASSTHRU_CONFIG_DIR/g3.conf"
 # status g3 --json: "HOST:ACCESS,ACCESS" for each device the VMM lists, sorted.
 listed() {
-	"$ctl" status g3 --json 2>/dev/null | python3 -c '
-import json, sys
-out = []
-def walk(o):
-    if isinstance(o, dict):
-        if "host" in o and "bars" in o:
-            out.append("%s:%s" % (o["host"], ",".join(b["access"] for b in o["bars"])))
-            return
-        for v in o.values(): walk(v)
-    elif isinstance(o, list):
-        for v in o: walk(v)
-walk(json.load(sys.stdin))
-print(" ".join(sorted(out)))'
+	status_devices g3 '"%s:%s" % (d["host"], ",".join(b["access"] for b in d["bars"]))'
 }
 # status g3 --json: the functions held for g3 on the host but not in it.
 held() {

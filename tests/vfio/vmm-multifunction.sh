@@ -33,13 +33,7 @@ done
 group() { basename "$(readlink "/sys/bus/pci/devices/$1/iommu_group")"; }
 tap_diag "functions $f0 (IOMMU group $(group "$f0")) and $f1 (group $(group "$f1")); $f0's header type: $(od -An -tx1 -j14 -N1 "/sys/bus/pci/devices/$f0/config" | tr -d ' ')"
 
-PASSTHRU_CONFIG_DIR="$tap_tmp/vms"
-PASSTHRU_RUN_DIR="$tap_tmp/run"
-PASSTHRU_LOG_DIR="$tap_tmp/log"
-PASSTHRU_VMM=$top_builddir/src/vmm/passthru-vmm
-export PASSTHRU_CONFIG_DIR PASSTHRU_RUN_DIR PASSTHRU_LOG_DIR PASSTHRU_VMM
-unset PASSTHRU_LOG
-mkdir -p "$PASSTHRU_CONFIG_DIR"
+ctl_env_tmp "$top_builddir/src/vmm/passthru-vmm"
 driver() { d=$(pci_driver "$1"); echo "${d:-none}"; }
 before="$(driver "$f0") $(driver "$f1")"
 trap '"$ctl" stop --force mf2 >/dev/null 2>&1; "$ctl" recover >/dev/null 2>&1; rm -rf "$tap_tmp"' EXIT
@@ -72,20 +66,7 @@ tap_is "$(driver "$f0") $(driver "$f1")" "$before" "after run both are back as t
 } >"$PASSTHRU_CONFIG_DIR/mf2.conf"
 # status mf2 --json: "HOST@GUEST/multifunction" for each device the VMM lists, sorted.
 listed() {
-	"$ctl" status mf2 --json 2>/dev/null | python3 -c '
-import json, sys
-out = []
-def walk(o):
-    if isinstance(o, dict):
-        if "host" in o and "bars" in o:
-            out.append("%s@%s/%d.%d/%s" % (o["host"], o["guest"], o["guest_slot"],
-                                           o["guest_function"], o["multifunction"]))
-            return
-        for v in o.values(): walk(v)
-    elif isinstance(o, list):
-        for v in o: walk(v)
-walk(json.load(sys.stdin))
-print(" ".join(sorted(out)))'
+	status_devices mf2 '"%s@%s/%d.%d/%s" % (d["host"], d["guest"], d["guest_slot"], d["guest_function"], d["multifunction"])'
 }
 PASSTHRU_LOG=info "$ctl" start mf2 >"$tap_tmp/out" 2>"$tap_tmp/err"
 tap_is "$?" 0 "mf2 starts with $f0"
