@@ -23,7 +23,7 @@ enum key {
 	K_EXPECT, K_EXPECT_TOTAL, K_SETTLE_MS, K_MAX, K_STOP_VECTOR, K_ACK_PORT, K_STRICT, K_PORT,
 	K_ADDR, K_ACCESS, K_SIZE, K_VALUE, K_CODE, K_POKE, K_IRQ_ACK, K_MSI, K_FIND,
 	K_BAR_READ, K_MSIX, K_MSIX_MASK, K_MSIX_BAR, K_ROM_READ, K_ROM_SIG, K_IRQ_READ, K_MSIX_ADD,
-	K_FIND_FN, K_COUNT
+	K_FIND_FN, K_MASTER, K_COUNT
 };
 
 /* cmdline_parse keeps the keys it has seen in a 64-bit mask. */
@@ -34,6 +34,7 @@ static const char *const key_names[K_COUNT] = {
 	"expect", "expect_total", "settle_ms", "max", "stop_vector", "ack_port", "strict", "port",
 	"addr", "access", "size", "value", "code", "poke", "irq_ack", "msi", "find", "bar_read",
 	"msix", "msix_mask", "msix_bar", "rom_read", "rom_sig", "irq_read", "msix_add", "find_fn",
+	"master",
 };
 
 struct span {
@@ -467,6 +468,11 @@ static bool set_key(struct tg_opts *o, enum key k, struct span v)
 		if (!num_in(v, 0, 7, &x))
 			return false;
 		o->find_fn = (uint8_t)x;
+		return true;
+	case K_MASTER:
+		if (!num_in(v, 0, 1, &x))
+			return false;
+		o->master = x == 1;
 		return true;
 	case K_COUNT:
 		break;

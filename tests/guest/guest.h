@@ -301,7 +301,7 @@ int pci_wait_for(uint16_t vendor, uint16_t device, unsigned fn, uint64_t deadlin
 /* BAR's memory address as programmed (64-bit BARs whole), 0 for an I/O BAR. */
 uint64_t pci_bar_base(unsigned dev, unsigned fn, unsigned bar);
 /* Command register: I/O, memory and bus master on, as a driver's probe does. */
-void pci_enable(unsigned dev, unsigned fn);
+void pci_enable(unsigned dev, unsigned fn, bool master);
 
 /* The expansion ROM as a driver reads it: sized, enabled at its address, then off again. */
 struct pci_rom {
@@ -366,6 +366,7 @@ struct tg_opts {
 	bool find_set, bar_read_set;	/* rescan find=, bar_read= */
 	uint16_t find_vendor, find_device;
 	uint8_t find_fn;		/* rescan find_fn=: the function looked for */
+	bool master;			/* rescan master=: set Bus Master Enable too */
 	uint8_t bar_read_bar;
 	uint32_t bar_read_off;
 	bool rom_read_set, rom_sig;	/* rescan rom_read=, rom_sig= */

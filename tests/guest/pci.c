@@ -448,11 +448,12 @@ uint64_t pci_bar_base(unsigned dev, unsigned fn, unsigned bar)
 	return lo & 0xfffffff0u;
 }
 
-void pci_enable(unsigned dev, unsigned fn)
+void pci_enable(unsigned dev, unsigned fn, bool master)
 {
 	struct bdf d = { 0, dev, fn, "" };
 
-	cfg_write16(&d, PCI_COMMAND, (uint16_t)(cfg_read16(&d, PCI_COMMAND) | PCI_CMD_DECODE | 4));
+	cfg_write16(&d, PCI_COMMAND,
+		    (uint16_t)(cfg_read16(&d, PCI_COMMAND) | PCI_CMD_DECODE | (master ? 4 : 0)));
 }
 
 static uint8_t rom_byte(uint32_t addr)

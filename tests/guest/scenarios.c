@@ -489,7 +489,9 @@ static bool rescan_rom(unsigned dev, const struct tg_opts *o, char *detail)
 /*
  * rescan: what a driver does with a device that arrives while the guest runs (a
  * hot attach): walk the bus until find=VENDOR:DEVICE shows up, report it, enable
- * it, and with bar_read=BAR:OFFSET read one register through its BAR.
+ * its decoding (bus mastering too with master=1: a driver's pci_set_master, which
+ * reading a register does not need), and with bar_read=BAR:OFFSET read one register
+ * through its BAR.
  */
 static bool sc_rescan(const struct tg_opts *o, char *detail)
 {
@@ -510,7 +512,7 @@ static bool sc_rescan(const struct tg_opts *o, char *detail)
 			    o->find_vendor, o->find_device, fn ? " at that function" : "", wait);
 		return false;
 	}
-	pci_enable((unsigned)dev, fn);
+	pci_enable((unsigned)dev, fn, o->master);
 	if (o->rom_read_set && !rescan_rom((unsigned)dev, o, detail))
 		return false;
 	if (!o->bar_read_set) {

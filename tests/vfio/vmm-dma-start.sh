@@ -70,7 +70,7 @@ tap_diag "${held:-the map was done before the guest set BME}"
 
 # A map the kernel refuses: VFIO allows no mapping at all.
 echo 0 > "$limit"
-boot nomap "scenario=rescan find=0x1234:0x11e8 bar_read=0:0 wait_ms=20000"
+boot nomap "scenario=rescan find=0x1234:0x11e8 master=1 bar_read=0:0 wait_ms=20000"
 tap_is "$(cat "$tmp/nomap.rc")" 1 "a failed map: passthru-vmm ends with status 1"
 err=$(grep "could not be mapped for the DMA of $edu" "$tmp/nomap.err")
 tap_like "$err" "$(printf '%s' "No space left on device")" "it names edu and the error: $err"

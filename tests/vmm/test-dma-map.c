@@ -221,7 +221,7 @@ static int assign(struct pt_vm *vm)
 	return pt_vm_assign_device(vm, &fake_backend, &bdf, -1, -1, -1, NULL);
 }
 
-#define RESCAN "scenario=rescan find=0x1234:0x11e8 bar_read=0:0 wait_ms=20000"
+#define RESCAN "scenario=rescan find=0x1234:0x11e8 master=1 bar_read=0:0 wait_ms=20000"
 
 /* The map held while the guest runs: BME waits for it, everything else does not. */
 static void test_held(struct tap *t)
