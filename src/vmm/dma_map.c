@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -43,16 +46,89 @@ bool pt_vm_dma_defer(struct pt_vm *vm)
 	return defer;
 }
 
-/* The background map: every assigned device's, under assign_lock (VFIO maps once a VM). */
-static void *map_thread(void *arg)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+/* Guest RAM is faulted in this much at a time, from the top down (a huge page). */
+#define FAULT_CHUNK (2ull << 20)
+
+/*
+ * Under dma_lock: the next chunk of guest RAM to fault in, [*off, *off + *len), taken
+ * from the top; false when none is left or the VM stops.
+ */
+static bool claim_chunk(struct pt_vm *vm, uint64_t *off, uint64_t *len)
 {
-	struct pt_vm *vm = arg;
+	uint64_t left = vm->dma_unfaulted;
+
+	if (!left || vm->dma_stop)
+		return false;
+	*off = left > FAULT_CHUNK ? (left - 1) & ~(FAULT_CHUNK - 1) : 0;
+	*len = left - *off;
+	vm->dma_unfaulted = *off;
+	return true;
+}
+
+/*
+ * Faults in (zeroes) chunks of guest RAM until none is left, with dma_lock held on
+ * entry and return. Any thread may: the map thread, or a vCPU that would otherwise
+ * sleep at its Bus Master Enable write. Contents stay as they are (the guest runs).
+ * A kernel without MADV_POPULATE_WRITE, or a failure, ends it for every thread: the
+ * pin faults in the rest and says what is wrong.
+ */
+static void fault_in_locked(struct pt_vm *vm)
+{
+	uint64_t off, len;
+
+	while (claim_chunk(vm, &off, &len)) {
+		int r;
+
+		pthread_mutex_unlock(&vm->dma_lock);
+		r = madvise(vm->ram + off, len, MADV_POPULATE_WRITE);
+		pthread_mutex_lock(&vm->dma_lock);
+		if (r < 0)
+			vm->dma_unfaulted = vm->memory;
+	}
+}
+
+/*
+ * The map thread's priority back to the VM's: a vCPU waits for it now. Lowering a
+ * nice value needs CAP_SYS_NICE (root has it); without, it stays low. Under dma_lock.
+ */
+static void lift_locked(struct pt_vm *vm)
+{
+	if (vm->dma_lifted || !vm->dma_tid)
+		return;
+	vm->dma_lifted = true;
+	if (setpriority(PRIO_PROCESS, (id_t)vm->dma_tid, 0) < 0)
+		pt_debug("%s: the DMA map's thread keeps its low priority: %m", vm->name);
+}
+
+/*
+ * The background map: every assigned device's, under assign_lock (VFIO maps once a
+ * VM). Pinning faults in and zeroes every page the guest has not touched, the bulk of
+ * the work: it is done first, from the top of RAM down (the guest starts at the
+ * bottom), at the lowest priority, so that on a busy CPU the vCPUs go first; then
+ * the pin finds the pages there. A vCPU that waits for the map helps fault in.
+ * background: false when the caller maps before the guest runs (no thread).
+ */
+static void map_guest_ram(struct pt_vm *vm, bool background)
+{
 	long long t0;
 	char who[64] = "";
 	int r;
 
 	pthread_mutex_lock(&vm->assign_lock);
 	t0 = pt_monotonic_us();
+	pthread_mutex_lock(&vm->dma_lock);
+	if (background) {
+		vm->dma_tid = gettid();
+		if (!vm->dma_lifted && setpriority(PRIO_PROCESS, (id_t)vm->dma_tid, 19) < 0)
+			pt_debug("%s: the DMA map's thread keeps the VM's priority: %m", vm->name);
+	}
+	fault_in_locked(vm);
+	lift_locked(vm); /* the pin: short now, and a vCPU may soon wait for it */
+	pthread_mutex_unlock(&vm->dma_lock);
 	r = pt_vm_assigned_map_ram(vm, who, sizeof(who));
 	/* The VM's end first, so that a waiting BME write finds it stopping. */
 	if (r < 0)
@@ -66,6 +142,11 @@ static void *map_thread(void *arg)
 	if (r == 0)
 		pt_info("%s: guest RAM mapped for DMA in %.1f ms while the guest ran", vm->name,
 			(double)(pt_monotonic_us() - t0) / 1e3);
+}
+
+static void *map_thread(void *arg)
+{
+	map_guest_ram(arg, true);
 	return NULL;
 }
 
@@ -78,8 +159,10 @@ void pt_vm_dma_start(struct pt_vm *vm)
 	pthread_mutex_lock(&vm->dma_lock);
 	vm->dma_launched = true;
 	pending = vm->dma_state == PT_VM_DMA_PENDING;
-	if (pending)
+	if (pending) {
 		vm->dma_state = PT_VM_DMA_MAPPING;
+		vm->dma_unfaulted = vm->memory;
+	}
 	pthread_mutex_unlock(&vm->dma_lock);
 	if (!pending)
 		return;
@@ -94,7 +177,7 @@ void pt_vm_dma_start(struct pt_vm *vm)
 	}
 	pt_warn("%s: no thread to map guest RAM for DMA (%s): mapping it before the guest runs",
 		vm->name, strerror(r));
-	map_thread(vm);
+	map_guest_ram(vm, false);
 }
 
 int pt_vm_dma_wait(struct pt_vm *vm)
@@ -104,7 +187,11 @@ int pt_vm_dma_wait(struct pt_vm *vm)
 	pthread_mutex_lock(&vm->dma_lock);
 	while (vm->dma_state == PT_VM_DMA_MAPPING && !vm->dma_stop) {
 		r = 1;
-		pthread_cond_wait(&vm->dma_cond, &vm->dma_lock);
+		lift_locked(vm);
+		if (vm->dma_unfaulted)
+			fault_in_locked(vm);
+		else
+			pthread_cond_wait(&vm->dma_cond, &vm->dma_lock);
 	}
 	if (vm->dma_state == PT_VM_DMA_FAILED)
 		r = -EIO;

@@ -21,8 +21,14 @@
  * "dma": "mapping", and passthru-ctl start and run wait for it, so they still report
  * a failed map as a VM that did not start.
  *
- * Locking: a leaf mutex of its own (dma_lock) guards the state; a waiting vCPU holds
- * the PCI bus lock, which the map thread never takes. Waiters also wake when the VM
+ * The map thread first faults guest RAM in (the zeroing that makes pinning long), in
+ * 2 MiB chunks from the top down at nice 19, so that the vCPUs go first on a busy
+ * CPU; then it pins. A vCPU that reaches its BME write meanwhile lifts the thread's
+ * priority (where CAP_SYS_NICE allows) and faults in chunks itself rather than sleep.
+ *
+ * Locking: a leaf mutex of its own (dma_lock) guards the state and which chunks are
+ * left; nobody holds it while faulting in. A waiting vCPU holds the PCI bus lock,
+ * which the map thread never takes. Waiters also wake when the VM
  * stops (pt_vm_finish calls pt_vm_dma_wake, which sets a flag under dma_lock).
  */
 #ifndef PT_VMM_DMA_MAP_H

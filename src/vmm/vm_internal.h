@@ -91,6 +91,9 @@ struct pt_vm {
 	bool dma_stop;            /* the VM stops: waiters give up */
 	bool dma_thread_started;
 	pthread_t dma_thread;
+	pid_t dma_tid;            /* the map thread's, for its priority (0: none yet) */
+	bool dma_lifted;          /* its priority is back to the VM's */
+	uint64_t dma_unfaulted;   /* RAM [0, this) not yet claimed for faulting in */
 
 	pthread_mutex_t slots_lock;
 	unsigned max_slots;       /* KVM_CAP_NR_MEMSLOTS */
