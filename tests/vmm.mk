@@ -4,7 +4,10 @@ VMM_TEST_CPPFLAGS = $(TEST_CPPFLAGS) $(JANSSON_CFLAGS)
 
 check_PROGRAMS += tests/vmm/test-uart tests/vmm/test-pci tests/vmm/test-tables \
 	tests/vmm/test-exit-names tests/vmm/test-control tests/vmm/test-iobus \
-	tests/vmm/test-bar-layout tests/vmm/test-rom tests/vmm/test-ram
+	tests/vmm/test-bar-layout tests/vmm/test-rom tests/vmm/test-ram tests/vmm/test-serial-out
+tests_vmm_test_serial_out_SOURCES = tests/vmm/test-serial-out.c
+tests_vmm_test_serial_out_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
+tests_vmm_test_serial_out_LDADD = $(VMM_TEST_LIBS)
 tests_vmm_test_ram_SOURCES = tests/vmm/test-ram.c
 tests_vmm_test_ram_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
 tests_vmm_test_ram_LDADD = $(VMM_TEST_LIBS)
@@ -34,7 +37,7 @@ tests_vmm_test_control_CPPFLAGS = $(VMM_TEST_CPPFLAGS)
 tests_vmm_test_control_LDADD = $(VMM_TEST_LIBS)
 TESTS += tests/vmm/test-uart tests/vmm/test-pci tests/vmm/test-tables \
 	tests/vmm/test-exit-names tests/vmm/test-control tests/vmm/test-iobus \
-	tests/vmm/test-bar-layout tests/vmm/test-rom tests/vmm/test-ram
+	tests/vmm/test-bar-layout tests/vmm/test-rom tests/vmm/test-ram tests/vmm/test-serial-out
 
 # Needs /dev/kvm: skips here, runs in the testbed. The mini guest is 32-bit assembly.
 MINIGUEST = tests/vmm/miniguest.elf

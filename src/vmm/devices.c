@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "vmm/e820.h"
 #include "vmm/layout.h"
+#include "vmm/serial_out.h"
 #include "vmm/vm_internal.h"
 
 #define COM1 0x3f8
@@ -22,10 +23,7 @@
 
 static void serial_tx(void *ctx, uint8_t byte)
 {
-	struct pt_vm *vm = ctx;
-
-	if (vm->console_out)
-		vm->console_out(vm->console_ctx, &byte, 1);
+	pt_serial_out_byte(ctx, byte);
 }
 
 static void serial_irq(void *ctx, bool level)

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "vmm/cond.h"
 #include "vmm/dma_map.h"
+#include "vmm/serial_out.h"
 #include "vmm/e820.h"
 #include "vmm/layout.h"
 #include "vmm/ram.h"
@@ -330,6 +331,7 @@ int pt_vm_create(const struct pt_vm_opts *opts, struct pt_vm **ret)
 	pthread_mutex_init(&vm->assign_lock, NULL);
 	pt_cond_init_monotonic(&vm->cond);
 	pthread_mutex_init(&vm->serial_lock, NULL);
+	pt_serial_out_init(vm);
 	pthread_mutex_init(&vm->slots_lock, NULL);
 	pt_vm_dma_init(vm);
 	pt_iobus_init(&vm->pio);
@@ -445,6 +447,7 @@ void pt_vm_destroy(struct pt_vm *vm)
 	free(vm->slot_size);
 	pthread_mutex_destroy(&vm->slots_lock);
 	pt_vm_dma_free(vm);
+	pt_serial_out_free(vm);
 	pthread_mutex_destroy(&vm->serial_lock);
 	pthread_cond_destroy(&vm->cond);
 	pthread_mutex_destroy(&vm->lock);
@@ -527,6 +530,10 @@ int pt_vm_start(struct pt_vm *vm)
 	clock_gettime(CLOCK_MONOTONIC, &vm->start_time);
 	/* The devices' DMA map, if one waits, runs beside the guest (dma_map.h). */
 	pt_vm_dma_start(vm);
+	/* Without its thread, the serial port hands on every byte at once (serial_out.h). */
+	if (pt_serial_out_start(vm) < 0)
+		pt_warn("%s: no thread for the console's output: it goes out a byte at a time",
+			vm->name);
 	/* Threads start with every signal blocked; each unblocks its kick signal itself. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -581,6 +588,7 @@ int pt_vm_wait(struct pt_vm *vm, int timeout_ms, struct pt_vm_exit *ret)
 			if (vm->vcpus[i].thread_started)
 				pthread_join(vm->vcpus[i].thread, NULL);
 		vm->joined = true;
+		pt_serial_out_stop(vm); /* the guest's last output, out before the VM's end is told */
 	}
 	if (ret)
 		*ret = vm->exit;

@@ -95,6 +95,16 @@ struct pt_vm {
 	bool dma_lifted;          /* its priority is back to the VM's */
 	uint64_t dma_unfaulted;   /* RAM [0, this) not yet claimed for faulting in */
 
+	/* serial_out.h: the guest's serial output on its way out (under serial_lock). */
+	uint8_t serial_out_buf[256];
+	size_t serial_out_len;
+	struct timespec serial_out_due; /* when a line begun but not ended is handed on */
+	unsigned serial_out_delay_ms;   /* PT_SERIAL_OUT_DELAY_MS */
+	pthread_cond_t serial_out_cond;
+	bool serial_out_stop;
+	bool serial_out_thread_started;
+	pthread_t serial_out_thread;
+
 	pthread_mutex_t slots_lock;
 	unsigned max_slots;       /* KVM_CAP_NR_MEMSLOTS */
 	uint8_t *slot_used;       /* 0 and 1 are RAM */
