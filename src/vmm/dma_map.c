@@ -87,7 +87,7 @@ static void fault_in_locked(struct pt_vm *vm)
 		r = madvise(vm->ram + off, len, MADV_POPULATE_WRITE);
 		pthread_mutex_lock(&vm->dma_lock);
 		if (r < 0)
-			vm->dma_unfaulted = vm->memory;
+			vm->dma_unfaulted = 0;
 	}
 }
 
