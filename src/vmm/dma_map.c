@@ -10,13 +10,14 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "vmm/assigned.h"
+#include "vmm/cond.h"
 #include "vmm/dma_map.h"
 #include "vmm/vm_internal.h"
 
 void pt_vm_dma_init(struct pt_vm *vm)
 {
 	pthread_mutex_init(&vm->dma_lock, NULL);
-	pthread_cond_init(&vm->dma_cond, NULL);
+	pt_cond_init_monotonic(&vm->dma_cond);
 	vm->dma_state = PT_VM_DMA_NONE;
 }
 
@@ -91,45 +92,74 @@ static void fault_in_locked(struct pt_vm *vm)
 	}
 }
 
-/*
- * The map thread's priority back to the VM's: a vCPU waits for it now. Lowering a
- * nice value needs CAP_SYS_NICE (root has it); without, it stays low. Under dma_lock.
- */
-static void lift_locked(struct pt_vm *vm)
+/* How long the map yields the CPU to the vCPUs before it takes its share. */
+#define YIELD_MS 500
+
+/* Faults in at the lowest priority until no chunk is left (the map's first part). */
+static void *faulter_thread(void *arg)
 {
-	if (vm->dma_lifted || !vm->dma_tid)
-		return;
-	vm->dma_lifted = true;
-	if (setpriority(PRIO_PROCESS, (id_t)vm->dma_tid, 0) < 0)
-		pt_debug("%s: the DMA map's thread keeps its low priority: %m", vm->name);
+	struct pt_vm *vm = arg;
+
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 19) < 0)
+		pt_debug("%s: the fault-in keeps the VM's priority: %m", vm->name);
+	pthread_mutex_lock(&vm->dma_lock);
+	fault_in_locked(vm);
+	pthread_cond_broadcast(&vm->dma_cond); /* the map thread waits for this */
+	pthread_mutex_unlock(&vm->dma_lock);
+	return NULL;
+}
+
+static bool start_faulter(struct pt_vm *vm)
+{
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&vm->dma_faulter, NULL, faulter_thread, vm);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r == 0;
 }
 
 /*
  * The background map: every assigned device's, under assign_lock (VFIO maps once a
  * VM). Pinning faults in and zeroes every page the guest has not touched, the bulk of
  * the work: it is done first, from the top of RAM down (the guest starts at the
- * bottom), at the lowest priority, so that on a busy CPU the vCPUs go first; then
- * the pin finds the pages there. A vCPU that waits for the map helps fault in.
+ * bottom), by a thread at the lowest priority, so that on a busy CPU the vCPUs go
+ * first; after YIELD_MS this thread, at the VM's priority, faults in what is left
+ * too, so that a guest that keeps its CPU busy does not hold the map (and so
+ * passthru-ctl start, which waits for it) back for long. A vCPU that waits for the
+ * map faults in too. Then the pin finds the pages there.
  * background: false when the caller maps before the guest runs (no thread).
  */
 static void map_guest_ram(struct pt_vm *vm, bool background)
 {
 	long long t0;
 	char who[64] = "";
+	bool faulter;
 	int r;
 
 	pthread_mutex_lock(&vm->assign_lock);
 	t0 = pt_monotonic_us();
+	faulter = background && start_faulter(vm);
 	pthread_mutex_lock(&vm->dma_lock);
-	if (background) {
-		vm->dma_tid = gettid();
-		if (!vm->dma_lifted && setpriority(PRIO_PROCESS, (id_t)vm->dma_tid, 19) < 0)
-			pt_debug("%s: the DMA map's thread keeps the VM's priority: %m", vm->name);
+	if (faulter) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += YIELD_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		while (vm->dma_unfaulted && !vm->dma_stop &&
+		       pthread_cond_timedwait(&vm->dma_cond, &vm->dma_lock, &until) == 0)
+			;
 	}
 	fault_in_locked(vm);
-	lift_locked(vm); /* the pin: short now, and a vCPU may soon wait for it */
 	pthread_mutex_unlock(&vm->dma_lock);
+	/* The faulter may still be in its last chunk: the pin waits for those pages. */
 	r = pt_vm_assigned_map_ram(vm, who, sizeof(who));
+	if (faulter)
+		pthread_join(vm->dma_faulter, NULL);
 	/* The VM's end first, so that a waiting BME write finds it stopping. */
 	if (r < 0)
 		pt_vm_finish(vm, PT_VM_EXIT_ERROR, 0, "guest RAM could not be mapped for the DMA of "
@@ -187,7 +217,6 @@ int pt_vm_dma_wait(struct pt_vm *vm)
 	pthread_mutex_lock(&vm->dma_lock);
 	while (vm->dma_state == PT_VM_DMA_MAPPING && !vm->dma_stop) {
 		r = 1;
-		lift_locked(vm);
 		if (vm->dma_unfaulted)
 			fault_in_locked(vm);
 		else

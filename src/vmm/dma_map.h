@@ -21,10 +21,11 @@
  * "dma": "mapping", and passthru-ctl start and run wait for it, so they still report
  * a failed map as a VM that did not start.
  *
- * The map thread first faults guest RAM in (the zeroing that makes pinning long), in
- * 2 MiB chunks from the top down at nice 19, so that the vCPUs go first on a busy
- * CPU; then it pins. A vCPU that reaches its BME write meanwhile lifts the thread's
- * priority (where CAP_SYS_NICE allows) and faults in chunks itself rather than sleep.
+ * Guest RAM is faulted in first (the zeroing that makes pinning long), in 2 MiB chunks
+ * from the top down, by a thread at nice 19, so that the vCPUs go first on a busy CPU;
+ * after 500 ms the map thread (the VM's priority) faults in too, so that a guest that
+ * keeps its CPU busy cannot starve the map; a vCPU that reaches its BME write faults
+ * in chunks itself rather than sleep. Then the map thread pins.
  *
  * Locking: a leaf mutex of its own (dma_lock) guards the state and which chunks are
  * left; nobody holds it while faulting in. A waiting vCPU holds the PCI bus lock,

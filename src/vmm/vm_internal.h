@@ -91,8 +91,7 @@ struct pt_vm {
 	bool dma_stop;            /* the VM stops: waiters give up */
 	bool dma_thread_started;
 	pthread_t dma_thread;
-	pid_t dma_tid;            /* the map thread's, for its priority (0: none yet) */
-	bool dma_lifted;          /* its priority is back to the VM's */
+	pthread_t dma_faulter;    /* faults RAM in at the lowest priority first */
 	uint64_t dma_unfaulted;   /* RAM [0, this) not yet claimed for faulting in */
 
 	/* serial_out.h: the guest's serial output on its way out (under serial_lock). */
