@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -12,6 +11,7 @@
 #include "vmm/assigned.h"
 #include "vmm/cond.h"
 #include "vmm/dma_map.h"
+#include "vmm/thread.h"
 #include "vmm/vm_internal.h"
 
 void pt_vm_dma_init(struct pt_vm *vm)
@@ -109,18 +109,6 @@ static void *faulter_thread(void *arg)
 	return NULL;
 }
 
-static bool start_faulter(struct pt_vm *vm)
-{
-	sigset_t all, old;
-	int r;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&vm->dma_faulter, NULL, faulter_thread, vm);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return r == 0;
-}
-
 /*
  * The background map: every assigned device's, under assign_lock (VFIO maps once a
  * VM). Pinning faults in and zeroes every page the guest has not touched, the bulk of
@@ -141,7 +129,7 @@ static void map_guest_ram(struct pt_vm *vm, bool background)
 
 	pthread_mutex_lock(&vm->assign_lock);
 	t0 = pt_monotonic_us();
-	faulter = background && start_faulter(vm);
+	faulter = background && pt_vmm_thread_create(&vm->dma_faulter, faulter_thread, vm) == 0;
 	pthread_mutex_lock(&vm->dma_lock);
 	if (faulter) {
 		struct timespec until;
@@ -183,7 +171,6 @@ static void *map_thread(void *arg)
 void pt_vm_dma_start(struct pt_vm *vm)
 {
 	bool pending;
-	sigset_t all, old;
 	int r;
 
 	pthread_mutex_lock(&vm->dma_lock);
@@ -196,11 +183,7 @@ void pt_vm_dma_start(struct pt_vm *vm)
 	pthread_mutex_unlock(&vm->dma_lock);
 	if (!pending)
 		return;
-	/* Like the vCPUs' threads, it takes no signal: the main thread handles them. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&vm->dma_thread, NULL, map_thread, vm);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	r = pt_vmm_thread_create(&vm->dma_thread, map_thread, vm);
 	if (r == 0) {
 		vm->dma_thread_started = true;
 		return;

@@ -5,7 +5,7 @@ src_vmm_libvmm_a_SOURCES = src/vmm/cond.h \
 	src/vmm/e820.c src/vmm/e820.h \
 	src/vmm/mptable.c src/vmm/mptable.h \
 	src/vmm/uart.c src/vmm/uart.h \
-	src/vmm/serial_out.c src/vmm/serial_out.h \
+	src/vmm/serial_out.c src/vmm/serial_out.h src/vmm/thread.h \
 	src/vmm/iobus.c src/vmm/iobus.h \
 	src/vmm/pci.c src/vmm/pci.h \
 	src/vmm/exit_names.c src/vmm/exit_names.h \

@@ -1,11 +1,11 @@
 #include "config.h"
 
-#include <signal.h>
 #include <string.h>
 #include <time.h>
 
 #include "vmm/cond.h"
 #include "vmm/serial_out.h"
+#include "vmm/thread.h"
 #include "vmm/vm_internal.h"
 
 void pt_serial_out_init(struct pt_vm *vm)
@@ -73,13 +73,8 @@ static void *serial_out_thread(void *arg)
 
 int pt_serial_out_start(struct pt_vm *vm)
 {
-	sigset_t all, old;
-	int r;
+	int r = pt_vmm_thread_create(&vm->serial_out_thread, serial_out_thread, vm);
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&vm->serial_out_thread, NULL, serial_out_thread, vm);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r)
 		return -r; /* every byte is handed on at once, as without the buffer */
 	pthread_mutex_lock(&vm->serial_lock);

@@ -279,6 +279,18 @@ static int assign(struct pt_vm *vm)
 	return pt_vm_assign_device(vm, &fake_backend, &bdf, -1, -1, -1, NULL);
 }
 
+/* The VM ends as the guest's pass (its debug-exit write of 0). */
+static void guest_passes(struct tap *t, struct run *r, const char *what)
+{
+	struct pt_vm_exit ex;
+
+	if (pt_vm_wait(r->vm, STEP_MS, &ex) == 0)
+		tap_ok(t, ex.kind == PT_VM_EXIT_DEBUG && ex.code == 0, "%s: the guest passes (%s: %s)",
+		       what, pt_vm_exit_kind_name(ex.kind), ex.detail);
+	else
+		tap_ok(t, 0, "%s: the VM ends", what);
+}
+
 #define RESCAN "scenario=rescan find=0x1234:0x11e8 master=1 bar_read=0:0 wait_ms=20000"
 #define RESCAN_DECODE "scenario=rescan find=0x1234:0x11e8 bar_read=0:0 wait_ms=20000"
 
@@ -286,7 +298,6 @@ static int assign(struct pt_vm *vm)
 static void test_held(struct tap *t)
 {
 	struct run r;
-	struct pt_vm_exit ex;
 	uint32_t cmd = 0;
 	char *line;
 
@@ -332,11 +343,7 @@ static void test_held(struct tap *t)
 			   "held: every page of guest RAM was resident when the pin began");
 	else
 		tap_skip(t, "held: guest RAM faulted in first: no MADV_POPULATE_WRITE here");
-	if (pt_vm_wait(r.vm, STEP_MS, &ex) == 0)
-		tap_ok(t, ex.kind == PT_VM_EXIT_DEBUG && ex.code == 0, "held: the guest passes (%s: %s)",
-		       pt_vm_exit_kind_name(ex.kind), ex.detail);
-	else
-		tap_ok(t, 0, "held: the VM ends");
+	guest_passes(t, &r, "held");
 	vm_end(&r);
 }
 
@@ -344,7 +351,6 @@ static void test_held(struct tap *t)
 static void test_decode_only(struct tap *t)
 {
 	struct run r;
-	struct pt_vm_exit ex;
 	char *line;
 
 	fake_reset(true, 0);
@@ -366,11 +372,7 @@ static void test_decode_only(struct tap *t)
 		   "decode: the map was still held then");
 	tap_ok(t, !fake_get(&fake.bme_seen), "decode: the device never saw BME");
 	fake_release_map();
-	if (pt_vm_wait(r.vm, STEP_MS, &ex) == 0)
-		tap_ok(t, ex.kind == PT_VM_EXIT_DEBUG && ex.code == 0,
-		       "decode: the guest passes (%s: %s)", pt_vm_exit_kind_name(ex.kind), ex.detail);
-	else
-		tap_ok(t, 0, "decode: the VM ends");
+	guest_passes(t, &r, "decode");
 	vm_end(&r);
 }
 
@@ -378,7 +380,6 @@ static void test_decode_only(struct tap *t)
 static void test_no_populate(struct tap *t)
 {
 	struct run r;
-	struct pt_vm_exit ex;
 	unsigned n;
 	char *line;
 
@@ -398,8 +399,7 @@ static void test_no_populate(struct tap *t)
 	       "old kernel: the guest gets past its BME write and reads the register: %s",
 	       line ? line : "nothing");
 	free(line);
-	tap_ok(t, pt_vm_wait(r.vm, STEP_MS, &ex) == 0 && ex.kind == PT_VM_EXIT_DEBUG && ex.code == 0,
-	       "old kernel: the guest passes");
+	guest_passes(t, &r, "old kernel");
 	n = __atomic_load_n(&populate_calls, __ATOMIC_SEQ_CST);
 	tap_ok(t, n >= 1 && n <= 2, "old kernel: a refused MADV_POPULATE_WRITE ended the faulting "
 	       "in, at most one call a thread (%u calls)", n);
