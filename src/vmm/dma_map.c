@@ -113,11 +113,11 @@ static void *faulter_thread(void *arg)
  * The background map: every assigned device's, under assign_lock (VFIO maps once a
  * VM). Pinning faults in and zeroes every page the guest has not touched, the bulk of
  * the work: it is done first, from the top of RAM down (the guest starts at the
- * bottom), by a thread at the lowest priority, so that on a busy CPU the vCPUs go
- * first; after YIELD_MS this thread, at the VM's priority, faults in what is left
- * too, so that a guest that keeps its CPU busy does not hold the map (and so
+ * bottom), by a faulter thread at the lowest priority, so that on a busy CPU the
+ * vCPUs go first; after YIELD_MS the map thread itself, at the VM's priority, takes
+ * chunks too, so that a guest that keeps its CPU busy does not hold the map (and so
  * passthru-ctl start, which waits for it) back for long. A vCPU that waits for the
- * map faults in too. Then the pin finds the pages there.
+ * map takes chunks too. Then the pin finds the pages there.
  * background: false when the caller maps before the guest runs (no thread).
  */
 static void map_guest_ram(struct pt_vm *vm, bool background)
