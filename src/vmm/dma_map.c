@@ -144,10 +144,10 @@ static void map_guest_ram(struct pt_vm *vm, bool background)
 	}
 	fault_in_locked(vm);
 	pthread_mutex_unlock(&vm->dma_lock);
-	/* The faulter may still be in its last chunk: the pin waits for those pages. */
-	r = pt_vm_assigned_map_ram(vm, who, sizeof(who));
+	/* Its last chunk done too: the pin finds every page there. */
 	if (faulter)
 		pthread_join(vm->dma_faulter, NULL);
+	r = pt_vm_assigned_map_ram(vm, who, sizeof(who));
 	/* The VM's end first, so that a waiting BME write finds it stopping. */
 	if (r < 0)
 		pt_vm_finish(vm, PT_VM_EXIT_ERROR, 0, "guest RAM could not be mapped for the DMA of "
