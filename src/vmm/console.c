@@ -85,17 +85,10 @@ void pt_console_lines_out(void *ctx, const uint8_t *buf, size_t n)
 char *pt_console_lines_wait(struct pt_console_lines *c, const char *prefix, size_t *from,
 			    int timeout_ms)
 {
-	struct timespec deadline;
+	struct timespec deadline = pt_cond_deadline_ms(timeout_ms > 0 ? (unsigned)timeout_ms : 0);
 	size_t plen = strlen(prefix), i = from ? *from : 0;
 	char *found = NULL;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
 		for (; i < c->n; i++) {

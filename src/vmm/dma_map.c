@@ -132,12 +132,8 @@ static void map_guest_ram(struct pt_vm *vm, bool background)
 	faulter = background && pt_vmm_thread_create(&vm->dma_faulter, faulter_thread, vm) == 0;
 	pthread_mutex_lock(&vm->dma_lock);
 	if (faulter) {
-		struct timespec until;
+		struct timespec until = pt_cond_deadline_ms(YIELD_MS);
 
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += YIELD_MS * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
 		while (vm->dma_unfaulted && !vm->dma_stop &&
 		       pthread_cond_timedwait(&vm->dma_cond, &vm->dma_lock, &until) == 0)
 			;

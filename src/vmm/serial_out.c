@@ -39,13 +39,7 @@ void pt_serial_out_byte(struct pt_vm *vm, uint8_t byte)
 		return;
 	}
 	if (vm->serial_out_len == 1) {
-		clock_gettime(CLOCK_MONOTONIC, &vm->serial_out_due);
-		vm->serial_out_due.tv_sec += vm->serial_out_delay_ms / 1000;
-		vm->serial_out_due.tv_nsec += (long)(vm->serial_out_delay_ms % 1000) * 1000000L;
-		if (vm->serial_out_due.tv_nsec >= 1000000000L) {
-			vm->serial_out_due.tv_sec++;
-			vm->serial_out_due.tv_nsec -= 1000000000L;
-		}
+		vm->serial_out_due = pt_cond_deadline_ms(vm->serial_out_delay_ms);
 		pthread_cond_signal(&vm->serial_out_cond);
 	}
 }

@@ -564,15 +564,8 @@ int pt_vm_wait(struct pt_vm *vm, int timeout_ms, struct pt_vm_exit *ret)
 
 	if (!vm->started)
 		return -EINVAL;
-	if (timeout_ms >= 0) {
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += timeout_ms / 1000;
-		deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
-	}
+	if (timeout_ms >= 0)
+		deadline = pt_cond_deadline_ms((unsigned)timeout_ms);
 	pthread_mutex_lock(&vm->lock);
 	while (r == 0 && (vm->exit.kind == PT_VM_EXIT_NONE || vm->live_vcpus)) {
 		if (timeout_ms < 0)

@@ -51,7 +51,7 @@ struct fake {
 	uint8_t cfg[256];
 	bool hold;          /* map_ram waits while set */
 	int map_result;     /* what map_ram returns */
-	unsigned maps;      /* map_ram calls that finished */
+	size_t maps;        /* map_ram calls that finished */
 	bool mapped;        /* a map succeeded */
 	bool bme_early;     /* BME reached the device before a map succeeded */
 	bool bme_seen;      /* BME reached the device */
@@ -209,12 +209,12 @@ static bool fake_get(bool *field)
 	return v;
 }
 
-static size_t fake_absent(void)
+static size_t fake_count(const size_t *field)
 {
 	size_t n;
 
 	pthread_mutex_lock(&fake.lock);
-	n = fake.absent;
+	n = *field;
 	pthread_mutex_unlock(&fake.lock);
 	return n;
 }
@@ -231,16 +231,6 @@ static bool kernel_populates(void)
 	ok = madvise(p, len, 23 /* MADV_POPULATE_WRITE */) == 0;
 	munmap(p, len);
 	return ok;
-}
-
-static unsigned fake_maps(void)
-{
-	unsigned n;
-
-	pthread_mutex_lock(&fake.lock);
-	n = fake.maps;
-	pthread_mutex_unlock(&fake.lock);
-	return n;
 }
 
 struct run {
@@ -305,7 +295,7 @@ static void test_held(struct tap *t)
 	if (vm_new(t, &r, "held") < 0)
 		return;
 	tap_is_int(t, assign(r.vm), 0, "held: the device is assigned before the start");
-	tap_is_int(t, fake_maps(), 0, "held: without mapping guest RAM");
+	tap_is_int(t, (long long)fake_count(&fake.maps), 0, "held: without mapping guest RAM");
 	tap_ok(t, fake_config_read(&fake.dev, PCI_COMMAND, 2, &cmd) == 0 &&
 	       !(cmd & PCI_COMMAND_MASTER),
 	       "held: Bus Master Enable, set on the device, was cleared at assignment");
@@ -339,7 +329,7 @@ static void test_held(struct tap *t)
 	       "held: the device saw BME, and only after the map");
 	tap_is_str(t, pt_vm_dma_state_name(pt_vm_dma_state(r.vm)), "mapped", "held: state mapped");
 	if (kernel_populates())
-		tap_is_int(t, (long long)fake_absent(), 0,
+		tap_is_int(t, (long long)fake_count(&fake.absent), 0,
 			   "held: every page of guest RAM was resident when the pin began");
 	else
 		tap_skip(t, "held: guest RAM faulted in first: no MADV_POPULATE_WRITE here");
@@ -470,7 +460,7 @@ static void test_running(struct tap *t)
 	tap_is_str(t, pt_vm_dma_state_name(pt_vm_dma_state(r.vm)), "none",
 		   "running: no device, nothing to map");
 	tap_is_int(t, assign(r.vm), 0, "running: a device added to the running VM");
-	tap_is_int(t, fake_maps(), 1, "running: guest RAM mapped before the add returned");
+	tap_is_int(t, (long long)fake_count(&fake.maps), 1, "running: guest RAM mapped before the add returned");
 	tap_is_str(t, pt_vm_dma_state_name(pt_vm_dma_state(r.vm)), "none",
 		   "running: no background map");
 	pt_vm_stop(r.vm);
