@@ -11,10 +11,13 @@
 #   vfio_start_vs_qemu: process start -> the guest has read edu's ID register
 #     (scenario=rescan bar_read=0:0); ours/QEMU, <= 0.2 wanted
 #   vfio_irq_rate_vs_qemu: edu MSI round trips per second (the guest's handler acks
-#     edu and raises the next one; the host's vfio-pci counts them); ours/QEMU, >= 1
-#     wanted; _intx: the same with INTx (counted by the guest)
+#     edu and raises the next one; the host's vfio-pci counts them), both VMMs running,
+#     each with an edu of its own, taking turns of half a second on the testbed's CPU;
+#     ours/QEMU, >= 1 wanted; _intx: the same with INTx (KVM's count of injected
+#     interrupts)
 #   vfio_irq_vmm_cpu_vs_qemu: the VMM process's CPU time outside guest mode per
-#     interrupt (/proc/PID/stat utime+stime-guest_time); ours/QEMU, <= 1 wanted
+#     interrupt (/proc/PID/stat utime+stime-guest_time), over the same turns;
+#     ours/QEMU, <= 1 wanted
 #   attach_vs_qemu_hotplug: attach of edu already on vfio-pci against QMP device_add
 #     vfio-pci into a running QEMU (the same starting point; <= 0.5 wanted);
 #     attach_cold_vs_qemu_hotplug: with attach's prepare included;
@@ -22,8 +25,10 @@
 # passthru's programs and the test guest are copied to the testbed's tmpfs first, as
 # installed on a host's disk: the build tree is a 9p share without a page cache in the
 # guest, while QEMU and its libraries come from the testbed's cached root.
-# Medians of PASSTHRU_BENCH_RUNS rounds (default 5; interrupts: half as many runs of
-# PASSTHRU_BENCH_IRQ_SECONDS, default 3). PASSTHRU_BENCH_ONLY=dma,start,attach,hotplug,irq,intx
+# Medians of PASSTHRU_BENCH_RUNS rounds (default 5); interrupts: sums over half as many
+# pairs of VMMs, each VMM taking PASSTHRU_BENCH_IRQ_SECONDS (default 10) of turns a pair:
+# the CPU figure counts the kernel's 4 ms ticks, and 30 s a side keep its sampling error
+# near 2 %. PASSTHRU_BENCH_ONLY=dma,start,attach,hotplug,irq,intx
 # picks parts (irq and intx need start, the hotplug ratios attach). When the testbed
 # locks up (the boot's watchdog), the parts not measured get another boot (two more at
 # most, PASSTHRU_BENCH_BOOTS=3 boots in all). A figure that cannot be
@@ -32,7 +37,7 @@
 set -u
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 runs=${PASSTHRU_BENCH_RUNS:-5}
-irq_s=${PASSTHRU_BENCH_IRQ_SECONDS:-3}
+irq_s=${PASSTHRU_BENCH_IRQ_SECONDS:-10}
 names="dma_map_ours_ms dma_map_raw_ms dma_map_vs_raw
 attach_ms attach_prepare_ms attach_device_add_ms attach_vfio_open_ms attach_dma_map_ms
 attach_wiring_ms attach_finish_ms attach_prepared_ms
@@ -71,12 +76,13 @@ if [ "${PASSTHRU_TESTBED:-}" != 1 ]; then
 		attach_*) echo attach ;;
 		esac
 	}
-	# One testbed boot for the parts in $1, its console in $2: sets out and rc. Two to
-	# three minutes with 5 rounds on a 2-core host; the watchdog allows some slack.
+	# One testbed boot for the parts in $1, its console in $2: sets out and rc. Three to
+	# five minutes with 5 rounds on a 2-core host; the watchdog allows some slack (each
+	# interrupt part runs (runs + 1) / 2 pairs of two VMMs, irq_s seconds each).
 	boot() {
 		# shellcheck disable=SC2086 # PASSTHRU_TESTBED_ARGS: more testbed-run options, split on spaces
-		out=$(flock /tmp/passthru-qemu.lock "$tb" --timeout $((150 + 40 * runs)) --ro "$srcdir" \
-			--rw "$PWD" --device edu --log "$2" ${PASSTHRU_TESTBED_ARGS:-} \
+		out=$(flock /tmp/passthru-qemu.lock "$tb" --timeout $((150 + 40 * runs + 4 * ((runs + 1) / 2) * (${irq_s%.*} + 5))) --ro "$srcdir" \
+			--rw "$PWD" --device edu --device edu --log "$2" ${PASSTHRU_TESTBED_ARGS:-} \
 			--env PASSTHRU_BENCH_RUNS="$runs" --env PASSTHRU_BENCH_IRQ_SECONDS="$irq_s" \
 			--env PASSTHRU_BENCH_ONLY="$1" -- sh "$srcdir/bench/vfio.sh")
 		rc=$?
@@ -126,7 +132,7 @@ fi
 
 # Inside the testbed: the measurements, in Python (QMP, timestamps of serial lines).
 exec python3 - "$PWD" "$runs" "$irq_s" <<'PY'
-import json, os, re, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
+import json, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time
 
 B, RUNS, IRQ_SECONDS = sys.argv[1], max(1, int(sys.argv[2])), max(0.5, float(sys.argv[3]))
 ONLY = (os.environ.get("PASSTHRU_BENCH_ONLY") or "dma,start,attach,hotplug,irq,intx").split(",")
@@ -275,13 +281,14 @@ def ctl(*args, check=True):
     return r
 
 
-def find_edu():
+def find_edus():
+    found = []
     for d in sorted(os.listdir("/sys/bus/pci/devices")):
         p = "/sys/bus/pci/devices/" + d
         with open(p + "/vendor") as v, open(p + "/device") as i:
             if (v.read().strip(), i.read().strip()) == ("0x1234", "0x11e8"):
-                return d
-    return None
+                found.append(d)
+    return found
 
 
 def section(names, fn):
@@ -366,99 +373,133 @@ def bench_start():
 
 # -- interrupt round trips: the guest's handler acks edu and raises the next interrupt at
 # once, so the guest's own loop gets no time to count or to stop.
+# Both VMMs run at once, each with an edu of its own (the bench's testbed has two), and
+# take turns on the testbed's CPU: one is stopped (SIGSTOP) while the other runs alone for
+# IRQ_TURN seconds, its interrupts and its process's CPU counted over its turns only.
+# Turns this short put both under the same load from the host (shared and noisy), which
+# sequential windows of seconds did not; each pair of VMMs swaps edus with the next.
 # MSI: each round trip is a new MSI from edu, which the host's vfio-pci counts in
-# /proc/interrupts: counted over a window, then the VMM is stopped.
-# INTx: VFIO re-signals a line still asserted at the guest's EOI (resample) without a new
-# host interrupt, so the guest counts: max= masks its IOAPIC pin after INTX_ROUNDS, which
-# ends the run; the time is from TG ready to TG result.
-INTX_ROUNDS = int(5000 * IRQ_SECONDS)
+# /proc/interrupts. INTx: VFIO re-signals a line still asserted at the guest's EOI
+# (resample) without a new host interrupt, so KVM's count of interrupts injected into the
+# VM (debugfs irq_injections; edu's are the only ones the test guest unmasks) counts them.
+IRQ_TURN = 0.5
+TURN_SETTLE = 0.05  # after SIGCONT, before counting: the VMM is back in its guest
 
 
-def quiesce_edu():
+def quiesce_edu(bdf):
     """Clears edu's interrupt status, which every irq run leaves raised: a line already
     asserted when the guest unmasks its pin would start the INTx storm before the pokes."""
     ack = PLACES["vmm"]["bar"] + 0x64
-    c = Child(vmm_argv("scenario=bad-mmio addr=%#x access=write size=4 value=0xffffffff" % ack),
-              "quiesce")
+    c = Child([VMM, "--kernel", GUEST, "--memory", "%dM" % MEM_MIB, "--device", bdf, "--append",
+               "scenario=bad-mmio addr=%#x access=write size=4 value=0xffffffff" % ack], "quiesce")
     try:
         c.wait(r'^TG result scenario=bad-mmio status=PASS detail="written"', 30)
     finally:
         c.finish(30)
 
 
-def host_msis():
+def host_msis(bdf, _pid):
     n = 0
     with open("/proc/interrupts") as f:
         for line in f:
-            if "vfio-msi" in line and "(%s)" % EDU in line:
+            if "vfio-msi" in line and "(%s)" % bdf in line:
                 n += sum(int(x) for x in line.split()[1:1 + os.cpu_count()] if x.isdigit())
     return n
 
 
-def irq_once(kind, mode):
+def kvm_injections(_bdf, pid):
+    kvm = "/sys/kernel/debug/kvm"
+    if not os.path.isdir(kvm):
+        subprocess.run(["mount", "-t", "debugfs", "debugfs", "/sys/kernel/debug"], check=False)
+    vms = [d for d in os.listdir(kvm) if d.startswith("%d-" % pid)]
+    if len(vms) != 1:
+        raise RuntimeError("pid %d has %d VMs in %s" % (pid, len(vms), kvm))
+    with open(os.path.join(kvm, vms[0], "irq_injections")) as f:
+        return int(f.read())
+
+
+def irq_child(kind, mode, bdf, name):
     p = PLACES[kind]
     raise_reg, ack_reg = p["bar"] + 0x60, p["bar"] + 0x64
     vec = 0x45 if mode == "msi" else 0x51
-    if mode == "msi":
-        source = "msi=%d:%#x" % (p["dev"], vec)
-    else:
-        source = "ioapic_pin=%d:%#x:level max=%d" % (p["irq"], vec, INTX_ROUNDS)
+    source = ("msi=%d:%#x" % (p["dev"], vec) if mode == "msi" else
+              "ioapic_pin=%d:%#x:level" % (p["irq"], vec))
     # The first poke clears what an earlier run left raised in edu.
     append = ("scenario=irq-wait %s poke=%#x:0xffffffff,%#x:1 irq_ack=%#x:%#x:1,%#x:%#x:1 "
-              "print=summary wait_ms=600000" % (source, ack_reg, raise_reg, vec, ack_reg, vec, raise_reg))
+              "print=summary wait_ms=600000" % (source, ack_reg, raise_reg, vec, ack_reg, vec,
+                                                raise_reg))
+    if kind == "vmm":
+        return Child([VMM, "--kernel", GUEST, "--append", append, "--memory", "%dM" % MEM_MIB,
+                      "--device", bdf], name)
+    return Child(qemu_argv(append, "-device", "vfio-pci,host=" + bdf), name)
+
+
+def irq_pair(mode, i, edus):
+    """One pair of VMMs taking turns: {kind: [interrupts, CPU seconds outside guest, seconds]}."""
+    bdf = {"vmm": edus[i % 2], "qemu": edus[1 - i % 2]}
+    count = host_msis if mode == "msi" else kvm_injections
     if mode == "intx":
-        quiesce_edu()
-    c = Child(vmm_argv(append) if kind == "vmm" else qemu_argv(append, "-device", "vfio-pci,host=" + EDU),
-              "irq-%s-%s" % (kind, mode))
+        for e in edus:
+            quiesce_edu(e)
+    kids = {k: irq_child(k, mode, bdf[k], "irq-%s-%s%d" % (k, mode, i)) for k in ("vmm", "qemu")}
+    got = {k: [0, 0.0, 0.0] for k in kids}
     try:
-        if mode == "intx":
-            t0, _, cpu0 = c.wait(r"^TG ready scenario=irq-wait", 30)
-            t1, m, cpu1 = c.wait(r'^TG result scenario=irq-wait status=\w+ detail="received=(\d+) '
-                                 r'unexpected=0 elapsed_ms=(\d+) ended=(\w+)', 30 + 2 * IRQ_SECONDS)
-            n, guest_ms = int(m.group(1)), int(m.group(2))
-            if m.group(3) != "storm" or n <= INTX_ROUNDS:
-                raise RuntimeError("%s INTx: %d interrupts, ended=%s" % (kind, n, m.group(3)))
-            # The guest's clock starts at its pokes: most of the host's window, or the
-            # interrupts did not come from the pokes.
-            if guest_ms < (t1 - t0) * 1000 / 2:
-                raise RuntimeError("%s INTx: %d interrupts in %d ms of the guest's clock, %.0f ms "
-                                   "of the host's: not edu's round trips" % (kind, n, guest_ms,
-                                                                           (t1 - t0) * 1000))
-        else:
-            c.wait(r"^TG ready scenario=irq-wait", 30)
-            time.sleep(0.5)
-            n0, cpu0, t0 = host_msis(), cpu_outside_guest(c.p.pid), time.monotonic()
-            time.sleep(IRQ_SECONDS)
-            n1, cpu1, t1 = host_msis(), cpu_outside_guest(c.p.pid), time.monotonic()
-            n = n1 - n0
-            if c.p.poll() is not None or n < 10:
-                raise RuntimeError("%s MSI: %d interrupts in %.1f s" % (kind, n, t1 - t0))
-        return n / (t1 - t0), (cpu1 - cpu0) / n * 1e6
+        for c in kids.values():
+            c.wait(r"^TG ready scenario=irq-wait", 60)
+        for turn in range(2 * max(1, round(IRQ_SECONDS / IRQ_TURN))):
+            kind = ("vmm", "qemu")[(turn + i) % 2]
+            other = "qemu" if kind == "vmm" else "vmm"
+            kids[other].p.send_signal(signal.SIGSTOP)
+            kids[kind].p.send_signal(signal.SIGCONT)
+            time.sleep(TURN_SETTLE)
+            pid = kids[kind].p.pid
+            n0, cpu0, t0 = count(bdf[kind], pid), cpu_outside_guest(pid), time.monotonic()
+            time.sleep(IRQ_TURN)
+            n1, cpu1, t1 = count(bdf[kind], pid), cpu_outside_guest(pid), time.monotonic()
+            if kids[kind].p.poll() is not None or None in (cpu0, cpu1):
+                raise RuntimeError("%s ended during its %s turns" % (kind, mode))
+            for j, v in enumerate((n1 - n0, cpu1 - cpu0, t1 - t0)):
+                got[kind][j] += v
+        for k, (n, _, t) in got.items():
+            if n < 10:
+                raise RuntimeError("%s %s: %d interrupts in %.1f s of turns" % (k, mode, n, t))
+        return got
     finally:
-        c.finish(10, terminate=True)
+        for c in kids.values():
+            if c.p.poll() is None:
+                c.p.send_signal(signal.SIGCONT)
+        for c in kids.values():
+            c.finish(10, terminate=True)
 
 
 def bench_irq(mode):
     sfx = "" if mode == "msi" else "_intx"
-    rate, cpu = {"vmm": [], "qemu": []}, {"vmm": [], "qemu": []}
-    for i in range(max(1, (RUNS + 1) // 2)):
-        for kind in (("vmm", "qemu") if i % 2 == 0 else ("qemu", "vmm")):
-            r, u = irq_once(kind, mode)
-            rate[kind].append(r)
-            cpu[kind].append(u)
-    note("%s samples, per second: ours %s, QEMU %s" % (mode, " ".join("%.0f" % x for x in rate["vmm"]),
-                                                       " ".join("%.0f" % x for x in rate["qemu"])))
-    say("vmm_irq_rate" + sfx, "%.0f" % med(rate["vmm"]))
-    say("qemu_irq_rate" + sfx, "%.0f" % med(rate["qemu"]))
-    say("vfio_irq_rate_vs_qemu" + sfx, ratio(med(rate["vmm"]), med(rate["qemu"])))
-    say("vmm_irq_cpu_us" + sfx, "%.1f" % med(cpu["vmm"]))
-    say("qemu_irq_cpu_us" + sfx, "%.1f" % med(cpu["qemu"]))
-    say("vfio_irq_vmm_cpu_vs_qemu" + sfx, ratio(med(cpu["vmm"]), med(cpu["qemu"])))
-    how = ("%.0f s windows, edu's MSIs counted by the host" % IRQ_SECONDS if mode == "msi" else
-           "%d interrupts counted by the guest, TG ready to TG result" % (INTX_ROUNDS + 1))
-    note("%s: %d runs each (%s); CPU in microseconds per interrupt: the whole VMM process, "
-         "guest time excluded (clock ticks of %d ms)" % ("MSI" if mode == "msi" else "INTx",
-                                                        len(rate["vmm"]), how, 1000 // HZ))
+    edus = find_edus()
+    if len(edus) < 2:
+        raise RuntimeError("one edu in this testbed: the interrupt turns need two (--device edu twice)")
+    ctl("prepare", edus[1])
+    try:
+        pairs = [irq_pair(mode, i, edus[:2]) for i in range(max(1, (RUNS + 1) // 2))]
+    finally:
+        ctl("release", edus[1], check=False)
+    tot = {k: [sum(p[k][j] for p in pairs) for j in range(3)] for k in ("vmm", "qemu")}
+    rate = {k: n / t for k, (n, _, t) in tot.items()}
+    cpu = {k: c / n * 1e6 for k, (n, c, _) in tot.items()}
+    say("vmm_irq_rate" + sfx, "%.0f" % rate["vmm"])
+    say("qemu_irq_rate" + sfx, "%.0f" % rate["qemu"])
+    say("vfio_irq_rate_vs_qemu" + sfx, ratio(rate["vmm"], rate["qemu"]))
+    say("vmm_irq_cpu_us" + sfx, "%.1f" % cpu["vmm"])
+    say("qemu_irq_cpu_us" + sfx, "%.1f" % cpu["qemu"])
+    say("vfio_irq_vmm_cpu_vs_qemu" + sfx, ratio(cpu["vmm"], cpu["qemu"]))
+    rates = " ".join(ratio(p["vmm"][0] / p["vmm"][2], p["qemu"][0] / p["qemu"][2]) for p in pairs)
+    cpus = " ".join(ratio(p["vmm"][1] / p["vmm"][0], p["qemu"][1] / p["qemu"][0]) for p in pairs)
+    note("%s: %d pairs of VMMs, each VMM alone in turns of %.1f s while the other is stopped, "
+         "%.1f s of turns each (%s); figures from the sums; per pair, rate ours/QEMU %s, CPU "
+         "ours/QEMU %s; CPU in microseconds per interrupt: the whole VMM process, guest time "
+         "excluded (clock ticks of %d ms)"
+         % ("MSI" if mode == "msi" else "INTx", len(pairs), IRQ_TURN, tot["vmm"][2],
+            "edu's MSIs counted by the host" if mode == "msi" else
+            "interrupts KVM injected, counted in debugfs", rates, cpus, 1000 // HZ))
 
 
 # -- attach to a running VM of passthru, then QMP device_add into a running QEMU
@@ -623,7 +664,7 @@ def bench_qemu_hotplug():
         say(name, ratio(ATTACH[k], med(times)) if ATTACH else "n/a (no attach figure in this run)")
 
 
-EDU = find_edu()
+EDU = (find_edus() or [None])[0]
 if not EDU:
     print("vfio.sh: no edu device (1234:11e8) in this testbed", file=sys.stderr)
     sys.exit(1)
