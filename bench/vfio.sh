@@ -27,9 +27,10 @@
 # guest, while QEMU and its libraries come from the testbed's cached root.
 # Medians of PASSTHRU_BENCH_RUNS rounds (default 5); interrupts: sums over half as many
 # pairs of VMMs, each VMM taking PASSTHRU_BENCH_IRQ_SECONDS (default 10) of turns a pair:
-# the CPU figure counts the kernel's 4 ms ticks, and 30 s a side keep its sampling error
-# near 2 %. PASSTHRU_BENCH_ONLY=dma,start,attach,hotplug,irq,intx
-# picks parts (irq and intx need start, the hotplug ratios attach). When the testbed
+# the kernel splits CPU time into guest and other at its ticks (every 4 ms in Debian's
+# kernels), and 30 s a side keep the CPU ratio's sampling error near 2.5 %.
+# PASSTHRU_BENCH_ONLY=dma,start,attach,hotplug,irq,intx picks parts (irq and intx need
+# start, the hotplug ratios attach). When the testbed
 # locks up (the boot's watchdog), the parts not measured get another boot (two more at
 # most, PASSTHRU_BENCH_BOOTS=3 boots in all). A figure that cannot be
 # measured is "name: n/a (why)". Run from the build directory (make bench);
@@ -496,7 +497,7 @@ def bench_irq(mode):
     note("%s: %d pairs of VMMs, each VMM alone in turns of %.1f s while the other is stopped, "
          "%.1f s of turns each (%s); figures from the sums; per pair, rate ours/QEMU %s, CPU "
          "ours/QEMU %s; CPU in microseconds per interrupt: the whole VMM process, guest time "
-         "excluded (clock ticks of %d ms)"
+         "excluded (the kernel's split at its ticks, read in units of %d ms)"
          % ("MSI" if mode == "msi" else "INTx", len(pairs), IRQ_TURN, tot["vmm"][2],
             "edu's MSIs counted by the host" if mode == "msi" else
             "interrupts KVM injected, counted in debugfs", rates, cpus, 1000 // HZ))
