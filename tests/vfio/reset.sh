@@ -27,10 +27,9 @@
 #     it also reset. A companion in a group the VM does not hold would stop it
 #     ("none", naming the companion and its group); that needs a bus shared across
 #     IOMMU groups (ACS), which this testbed cannot make: tests/vfio/test-reset-plan
-#     covers it. Both e1000 in one VM cannot be tried here: passthru-vmm run by hand
-#     opens each device's group itself, and VFIO lets a group be opened once, so the
-#     second device gets EBUSY (its message blames "another process", which is the
-#     same VMM); the diagnostic at the end shows it.
+#     covers it. Both e1000 in one VM: the first's hot reset at assignment covers the
+#     second before it is assigned; the second gets none (it would reset the first,
+#     the guest's by then), and the first's hot reset before release covers both.
 #
 # passthru-ctl status VM (and --json) shows the reset of a definition's device.
 # Elsewhere it skips. tests/testbed/kvm-suite.sh runs a self-contained copy.
@@ -268,7 +267,21 @@ if [ -n "$e2" ]; then
 		logged pair "$e1: reset before release: hot-reset, with $e2"
 	tap_ok $? "the log says hot-reset and names $e2, at assignment and before release"
 	vm both "$e1" "$e2"
-	tap_diag "both e1000 in one VM: status $(cat "$tmp/both.rc"): $(grep -m1 -F "$e2: /dev/vfio" "$tmp/both.err")"
+	# Both in one VM: the first's hot reset at assignment resets the second too, before
+	# it is assigned; the second then gets none, since one would reset the first, which
+	# is the guest's by then; before release the first's hot reset covers both again.
+	vm both "$e1" "$e2"
+	tap_is "$(cat "$tmp/both.rc")" 0 "both e1000 of group $(group_of "$e1") in one VM: assigned, the VM runs"
+	[ "$(cat "$tmp/both.rc")" = 0 ] || say both
+	tap_is "$(grep -Ec '^TG pci bdf=.* vendor=0x8086 device=0x100e ' "$tmp/both.out")" 2 \
+		"the guest finds both"
+	tap_is "$(field both "$e1" reset) $(field both "$e1" reset_detail)" "hot-reset with $e2" \
+		"$e1 (assigned first): a hot reset, which resets $e2 too before it is assigned"
+	tap_is "$(field both "$e2" reset)" none "$e2: no reset of its own at assignment"
+	tap_like "$(field both "$e2" reset_detail)" "would also reset $e1, which is assigned to this VM too" \
+		"... and reset_detail says a hot reset would disturb $e1, the guest's by then"
+	logged both "$e1: reset before release: hot-reset, with $e2"
+	tap_ok $? "before release, $e1's hot reset covers $e2 again"
 else
 	tap_ok 0 "# SKIP no two e1000 behind a bridge (see the comment at the top)"
 fi
