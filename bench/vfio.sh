@@ -194,8 +194,9 @@ def qemu_argv(append, *extra):
             "-device", "isa-debug-exit,iobase=0x501,iosize=2"] + list(extra)
 
 
-def vmm_argv(append):
-    return [VMM, "--kernel", GUEST, "--append", append, "--memory", "%dM" % MEM_MIB, "--device", EDU]
+def vmm_argv(append, bdf=None):
+    return [VMM, "--kernel", GUEST, "--append", append, "--memory", "%dM" % MEM_MIB,
+            "--device", bdf or EDU]
 
 
 def cpu_outside_guest(pid):
@@ -391,15 +392,15 @@ def quiesce_edu(bdf):
     """Clears edu's interrupt status, which every irq run leaves raised: a line already
     asserted when the guest unmasks its pin would start the INTx storm before the pokes."""
     ack = PLACES["vmm"]["bar"] + 0x64
-    c = Child([VMM, "--kernel", GUEST, "--memory", "%dM" % MEM_MIB, "--device", bdf, "--append",
-               "scenario=bad-mmio addr=%#x access=write size=4 value=0xffffffff" % ack], "quiesce")
+    c = Child(vmm_argv("scenario=bad-mmio addr=%#x access=write size=4 value=0xffffffff" % ack, bdf),
+              "quiesce")
     try:
         c.wait(r'^TG result scenario=bad-mmio status=PASS detail="written"', 30)
     finally:
         c.finish(30)
 
 
-def host_msis(bdf, _pid):
+def host_msis(bdf):
     n = 0
     with open("/proc/interrupts") as f:
         for line in f:
@@ -408,7 +409,7 @@ def host_msis(bdf, _pid):
     return n
 
 
-def kvm_injections(_bdf, pid):
+def kvm_injections(pid):
     kvm = "/sys/kernel/debug/kvm"
     if not os.path.isdir(kvm):
         subprocess.run(["mount", "-t", "debugfs", "debugfs", "/sys/kernel/debug"], check=False)
@@ -430,20 +431,22 @@ def irq_child(kind, mode, bdf, name):
               "print=summary wait_ms=600000" % (source, ack_reg, raise_reg, vec, ack_reg, vec,
                                                 raise_reg))
     if kind == "vmm":
-        return Child([VMM, "--kernel", GUEST, "--append", append, "--memory", "%dM" % MEM_MIB,
-                      "--device", bdf], name)
+        return Child(vmm_argv(append, bdf), name)
     return Child(qemu_argv(append, "-device", "vfio-pci,host=" + bdf), name)
 
 
 def irq_pair(mode, i, edus):
     """One pair of VMMs taking turns: {kind: [interrupts, CPU seconds outside guest, seconds]}."""
     bdf = {"vmm": edus[i % 2], "qemu": edus[1 - i % 2]}
-    count = host_msis if mode == "msi" else kvm_injections
     if mode == "intx":
         for e in edus:
             quiesce_edu(e)
     kids = {k: irq_child(k, mode, bdf[k], "irq-%s-%s%d" % (k, mode, i)) for k in ("vmm", "qemu")}
     got = {k: [0, 0.0, 0.0] for k in kids}
+
+    def count(kind):
+        return host_msis(bdf[kind]) if mode == "msi" else kvm_injections(kids[kind].p.pid)
+
     try:
         for c in kids.values():
             c.wait(r"^TG ready scenario=irq-wait", 60)
@@ -454,9 +457,9 @@ def irq_pair(mode, i, edus):
             kids[kind].p.send_signal(signal.SIGCONT)
             time.sleep(TURN_SETTLE)
             pid = kids[kind].p.pid
-            n0, cpu0, t0 = count(bdf[kind], pid), cpu_outside_guest(pid), time.monotonic()
+            n0, cpu0, t0 = count(kind), cpu_outside_guest(pid), time.monotonic()
             time.sleep(IRQ_TURN)
-            n1, cpu1, t1 = count(bdf[kind], pid), cpu_outside_guest(pid), time.monotonic()
+            n1, cpu1, t1 = count(kind), cpu_outside_guest(pid), time.monotonic()
             if kids[kind].p.poll() is not None or None in (cpu0, cpu1):
                 raise RuntimeError("%s ended during its %s turns" % (kind, mode))
             for j, v in enumerate((n1 - n0, cpu1 - cpu0, t1 - t0)):

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "common/exit_status.h"
 #include "common/log.h"
 #include "assign/select.h"
 
@@ -117,4 +118,16 @@ int pt_assign_check_def(const struct pt_vm_def *def, const char *sysroot)
 			r = f.kvm_error ? -ENODEV : -EOPNOTSUPP;
 	}
 	return r;
+}
+
+int pt_assign_check_def_status(const struct pt_vm_def *def, const char *sysroot)
+{
+	switch (pt_assign_check_def(def, sysroot)) {
+	case 0:
+		return PT_EXIT_OK;
+	case -EOPNOTSUPP:
+		return PT_EXIT_BACKEND_GONE;
+	default:
+		return PT_EXIT_UNSUPPORTED;
+	}
 }

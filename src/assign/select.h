@@ -47,4 +47,8 @@ void pt_assign_facts_legacy(const char *sysroot, struct pt_assign_facts *ret);
  */
 int pt_assign_check_def(const struct pt_vm_def *def, const char *sysroot);
 
+/* pt_assign_check_def() as the exit status every program gives it: PT_EXIT_OK (0),
+ * PT_EXIT_BACKEND_GONE or PT_EXIT_UNSUPPORTED. */
+int pt_assign_check_def_status(const struct pt_vm_def *def, const char *sysroot);
+
 #endif

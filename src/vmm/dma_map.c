@@ -72,10 +72,11 @@ static bool claim_chunk(struct pt_vm *vm, uint64_t *off, uint64_t *len)
 
 /*
  * Faults in (zeroes) chunks of guest RAM until none is left, with dma_lock held on
- * entry and return. Any thread may: the map thread, or a vCPU that would otherwise
- * sleep at its Bus Master Enable write. Contents stay as they are (the guest runs).
- * A kernel without MADV_POPULATE_WRITE, or a failure, ends it for every thread: the
- * pin faults in the rest and says what is wrong.
+ * entry and return. Any thread may: the faulter, the map thread, or a vCPU that would
+ * otherwise sleep at its Bus Master Enable write. Contents stay as they are (the guest
+ * runs). A kernel without MADV_POPULATE_WRITE, or a failure, ends it for every thread:
+ * the pin faults in the rest and says what is wrong. The last chunk in flight to end,
+ * with none left to claim, wakes the map thread, which pins only then.
  */
 static void fault_in_locked(struct pt_vm *vm)
 {
@@ -84,11 +85,14 @@ static void fault_in_locked(struct pt_vm *vm)
 	while (claim_chunk(vm, &off, &len)) {
 		int r;
 
+		vm->dma_faulting++;
 		pthread_mutex_unlock(&vm->dma_lock);
 		r = madvise(vm->ram + off, len, MADV_POPULATE_WRITE);
 		pthread_mutex_lock(&vm->dma_lock);
 		if (r < 0)
 			vm->dma_unfaulted = 0;
+		if (!--vm->dma_faulting && !vm->dma_unfaulted)
+			pthread_cond_broadcast(&vm->dma_cond);
 	}
 }
 
@@ -104,7 +108,6 @@ static void *faulter_thread(void *arg)
 		pt_debug("%s: the fault-in keeps the VM's priority: %m", vm->name);
 	pthread_mutex_lock(&vm->dma_lock);
 	fault_in_locked(vm);
-	pthread_cond_broadcast(&vm->dma_cond); /* the map thread waits for this */
 	pthread_mutex_unlock(&vm->dma_lock);
 	return NULL;
 }
@@ -139,8 +142,10 @@ static void map_guest_ram(struct pt_vm *vm, bool background)
 			;
 	}
 	fault_in_locked(vm);
+	/* Chunks other threads still fault in: the pin finds every page there. */
+	while (vm->dma_faulting && !vm->dma_stop)
+		pthread_cond_wait(&vm->dma_cond, &vm->dma_lock);
 	pthread_mutex_unlock(&vm->dma_lock);
-	/* Its last chunk done too: the pin finds every page there. */
 	if (faulter)
 		pthread_join(vm->dma_faulter, NULL);
 	r = pt_vm_assigned_map_ram(vm, who, sizeof(who));

@@ -25,10 +25,11 @@
  * from the top down, by a thread at nice 19, so that the vCPUs go first on a busy CPU;
  * after 500 ms the map thread (the VM's priority) faults in too, so that a guest that
  * keeps its CPU busy cannot starve the map; a vCPU that reaches its BME write faults
- * in chunks itself rather than sleep. Then the map thread pins.
+ * in chunks itself rather than sleep. Then the map thread pins, once no chunk is left
+ * to claim and none is still being faulted in by another thread.
  *
- * Locking: a leaf mutex of its own (dma_lock) guards the state and which chunks are
- * left; nobody holds it while faulting in. A waiting vCPU holds the PCI bus lock,
+ * Locking: a leaf mutex of its own (dma_lock) guards the state, which chunks are left
+ * and how many are in flight; nobody holds it while faulting in. A waiting vCPU holds the PCI bus lock,
  * which the map thread never takes. Waiters also wake when the VM
  * stops (pt_vm_finish calls pt_vm_dma_wake, which sets a flag under dma_lock).
  */

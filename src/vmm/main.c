@@ -719,11 +719,9 @@ static int run(struct args *a, const struct pt_vm_def *d)
 		return PT_EXIT_USAGE;
 	}
 	/* A definition asking for what this kernel removed gets its own reason and status. */
-	r = pt_assign_check_def(d, NULL);
-	if (r == -EOPNOTSUPP)
-		return PT_EXIT_BACKEND_GONE;
-	if (r < 0)	/* -ENODEV: no /dev/kvm to ask; said, and nothing is touched */
-		return PT_EXIT_UNSUPPORTED;
+	status = pt_assign_check_def_status(d, NULL);
+	if (status)
+		return status;
 	if (check_group_fds(&a->group_fds, d) < 0)
 		return PT_EXIT_USAGE;
 	if (console_choose(a, d, &choice) < 0)

@@ -93,6 +93,7 @@ struct pt_vm {
 	pthread_t dma_thread;
 	pthread_t dma_faulter;    /* faults RAM in at the lowest priority first */
 	uint64_t dma_unfaulted;   /* RAM [0, this) not yet claimed for faulting in */
+	unsigned dma_faulting;    /* chunks claimed and being faulted in right now */
 
 	/* serial_out.h: the guest's serial output on its way out (under serial_lock). */
 	uint8_t serial_out_buf[256];
